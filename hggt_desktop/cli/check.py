@@ -1,0 +1,72 @@
+"""``hggt-data check PATH``: validate an images folder and its labels."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", type=Path, help="images folder, dataset root or released split")
+    parser.add_argument("--labels", type=Path, help="labels folder (found beside the images if omitted)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--quick", action="store_true", help="read only file names and PNG headers, do not decode images"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from hggt_desktop.core.dataset import load_dataset
+    from hggt_desktop.core.images import png_info
+    from hggt_desktop.core.layout import LayoutError
+    from hggt_desktop.core.sets import SetLayoutError
+
+    try:
+        dataset = load_dataset(args.path, args.labels, verify_images=not args.quick)
+    except (LayoutError, SetLayoutError) as exc:
+        print(f"hggt-data check: {exc}", file=sys.stderr)
+        return 2
+    warnings = []
+    if not args.quick:
+        for image_set in dataset.sets:
+            for path in image_set.paths():
+                info = png_info(path)
+                if info is not None and info.has_icc_profile:
+                    warnings.append(f"{path}: has an ICC profile, which is ignored (values read as sRGB)")
+    labelled = {a: sum(1 for files in dataset.labels.values() if a in files) for a in dataset.annotators}
+    summary = {
+        "images_dir": str(dataset.images_dir),
+        "labels_dir": str(dataset.labels_dir),
+        "sets": len(dataset.sets),
+        "versions": list(dataset.scan.version_folders),
+        "annotators": {a: {"labelled": n, "unlabelled": len(dataset.sets) - n} for a, n in labelled.items()},
+        "problems": [{"path": str(p.path), "reason": p.reason} for p in dataset.problems],
+        "warnings": warnings,
+    }
+    if args.json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        _print_summary(summary)
+    return 1 if dataset.problems else 0
+
+
+def _print_summary(summary: dict) -> None:
+    print(f"images:     {summary['images_dir']}")
+    print(f"labels:     {summary['labels_dir']}")
+    print(f"sets:       {summary['sets']}  (versions {', '.join(summary['versions']) or 'none'})")
+    if summary["annotators"]:
+        for name, counts in summary["annotators"].items():
+            print(f"annotator {name}: {counts['labelled']} labelled, {counts['unlabelled']} unlabelled")
+    else:
+        print("annotators: none yet")
+    for warning in summary["warnings"]:
+        print(f"warning: {warning}")
+    problems = summary["problems"]
+    if problems:
+        print(f"\n{len(problems)} problem(s):")
+        for problem in problems:
+            print(f"  {problem['path']}: {problem['reason']}")
+    else:
+        print("\nno problems found")

@@ -1,0 +1,61 @@
+"""``hggt-data``: the command-line data tools.
+
+Each subcommand lives in its own module with ``add_arguments(parser)`` and ``run(args) -> int``.
+The registry is explicit (no scanning). Every command module is imported to build the help, so
+a command module imports only the standard library at its top and does the heavy imports
+(numpy, h5py, scipy, ...) inside ``run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+# command -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("hggt_desktop.cli.check", "validate an images folder and its labels"),
+    "export-labels": ("hggt_desktop.cli.export_labels", "write every label to a CSV"),
+    "agreement": ("hggt_desktop.cli.agreement", "inter-rater agreement coefficients"),
+    "report": ("hggt_desktop.cli.report", "a self-contained HTML report of the labels"),
+    "select": ("hggt_desktop.cli.select", "HGGT patch selection from full-size enhanced images"),
+    "package": ("hggt_desktop.cli.package", "work packages for annotators"),
+    "merge": ("hggt_desktop.cli.merge", "merge returned packages into a dataset"),
+    "blockiness": ("hggt_desktop.cli.blockiness", "JPEG blockiness screening of source images"),
+    "pack": ("hggt_desktop.cli.pack", "write or check the HDF5 training pack"),
+}
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hggt-data", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    available: dict[str, object] = {}
+    for name, (module_name, help_text) in COMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue  # a command not built yet
+        available[name] = module
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(command_parser)  # type: ignore[attr-defined]
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(message)s")
+    try:
+        return int(available[args.command].run(args))  # type: ignore[attr-defined]
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

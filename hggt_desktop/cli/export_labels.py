@@ -1,0 +1,56 @@
+"""``hggt-data export-labels PATH --out FILE.csv``: every label, one row per set and version."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", type=Path, help="images folder, dataset root or released split")
+    parser.add_argument("--labels", type=Path, help="labels folder (found beside the images if omitted)")
+    parser.add_argument("--out", type=Path, required=True, help="CSV file to write")
+
+
+def labels_csv_text(dataset) -> str:  # type: ignore[no-untyped-def]
+    """Columns ``set,version,<annotator...>,effective,votes``; empty cells where unlabelled."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    annotators = list(dataset.annotators)
+    writer.writerow(["set", "version", *annotators, "effective", "votes"])
+    for image_set in dataset.sets:
+        files = dataset.files_for(image_set.stem)
+        effective = dataset.effective(image_set.stem)
+        for version in image_set.version_ids:
+            cells = [files[a].label_map[version].value if a in files else "" for a in annotators]
+            eff = effective.get(version)
+            writer.writerow(
+                [image_set.stem, version, *cells, eff.label.value if eff else "", eff.votes if eff else ""]
+            )
+    return buffer.getvalue()
+
+
+def run(args: argparse.Namespace) -> int:
+    from hggt_desktop.core.atomic import AtomicWriteError, write_text_atomic
+    from hggt_desktop.core.dataset import load_dataset
+    from hggt_desktop.core.layout import LayoutError
+    from hggt_desktop.core.sets import SetLayoutError
+
+    try:
+        dataset = load_dataset(args.path, args.labels)
+    except (LayoutError, SetLayoutError) as exc:
+        print(f"hggt-data export-labels: {exc}", file=sys.stderr)
+        return 2
+    try:
+        write_text_atomic(args.out, labels_csv_text(dataset))
+    except AtomicWriteError as exc:
+        print(f"hggt-data export-labels: {exc}", file=sys.stderr)
+        return 2
+    rows = sum(len(s.version_ids) for s in dataset.sets)
+    print(f"wrote {rows} rows for {len(dataset.sets)} sets and {len(dataset.annotators)} annotators to {args.out}")
+    for problem in dataset.problems:
+        print(f"skipped: {problem}", file=sys.stderr)
+    return 1 if dataset.problems else 0

@@ -1,0 +1,166 @@
+"""Reading and writing images: the one decode path of the project.
+
+Policy (docs/decisions/0001-image-policy.md), the same for the GUI, the data tools, the runner
+and the trainer:
+
+- every image is returned as a contiguous ``HxWx3 uint8`` RGB array;
+- files are read with ``np.fromfile`` + ``cv2.imdecode`` so non-ASCII Windows paths work;
+- EXIF orientation is applied (as OpenCV's colour decode does), so a photo shows upright;
+- grayscale is expanded to three equal channels;
+- 16-bit images are reduced to 8 bits with rounding (``round(v * 255 / 65535)``);
+- an alpha channel is dropped when it is fully opaque; an image with transparent pixels is
+  rejected, because there is no right background to put under it;
+- ICC profiles are not applied: values are taken as sRGB. :func:`png_info` reports an embedded
+  profile so ``hggt-data check`` can warn about it.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from hggt_desktop.core.atomic import write_bytes_atomic
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+class ImageError(Exception):
+    """An image file cannot be used; the message names the file and what to do."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+@dataclass(frozen=True)
+class PngInfo:
+    """What a PNG header says, read without decoding the pixels."""
+
+    width: int
+    height: int
+    bit_depth: int
+    color_type: int
+    has_transparency_chunk: bool
+    has_icc_profile: bool
+
+    @property
+    def may_have_alpha(self) -> bool:
+        return self.color_type in (4, 6) or self.has_transparency_chunk
+
+
+def is_image_file(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def png_info(path: Path) -> PngInfo | None:
+    """Header facts of a PNG file, or None when it is not a PNG; reads only the chunk headers."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(8) != _PNG_SIGNATURE:
+                return None
+            width = height = depth = ctype = 0
+            trns = iccp = False
+            while True:
+                header = handle.read(8)
+                if len(header) < 8:
+                    break
+                length, kind = struct.unpack(">I4s", header)
+                if kind == b"IHDR":
+                    data = handle.read(length)
+                    width, height, depth, ctype = struct.unpack(">IIBB", data[:10])
+                    handle.seek(4, 1)
+                    continue
+                if kind in (b"IDAT", b"IEND"):
+                    break
+                trns |= kind == b"tRNS"
+                iccp |= kind == b"iCCP"
+                handle.seek(length + 4, 1)
+    except OSError:
+        return None
+    if not width:
+        return None
+    return PngInfo(width, height, depth, ctype, trns, iccp)
+
+
+def image_size(path: Path) -> tuple[int, int]:
+    """(height, width) of an image, from the PNG header when possible, else by decoding."""
+    info = png_info(path)
+    if info is not None:
+        return info.height, info.width
+    image = read_image(path)
+    return image.shape[0], image.shape[1]
+
+
+def read_image(path: Path | str) -> np.ndarray:
+    """Read any supported image as ``HxWx3 uint8`` RGB following the project's policy."""
+    path = Path(path)
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as exc:
+        raise ImageError(path, f"cannot be read ({exc.strerror or exc}); check the file exists") from exc
+    return decode_image(data, path)
+
+
+def decode_image(data: np.ndarray | bytes, path: Path | str = "<memory>") -> np.ndarray:
+    """Decode encoded image bytes (the file's content) following the project's policy."""
+    path = Path(path)
+    buffer = np.frombuffer(data, dtype=np.uint8) if isinstance(data, bytes) else data
+    if buffer.size == 0:
+        raise ImageError(path, "is empty; copy the image again")
+    image = cv2.imdecode(buffer, cv2.IMREAD_COLOR_RGB | cv2.IMREAD_ANYDEPTH)
+    if image is None:
+        raise ImageError(path, "is not a readable image (corrupt or truncated); copy it again")
+    if bytes(buffer[:8]) == _PNG_SIGNATURE and _png_color_type_has_alpha(buffer):
+        _reject_transparency(buffer, path)
+    if image.dtype == np.uint16:
+        image = np.round(image.astype(np.float32) * (255.0 / 65535.0)).astype(np.uint8)
+    elif image.dtype != np.uint8:
+        raise ImageError(path, f"has unsupported sample type {image.dtype}; save it as 8- or 16-bit")
+    return np.ascontiguousarray(image)
+
+
+def _png_color_type_has_alpha(buffer: np.ndarray) -> bool:
+    # IHDR is always the first chunk: colour type is byte 25. tRNS can add transparency to
+    # palette, gray and RGB images, so look for it before the first IDAT as well.
+    if buffer.size < 33:
+        return False
+    if int(buffer[25]) in (4, 6):
+        return True
+    head = bytes(buffer[: min(buffer.size, 65536)])
+    idat = head.find(b"IDAT")
+    return b"tRNS" in head[: idat if idat >= 0 else len(head)]
+
+
+def _reject_transparency(buffer: np.ndarray, path: Path) -> None:
+    full = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
+    if full is None or full.ndim != 3 or full.shape[2] != 4:
+        # tRNS on a palette image: decode through the 4-channel path.
+        return
+    alpha = full[:, :, 3]
+    opaque = np.iinfo(alpha.dtype).max
+    if int(alpha.min()) != opaque:
+        raise ImageError(
+            path, "has transparent pixels; flatten it onto a background and save it without alpha"
+        )
+
+
+def encode_png(image: np.ndarray, compression: int = 1) -> bytes:
+    """Encode an ``HxWx3 uint8`` RGB array (or ``HxW`` gray) as PNG bytes."""
+    if image.dtype != np.uint8 or image.ndim not in (2, 3):
+        raise ValueError(f"expected an HxWx3 uint8 image, got {image.dtype} {image.shape}")
+    bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if image.ndim == 3 else image
+    ok, encoded = cv2.imencode(".png", bgr, [cv2.IMWRITE_PNG_COMPRESSION, compression])
+    if not ok:
+        raise ValueError("PNG encoding failed")
+    return encoded.tobytes()
+
+
+def write_image(path: Path | str, image: np.ndarray, compression: int = 1) -> None:
+    """Write an RGB array as PNG atomically; works on non-ASCII paths."""
+    write_bytes_atomic(Path(path), encode_png(image, compression))
