@@ -50,7 +50,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"hggt-data export-labels: {exc}", file=sys.stderr)
         return 2
     rows = sum(len(s.version_ids) for s in dataset.sets)
-    print(f"wrote {rows} rows for {len(dataset.sets)} sets and {len(dataset.annotators)} annotators to {args.out}")
+    print(
+        f"wrote {rows} rows for {len(dataset.sets)} sets and {len(dataset.annotators)} annotators to {args.out}"
+    )
     for problem in dataset.problems:
         print(f"skipped: {problem}", file=sys.stderr)
     return 1 if dataset.problems else 0

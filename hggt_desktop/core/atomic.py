@@ -17,6 +17,10 @@ log = logging.getLogger(__name__)
 # same way: a short, bounded wait, then give up loudly.
 _RETRY_DELAYS_S = (0.01, 0.02, 0.05, 0.1, 0.2, 0.4)
 _SHARING_WINERRORS = {5, 32, 33}
+# mkstemp creates 0600 files; give the result the mode a plain open() would (0666 & ~umask),
+# so labels on a shared folder stay readable by the curator. Read once, before any threads.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 class AtomicWriteError(OSError):
@@ -66,6 +70,8 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            with contextlib.suppress(OSError, AttributeError):
+                os.fchmod(handle.fileno(), 0o666 & ~_UMASK)
             os.fsync(handle.fileno())
     except OSError as exc:
         with contextlib.suppress(OSError):

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from hggt_desktop.core.labels import Label, LabelFile
 
@@ -76,7 +76,7 @@ def effective_labels(files: Mapping[str, LabelFile]) -> dict[str, Effective]:
     return dict(sorted(result.items()))
 
 
-class Subset(str, Enum):
+class Subset(StrEnum):
     """The training subsets of the HGGT experiments."""
 
     ORI = "ori"

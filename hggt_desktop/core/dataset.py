@@ -42,9 +42,7 @@ class Dataset:
 
     def unlabelled_by(self) -> dict[str, list[str]]:
         """Annotator -> stems they have no valid label file for."""
-        return {
-            a: [s.stem for s in self.sets if a not in self.labels.get(s.stem, {})] for a in self.raters
-        }
+        return {a: [s.stem for s in self.sets if a not in self.labels.get(s.stem, {})] for a in self.raters}
 
 
 def read_annotator_labels(

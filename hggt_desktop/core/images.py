@@ -143,7 +143,7 @@ def _reject_transparency(buffer: np.ndarray, path: Path) -> None:
         # tRNS on a palette image: decode through the 4-channel path.
         return
     alpha = full[:, :, 3]
-    opaque = np.iinfo(alpha.dtype).max
+    opaque = 65535 if alpha.dtype == np.uint16 else 255
     if int(alpha.min()) != opaque:
         raise ImageError(
             path, "has transparent pixels; flatten it onto a background and save it without alpha"

@@ -16,8 +16,8 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from hggt_desktop.core.atomic import write_text_atomic
@@ -32,7 +32,7 @@ _PICTURE_KEY = re.compile(r"Picture_([1-9][0-9]*)\Z")
 _VERSION_FOLDER = re.compile(r"0[1-9]\Z")
 
 
-class Label(str, Enum):
+class Label(StrEnum):
     """A judgement of one enhanced version against the original."""
 
     POSITIVE = "Positive"

@@ -74,9 +74,7 @@ def annotator_names(labels_dir: Path | str) -> list[str]:
     if not labels_dir.is_dir():
         return []
     with os.scandir(labels_dir) as entries:
-        return sorted(
-            e.name for e in entries if e.is_dir() and not e.name.startswith((".", "_"))
-        )
+        return sorted(e.name for e in entries if e.is_dir() and not e.name.startswith((".", "_")))
 
 
 def label_path(labels_dir: Path, annotator: str, stem: str) -> Path:

@@ -88,7 +88,8 @@ def find_sets(images_dir: Path | str, verify_images: bool = False, workers: int 
     original_dir = root / ORIGINAL_FOLDER
     if not original_dir.is_dir():
         raise SetLayoutError(
-            root, "has no 'original' folder; an images folder holds original/<stem>.png and 01/<stem>_01.png .."
+            root,
+            "has no 'original' folder; an images folder holds original/<stem>.png and 01/<stem>_01.png ..",
         )
     problems: list[Problem] = []
     originals: dict[str, Path] = {}
@@ -130,7 +131,9 @@ def find_sets(images_dir: Path | str, verify_images: bool = False, workers: int 
         for version in version_folders:
             if version not in versions:
                 problems.append(
-                    Problem(root / version / f"{stem}_{version}.png", f"missing: version {version} of set {stem}")
+                    Problem(
+                        root / version / f"{stem}_{version}.png", f"missing: version {version} of set {stem}"
+                    )
                 )
         if not versions:
             continue
