@@ -1,0 +1,276 @@
+"""The HDF5 training pack: every set's images, labels and effective labels in one file.
+
+The published loader reads five PNGs and three JSON files per sample and applies the consensus
+rule in Python each time; the pack does that work once. Layout (format version 1)::
+
+    attrs: format="hggt-pack", format_version, encoding ("raw"|"png"), versions ("01",..),
+           annotators, subset, app_version, created, source, command, height, width
+    names        (N,)              set stems, utf-8
+    images       (N, 1+V, H, W, 3) uint8, one set per chunk          (encoding "raw")
+                 (N, 1+V)          vlen uint8: the files' bytes       (encoding "png")
+    sizes        (N, 2)            int32 height, width of each set
+    file_sha256  (N, 1+V)          hex SHA-256 of each source file
+    pixel_sha256 (N, 1+V)          hex SHA-256 of each decoded HxWx3 uint8 array (checks the pack)
+    labels       (N, A, V)         int8 label rank per annotator (0 Negative, 1 Similar,
+                                   2 Positive, -1 not labelled); annotator "adjudicated" included
+    effective    (N, V)            int8 effective label rank after adjudication, -1 unlabelled
+    votes        (N, V)            int8 vote count of the effective label
+    raters       (N, V)            int8 number of raters of the version
+    adjudicated  (N, V)            bool
+    split        (N,)              uint8 0 train, 1 validation
+
+The consensus is core.consensus's (never re-implemented here).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from hggt_desktop.core.consensus import Subset, in_subset
+from hggt_desktop.core.dataset import Dataset, load_dataset
+from hggt_desktop.core.images import read_image
+from hggt_desktop.core.labels import Label
+from hggt_desktop.version import __version__
+
+FORMAT = "hggt-pack"
+FORMAT_VERSION = 1
+ENCODINGS = ("raw", "png")
+RANK = {Label.NEGATIVE: 0, Label.SIMILAR: 1, Label.POSITIVE: 2}
+NEGATIVE, SIMILAR, POSITIVE, UNLABELLED = 0, 1, 2, -1
+TRAINING_VERSIONS = 4
+
+Progress = Callable[[int, int], None]
+
+
+class PackError(Exception):
+    """A pack cannot be written or read; the message names the file and what to do."""
+
+
+@dataclass
+class PackSummary:
+    """What was written: counts, the excluded sets and why, and warnings for the trainer."""
+
+    path: Path
+    sets: int
+    train: int
+    val: int
+    versions: tuple[str, ...]
+    annotators: tuple[str, ...]
+    encoding: str
+    subset: str
+    bytes: int
+    excluded: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def write_pack(
+    dataset_path: Path | str,
+    out_path: Path | str,
+    subset: str = "posneg",
+    encoding: str = "raw",
+    val_fraction: float = 0.0,
+    seed: int = 0,
+    progress: Progress | None = None,
+    command: str | None = None,
+) -> PackSummary:
+    """Pack the sets of ``subset`` from a dataset folder into ``out_path`` (temp file, then rename)."""
+    if encoding not in ENCODINGS:
+        raise PackError(f"unknown encoding {encoding!r}; use one of {', '.join(ENCODINGS)}")
+    if not 0.0 <= val_fraction < 1.0:
+        raise PackError(f"the validation fraction must be in [0, 1), not {val_fraction}")
+    subset_enum = Subset(subset)
+    dataset = load_dataset(dataset_path)
+    versions = tuple(dataset.scan.version_folders)
+    chosen, excluded = _choose_sets(dataset, versions, subset_enum)
+    if not chosen:
+        raise PackError(f"{dataset.images_dir}: no set belongs to subset {subset!r}; nothing to pack")
+    sizes = _set_sizes(dataset, chosen)
+    if encoding == "raw" and len(set(sizes)) != 1:
+        raise PackError(
+            f"{dataset.images_dir}: sets have {len(set(sizes))} different sizes; raw encoding needs one "
+            "size, use --encoding png"
+        )
+    annotators = tuple(dataset.annotators)
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    try:
+        with h5py.File(tmp, "w") as h5:
+            _write_metadata(h5, dataset, chosen, versions, annotators, sizes, subset, encoding, command)
+            _write_split(h5, len(chosen), val_fraction, seed)
+            _write_images(h5, dataset, chosen, sizes, encoding, progress)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    split = read_split(out)
+    summary = PackSummary(
+        out,
+        len(chosen),
+        int((split == 0).sum()),
+        int((split == 1).sum()),
+        versions,
+        annotators,
+        encoding,
+        subset,
+        out.stat().st_size,
+        excluded,
+    )
+    if len(versions) != TRAINING_VERSIONS:
+        summary.warnings.append(
+            f"the sets have {len(versions)} versions; hggt-train needs exactly {TRAINING_VERSIONS} (01..04)"
+        )
+    return summary
+
+
+def _choose_sets(
+    dataset: Dataset, versions: tuple[str, ...], subset: Subset
+) -> tuple[list[str], dict[str, str]]:
+    chosen: list[str] = []
+    excluded: dict[str, str] = {}
+    for image_set in dataset.sets:
+        if image_set.version_ids != versions:
+            excluded[image_set.stem] = (
+                f"has versions {', '.join(image_set.version_ids)}, not {', '.join(versions)}"
+            )
+            continue
+        effective = dataset.effective(image_set.stem)
+        if subset is not Subset.ORI and len(effective) != len(versions):
+            excluded[image_set.stem] = "not labelled"
+            continue
+        if not in_subset((e.label for e in effective.values()), subset):
+            excluded[image_set.stem] = f"not in subset {subset.value}"
+            continue
+        chosen.append(image_set.stem)
+    return chosen, excluded
+
+
+def _set_sizes(dataset: Dataset, stems: list[str]) -> list[tuple[int, int]]:
+    from hggt_desktop.core.images import image_size
+
+    sets = dataset.scan.by_stem()
+    return [image_size(sets[stem].original) for stem in stems]
+
+
+def _write_metadata(
+    h5: h5py.File,
+    dataset: Dataset,
+    stems: list[str],
+    versions: tuple[str, ...],
+    annotators: tuple[str, ...],
+    sizes: list[tuple[int, int]],
+    subset: str,
+    encoding: str,
+    command: str | None,
+) -> None:
+    n, v, a = len(stems), len(versions), len(annotators)
+    h5.attrs.update(
+        {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "encoding": encoding,
+            "versions": list(versions),
+            "annotators": list(annotators),
+            "subset": subset,
+            "app_version": __version__,
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "source": str(Path(dataset.images_dir).resolve()),
+            "command": command if command is not None else " ".join(sys.argv),
+            "height": sizes[0][0],
+            "width": sizes[0][1],
+            "complete": False,
+        }
+    )
+    h5.create_dataset("names", data=np.array(stems, dtype=object), dtype=h5py.string_dtype())
+    h5.create_dataset("sizes", data=np.array(sizes, dtype=np.int32).reshape(n, 2))
+    labels = np.full((n, a, v), UNLABELLED, np.int8)
+    effective = np.full((n, v), UNLABELLED, np.int8)
+    votes = np.zeros((n, v), np.int8)
+    raters = np.zeros((n, v), np.int8)
+    adjudicated = np.zeros((n, v), bool)
+    for i, stem in enumerate(stems):
+        files = dataset.files_for(stem)
+        for j, annotator in enumerate(annotators):
+            if annotator in files:
+                label_map = files[annotator].label_map
+                labels[i, j] = [RANK[label_map[version]] for version in versions]
+        for k, version in enumerate(versions):
+            eff = dataset.effective(stem).get(version)
+            if eff is not None:
+                effective[i, k], votes[i, k], raters[i, k] = RANK[eff.label], eff.votes, eff.raters
+                adjudicated[i, k] = eff.adjudicated
+    for name, data in (
+        ("labels", labels),
+        ("effective", effective),
+        ("votes", votes),
+        ("raters", raters),
+        ("adjudicated", adjudicated),
+    ):
+        h5.create_dataset(name, data=data)
+
+
+def _write_split(h5: h5py.File, n: int, val_fraction: float, seed: int) -> None:
+    split = np.zeros(n, np.uint8)
+    n_val = int(round(n * val_fraction))
+    if n_val:
+        split[np.random.default_rng(seed).permutation(n)[:n_val]] = 1
+    h5.create_dataset("split", data=split)
+    h5.attrs["val_fraction"], h5.attrs["seed"] = val_fraction, seed
+
+
+def _write_images(
+    h5: h5py.File,
+    dataset: Dataset,
+    stems: list[str],
+    sizes: list[tuple[int, int]],
+    encoding: str,
+    progress: Progress | None,
+) -> None:
+    sets = dataset.scan.by_stem()
+    n, per_set = len(stems), 1 + len(dataset.scan.version_folders)
+    if encoding == "raw":
+        height, width = sizes[0]
+        shape = (n, per_set, height, width, 3)
+        images = h5.create_dataset("images", shape, np.uint8, chunks=(1, per_set, height, width, 3))
+    else:
+        images = h5.create_dataset("images", (n, per_set), h5py.vlen_dtype(np.uint8))
+    file_sha = np.empty((n, per_set), "S64")
+    pixel_sha = np.empty((n, per_set), "S64")
+
+    def load(stem: str) -> tuple[list[bytes], list[np.ndarray]]:
+        paths = sets[stem].paths()
+        raw = [Path(p).read_bytes() for p in paths]
+        return raw, [read_image(p) for p in paths]
+
+    # Decoding is the slow part and releases the GIL in OpenCV: a few threads keep writing busy.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for i, (raw, pixels) in enumerate(pool.map(load, stems)):
+            for k in range(per_set):
+                file_sha[i, k] = hashlib.sha256(raw[k]).hexdigest().encode()
+                pixel_sha[i, k] = hashlib.sha256(pixels[k].tobytes()).hexdigest().encode()
+            if encoding == "raw":
+                images[i] = np.stack(pixels)
+            else:
+                for k in range(per_set):
+                    images[i, k] = np.frombuffer(raw[k], np.uint8)
+            if progress is not None:
+                progress(i + 1, n)
+    h5.create_dataset("file_sha256", data=file_sha)
+    h5.create_dataset("pixel_sha256", data=pixel_sha)
+    h5.attrs["complete"] = True
+
+
+def read_split(path: Path | str) -> np.ndarray:
+    """The split column of a pack (0 train, 1 validation)."""
+    with h5py.File(path, "r") as h5:
+        return h5["split"][()]
