@@ -37,6 +37,8 @@ def resolve_images_dir(path: Path | str) -> Path:
     path = Path(path)
     if (path / ORIGINAL_FOLDER).is_dir():
         return path
+    if not path.exists():
+        raise LayoutError(path, "does not exist; check the path")
     candidates = [path / "images", path]
     for base in candidates:
         if (base / ORIGINAL_FOLDER).is_dir():
