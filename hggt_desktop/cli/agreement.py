@@ -1,0 +1,126 @@
+"""``hggt-data agreement PATH [--json]``: how far the annotators agree, overall and per version."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+_NAMES = {
+    "krippendorff_alpha_nominal": "Krippendorff alpha (nominal)",
+    "krippendorff_alpha_ordinal": "Krippendorff alpha (ordinal)",
+    "fleiss_kappa": "Fleiss kappa",
+    "gwet_ac1": "Gwet AC1",
+    "percent_unanimous": "% unanimous",
+    "percent_all_different": "% all different",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", type=Path, help="images folder, dataset root or released split")
+    parser.add_argument("--labels", type=Path, help="labels folder (found beside the images if omitted)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="resamples of sets for 95%% intervals (0: none)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
+
+
+def _fmt(value: float | None, interval: list[float | None] | None = None, percent: bool = False) -> str:
+    if value is None:
+        return "n/a"
+    text = f"{value:.1f}" if percent else f"{value:.3f}"
+    if interval and interval[0] is not None and interval[1] is not None:
+        lo, hi = interval
+        text += f" [{lo:.1f}, {hi:.1f}]" if percent else f" [{lo:.3f}, {hi:.3f}]"
+    return text
+
+
+def _print_table(summary: dict[str, Any]) -> None:
+    counts, ci = summary["counts"], summary["confidence_intervals"]
+    print(
+        f"{counts['sets']} sets, {counts['items_pairable']} items (version of a set) rated by two or more "
+        f"of {len(counts['raters'])} raters ({', '.join(counts['raters'])})"
+    )
+    if ci.get("resamples"):
+        print(f"95% intervals: bootstrap over sets, {ci['resamples']} resamples, seed {ci['seed']}")
+    versions = list(summary["per_version"])
+    header = f"{'':30s} {'overall':>24s}" + "".join(f" {v:>8s}" for v in versions)
+    print()
+    print(header)
+    for key, name in _NAMES.items():
+        percent = key.startswith("percent")
+        row = f"{name:30s} {_fmt(summary[key], ci['overall'].get(key), percent):>24s}"
+        row += "".join(f" {_fmt(summary['per_version'][v][key], None, percent):>8s}" for v in versions)
+        print(row)
+    if counts["items_left_out_of_fleiss"]:
+        print(
+            f"(Fleiss kappa uses the {counts['items_fleiss']} items rated by exactly {counts['fleiss_raters']}; "
+            f"{counts['items_left_out_of_fleiss']} others are left out)"
+        )
+    if summary["per_pair"]:
+        print()
+        print(f"{'pair':12s} {'Cohen kappa':>26s} {'% agree':>9s} {'items':>7s}")
+        for pair, row in summary["per_pair"].items():
+            interval = ci["per_pair"][pair]["cohen_kappa"]
+            print(
+                f"{pair:12s} {_fmt(row['cohen_kappa'], interval):>26s} "
+                f"{_fmt(row['percent_agreement'], None, True):>9s} {row['items']:>7d}"
+            )
+    print()
+    print(
+        f"{'annotator':12s} {'sets':>6s} {'P/S/N %':>14s} {'% w/ others':>12s} {'kappa':>7s} {'median s':>9s} {'IQR s':>6s}"
+    )
+    for name, row in summary["per_annotator"].items():
+        total = max(row["ratings"], 1)
+        shares = "/".join(
+            f"{100 * row['labels'][k] / total:.0f}" for k in ("Positive", "Similar", "Negative")
+        )
+        seconds = row["seconds_per_set"]
+        print(
+            f"{name:12s} {row['sets_labelled']:>6d} {shares:>14s} "
+            f"{_fmt(row['agreement_with_majority_of_others'], None, True):>12s} "
+            f"{_fmt(row['mean_cohen_kappa_with_others']):>7s} "
+            f"{_fmt(seconds['median'], None, True):>9s} {_fmt(seconds['iqr'], None, True):>6s}"
+        )
+    problems = summary["problems"]
+    if problems["count"]:
+        print()
+        print(f"{problems['count']} problems (files skipped):")
+        for line in problems["listed"]:
+            print(f"  {line}")
+
+
+def run(args: argparse.Namespace) -> int:
+    from hggt_desktop.core.agreement_summary import summarize_agreement
+    from hggt_desktop.core.dataset import load_dataset
+    from hggt_desktop.core.layout import LayoutError
+    from hggt_desktop.core.sets import SetLayoutError
+
+    if args.bootstrap < 0:
+        print("hggt-data agreement: --bootstrap must be 0 or more", file=sys.stderr)
+        return 2
+    try:
+        dataset = load_dataset(args.path, args.labels)
+    except (LayoutError, SetLayoutError) as exc:
+        print(f"hggt-data agreement: {exc}", file=sys.stderr)
+        return 2
+    if not dataset.raters:
+        print(
+            f"hggt-data agreement: no annotator folders in {dataset.labels_dir}; "
+            "expected <labels>/<annotator>/<stem>.json",
+            file=sys.stderr,
+        )
+        return 2
+    summary = summarize_agreement(dataset, resamples=args.bootstrap, seed=args.seed)
+    if args.json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        _print_table(summary)
+    return 1 if summary["problems"]["count"] else 0

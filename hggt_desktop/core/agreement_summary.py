@@ -1,0 +1,171 @@
+"""Everything ``hggt-data agreement`` prints, as one JSON-ready dict: overall, per version, per pair.
+
+Keys at the top level are the overall coefficients (``fleiss_kappa``,
+``krippendorff_alpha_nominal`` ...); the breakdowns sit beside them. NaN (undefined, e.g. every
+label the same) becomes ``None`` so the output is valid JSON.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from hggt_desktop.core.agreement import (
+    COEFFICIENTS,
+    category_counts,
+    coefficients_from_statistics,
+    cohen_kappa,
+    common_rater_count,
+    item_counts_used,
+    item_statistics,
+    pair_contingency,
+    percent_agreement,
+    statistic_count,
+)
+from hggt_desktop.core.annotator_stats import annotator_statistics, read_screen_positions
+from hggt_desktop.core.bootstrap import bootstrap_intervals
+from hggt_desktop.core.dataset import Dataset
+from hggt_desktop.core.rating_table import LABELS_BY_RANK, RatingTable, rating_table
+
+PROBLEMS_LISTED = 50
+
+
+def _number(value: Any) -> float | None:
+    value = float(value)
+    return None if math.isnan(value) or math.isinf(value) else value
+
+
+class _Stats:
+    """Per-set statistics for overall, per-version and per-pair coefficients, side by side."""
+
+    def __init__(self, table: RatingTable) -> None:
+        counts = category_counts(table.ratings)  # (sets, versions, 3)
+        self.f = statistic_count()
+        self.fleiss_all = common_rater_count(counts)
+        self.fleiss_version = [common_rater_count(counts[:, v]) for v in range(len(table.versions))]
+        overall = item_statistics(counts, self.fleiss_all).sum(axis=1)  # (sets, f)
+        per_version = np.stack(
+            [item_statistics(counts[:, v], m) for v, m in enumerate(self.fleiss_version)], axis=1
+        )  # (sets, versions, f)
+        pairs = [pair_contingency(table.ratings[:, :, a], table.ratings[:, :, b]) for a, b in table.pairs]
+        per_pair = np.stack(pairs, axis=1) if pairs else np.zeros((len(table.stems), 0, 3, 3))
+        self.n_versions, self.n_pairs = len(table.versions), len(table.pairs)
+        self.matrix = np.concatenate(
+            [
+                overall,
+                per_version.reshape(len(table.stems), -1),
+                per_pair.reshape(len(table.stems), -1),
+            ],
+            axis=1,
+        )
+
+    def evaluate(self, summed: np.ndarray) -> dict[str, np.ndarray]:
+        """Coefficients ``(b, ...)`` from summed statistics ``(b, features)``."""
+        f, v = self.f, self.n_versions
+        out: dict[str, np.ndarray] = {}
+        for name, value in coefficients_from_statistics(summed[:, :f], self.fleiss_all).items():
+            out[f"overall/{name}"] = value
+        per_version = summed[:, f : f + v * f].reshape(-1, v, f)
+        for i, m in enumerate(self.fleiss_version):
+            for name, value in coefficients_from_statistics(per_version[:, i], m).items():
+                out[f"version{i}/{name}"] = value
+        if self.n_pairs:
+            tables = summed[:, f + v * f :].reshape(-1, self.n_pairs, 3, 3)
+            out["pairs/cohen_kappa"] = cohen_kappa(tables)
+            out["pairs/percent_agreement"] = percent_agreement(tables)
+        return out
+
+
+def _distribution(ranks: np.ndarray) -> dict[str, int]:
+    return {LABELS_BY_RANK[c].value: int((ranks == c).sum()) for c in range(3)}
+
+
+def label_distribution(table: RatingTable) -> dict[str, Any]:
+    """Label counts per version (per rater and effective) and per rater."""
+    per_version = {}
+    for v, version in enumerate(table.versions):
+        row = {rater: _distribution(table.ratings[:, v, r]) for r, rater in enumerate(table.raters)}
+        row["effective"] = _distribution(table.effective[:, v])
+        per_version[version] = row
+    return {
+        "per_version": per_version,
+        "per_annotator": {
+            rater: _distribution(table.ratings[:, :, r]) for r, rater in enumerate(table.raters)
+        },
+        "effective": _distribution(table.effective),
+    }
+
+
+def summarize_agreement(
+    dataset: Dataset, resamples: int = 1000, seed: int = 0, table: RatingTable | None = None
+) -> dict[str, Any]:
+    """Overall coefficients at the top level, plus every breakdown, intervals and counts."""
+    table = table if table is not None else rating_table(dataset)
+    stats = _Stats(table)
+    point = {k: np.asarray(v)[0] for k, v in stats.evaluate(stats.matrix.sum(axis=0)[None]).items()}
+    intervals = bootstrap_intervals(stats.matrix, stats.evaluate, resamples, seed) if resamples else {}
+
+    def ci(key: str, index: int | None = None) -> list[float | None] | None:
+        if key not in intervals:
+            return None
+        bounds = intervals[key] if index is None else intervals[key][index]
+        return [_number(bounds[0]), _number(bounds[1])]
+
+    overall_used = item_counts_used(stats.matrix[:, : stats.f].sum(axis=0))
+    result: dict[str, Any] = {name: _number(point[f"overall/{name}"]) for name in COEFFICIENTS}
+    by_rater = (table.ratings >= 0).any(axis=1)  # (sets, raters): rater labelled the set
+    rated_sets = by_rater.any(axis=1)
+    result["counts"] = {
+        "sets": len(table.stems),
+        "sets_rated": int(rated_sets.sum()),
+        "sets_partially_rated": int((rated_sets & ~by_rater.all(axis=1)).sum()),
+        "raters": list(table.raters),
+        "versions": list(table.versions),
+        "fleiss_raters": stats.fleiss_all,
+        "items_left_out_of_fleiss": overall_used["items_pairable"] - overall_used["items_fleiss"],
+        **overall_used,
+    }
+    result["per_version"] = {}
+    for i, version in enumerate(table.versions):
+        row: dict[str, Any] = {name: _number(point[f"version{i}/{name}"]) for name in COEFFICIENTS}
+        row["items"] = int(((table.ratings[:, i] >= 0).sum(axis=1) >= 2).sum())
+        result["per_version"][version] = row
+    result["per_pair"] = {}
+    for p, name in enumerate(table.pair_names()):
+        a, b = table.pairs[p]
+        both = ((table.ratings[:, :, a] >= 0) & (table.ratings[:, :, b] >= 0)).sum()
+        result["per_pair"][name] = {
+            "cohen_kappa": _number(point["pairs/cohen_kappa"][p]),
+            "percent_agreement": _number(point["pairs/percent_agreement"][p]),
+            "items": int(both),
+        }
+    positions, record_problems = read_screen_positions(dataset.labels_dir, table)
+    result["per_annotator"] = annotator_statistics(table, positions)
+    result["confidence_intervals"] = {
+        "level": 0.95,
+        "resamples": resamples,
+        "seed": seed,
+        "unit": "set",
+        "overall": {name: ci(f"overall/{name}") for name in COEFFICIENTS},
+        "per_version": {
+            version: {name: ci(f"version{i}/{name}") for name in COEFFICIENTS}
+            for i, version in enumerate(table.versions)
+        },
+        "per_pair": {
+            name: {
+                "cohen_kappa": ci("pairs/cohen_kappa", p),
+                "percent_agreement": ci("pairs/percent_agreement", p),
+            }
+            for p, name in enumerate(table.pair_names())
+        },
+    }
+    result["label_distribution"] = label_distribution(table)
+    problems = [*dataset.problems, *record_problems]
+    result["problems"] = {
+        "count": len(problems),
+        "unlabelled_by": {a: len(stems) for a, stems in dataset.unlabelled_by().items()},
+        "listed": [str(p) for p in problems[:PROBLEMS_LISTED]],
+    }
+    return result

@@ -1,0 +1,157 @@
+"""Per-annotator quality figures: agreement with the others, time, straight-lining, position bias.
+
+Position bias needs the on-screen order of each set, which the annotator app keeps in the record
+beside the labels (hggt_desktop/core/record.py). Labels that came without records (the HGGT
+release, other tools) simply have no position figures.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hggt_desktop.core.agreement import cohen_kappa, pair_contingency
+from hggt_desktop.core.layout import records_dir
+from hggt_desktop.core.rating_table import LABELS_BY_RANK, MISSING, RatingTable, others_majority
+from hggt_desktop.core.record import RecordError, read_record
+from hggt_desktop.core.sets import Problem
+
+
+def read_screen_positions(
+    labels_dir: Path, table: RatingTable, workers: int = 8
+) -> tuple[np.ndarray, list[Problem]]:
+    """On-screen position ``(sets, versions, raters)`` of every rated version, -1 when unknown."""
+    positions = np.full(table.ratings.shape, MISSING, dtype=np.int8)
+    problems: list[Problem] = []
+    set_index = {stem: s for s, stem in enumerate(table.stems)}
+    version_index = {v: i for i, v in enumerate(table.versions)}
+    for r, rater in enumerate(table.raters):
+        folder = records_dir(labels_dir, rater)
+        if not folder.is_dir():
+            continue
+        with os.scandir(folder) as entries:
+            names = [e.name for e in entries if e.name.endswith(".json") and e.name[:-5] in set_index]
+
+        def read(name: str, folder: Path = folder) -> tuple[str, list[str]] | Problem:
+            try:
+                record = read_record(folder / name)
+            except RecordError as exc:
+                return Problem(exc.path, exc.reason)
+            return name[:-5], record.screen_order
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for found in pool.map(read, names, chunksize=256):
+                if isinstance(found, Problem):
+                    problems.append(found)
+                    continue
+                stem, order = found
+                for position, version in enumerate(order):
+                    if version in version_index:
+                        positions[set_index[stem], version_index[version], r] = position
+    return positions, problems
+
+
+def _quartiles(values: np.ndarray) -> dict[str, float | None]:
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return {"median": None, "q1": None, "q3": None, "iqr": None, "sets_timed": 0}
+    q1, median, q3 = np.percentile(values, [25, 50, 75])
+    return {
+        "median": float(median),
+        "q1": float(q1),
+        "q3": float(q3),
+        "iqr": float(q3 - q1),
+        "sets_timed": int(values.size),
+    }
+
+
+def _straight_lining(table: RatingTable, r: int) -> dict[str, Any]:
+    """Share of the most frequent label, sets with one label everywhere, longest run."""
+    ratings = table.ratings[:, :, r]
+    given = ratings[ratings >= 0]
+    if given.size == 0:
+        return {
+            "most_frequent": None,
+            "share_most_frequent": None,
+            "share_sets_one_label": None,
+            "longest_run": 0,
+        }
+    counts = np.bincount(given, minlength=3)
+    labelled = (ratings >= 0).any(axis=1)
+    filled = np.where(ratings >= 0, ratings, 99)
+    one_label = labelled & ((ratings < 0) | (ratings == filled.min(axis=1, keepdims=True))).all(axis=1)
+    # Runs follow the order of work: sets by Time_cost Start when known, else by name.
+    starts = np.where(np.isfinite(table.starts[:, r]), table.starts[:, r], np.inf)
+    order = np.lexsort((np.arange(len(starts)), starts))
+    sequence = ratings[order][labelled[order]].ravel()
+    sequence = sequence[sequence >= 0]
+    changes = np.flatnonzero(np.diff(sequence) != 0)
+    bounds = np.concatenate(([-1], changes, [sequence.size - 1]))
+    return {
+        "most_frequent": LABELS_BY_RANK[int(np.argmax(counts))].value,
+        "share_most_frequent": float(counts.max() / given.size),
+        "share_sets_one_label": float(one_label.sum() / max(int(labelled.sum()), 1)),
+        "longest_run": int(np.diff(bounds).max()),
+    }
+
+
+def _position_bias(table: RatingTable, positions: np.ndarray, r: int) -> dict[str, Any] | None:
+    """Label shares and mean rank per on-screen position (None without records)."""
+    known = (positions[:, :, r] >= 0) & (table.ratings[:, :, r] >= 0)
+    if not known.any():
+        return None
+    pos, rank = positions[:, :, r][known], table.ratings[:, :, r][known]
+    rows = []
+    for p in range(int(pos.max()) + 1):
+        here = rank[pos == p]
+        n = int(here.size)
+        counts = np.bincount(here, minlength=3) if n else np.zeros(3, dtype=int)
+        rows.append(
+            {
+                "position": p,
+                "items": n,
+                "mean_rank": float(here.mean()) if n else None,
+                **{LABELS_BY_RANK[c].value: int(counts[c]) for c in range(3)},
+            }
+        )
+    means = [row["mean_rank"] for row in rows if row["mean_rank"] is not None]
+    return {
+        "items": int(known.sum()),
+        "by_position": rows,
+        "mean_rank_spread": float(max(means) - min(means)),
+    }
+
+
+def annotator_statistics(
+    table: RatingTable, positions: np.ndarray | None = None
+) -> dict[str, dict[str, Any]]:
+    """Rater -> figures a curator screens raters with (JSON-ready)."""
+    result: dict[str, dict[str, Any]] = {}
+    n_raters = len(table.raters)
+    flat = table.ratings.reshape(-1, n_raters)
+    for r, rater in enumerate(table.raters):
+        mine = flat[:, r]
+        majority = others_majority(flat, r) if n_raters > 1 else np.full_like(mine, MISSING)
+        compared = (mine >= 0) & (majority >= 0)
+        kappas = [float(cohen_kappa(pair_contingency(mine, flat[:, o]))) for o in range(n_raters) if o != r]
+        finite = [k for k in kappas if np.isfinite(k)]
+        labelled_sets = int((table.ratings[:, :, r] >= 0).any(axis=1).sum())
+        result[rater] = {
+            "sets_labelled": labelled_sets,
+            "sets_missing": len(table.stems) - labelled_sets,
+            "ratings": int((mine >= 0).sum()),
+            "labels": {LABELS_BY_RANK[c].value: int((mine == c).sum()) for c in range(3)},
+            "agreement_with_majority_of_others": (
+                float(100.0 * (mine[compared] == majority[compared]).mean()) if compared.any() else None
+            ),
+            "items_with_majority_of_others": int(compared.sum()),
+            "mean_cohen_kappa_with_others": float(np.mean(finite)) if finite else None,
+            "seconds_per_set": _quartiles(table.seconds[:, r]),
+            "straight_lining": _straight_lining(table, r),
+            "position_bias": _position_bias(table, positions, r) if positions is not None else None,
+        }
+    return result
