@@ -1,0 +1,303 @@
+"""One image on screen, drawn through the shared view transform in device pixels.
+
+Why device pixels: at 125-175% display scaling Qt maps a logical pixel to a fractional number
+of screen pixels, so an image drawn at "100%" in logical units is resampled. The panel asks the
+painter where its device pixels are, puts the image origin on a whole device pixel, and draws
+with the painter scaled by 1/devicePixelRatio, so at zoom 1 each image pixel lands on exactly one
+screen pixel (checked by tests/gui/test_viewer_exact.py at 100-200% scaling).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, QSizeF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPixmap,
+    QResizeEvent,
+    QTransform,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QApplication, QWidget
+
+from hggt_desktop.gui.viewer.palette import (
+    BROKEN_COLOR,
+    CAPTION_COLOR,
+    CHROME_COLOR,
+    SELECTED_COLOR,
+    SURROUND_COLOR,
+    contrasting_text,
+)
+from hggt_desktop.gui.viewer.qimage import to_pixmap
+from hggt_desktop.gui.viewer.transform import ViewTransform
+
+FRAME = 3  # logical pixels around the image area, coloured when the panel is selected
+WHEEL_NOTCH = 120  # angleDelta units per wheel notch
+# Below half size bilinear sampling skips pixels (aliasing); use Qt's area-averaging scaler.
+PRESCALE_BELOW = 0.5
+
+
+class ImagePanel(QWidget):
+    """An image (or its swap image, or a "cannot show" message) under a caption and a badge."""
+
+    clicked = Signal()
+
+    def __init__(self, transform: ViewTransform, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._transform = transform
+        self._pixmap: QPixmap | None = None
+        self._swap_pixmap: QPixmap | None = None
+        self._swap_source: np.ndarray | None = None
+        self._scaled: dict[bool, QPixmap] = {}  # swap? -> prescaled copy for small zooms
+        self._broken_reason: str | None = None
+        self._caption = ""
+        self._badge: str | None = None
+        self._badge_color = QColor(CAPTION_COLOR)
+        self._selected = False
+        self._press_pos: QPointF | None = None
+        self._last_pos = QPointF()
+        self._dragging = False
+        self._wheel_rest = 0
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setMinimumSize(48, 48)
+        key = id(self)
+        self.destroyed.connect(lambda *_: transform.forget_viewport(key))
+        transform.changed.connect(self.update)
+
+    # --- content -------------------------------------------------------------------------
+
+    def set_image(self, image: np.ndarray | None, broken_reason: str | None = None) -> None:
+        """Show an RGB array; ``None`` with a reason shows "cannot show: <reason>" instead."""
+        self._pixmap = to_pixmap(image) if image is not None else None
+        self._broken_reason = broken_reason if image is None else None
+        self._scaled.pop(False, None)
+        if image is not None and self._transform.image_size().isEmpty():
+            self._transform.set_image_size(image.shape[1], image.shape[0])
+        self.update()
+
+    def set_swap_image(self, image: np.ndarray | None) -> None:
+        """While not ``None``, draw this image instead of the panel's own at the same view."""
+        if image is None:
+            self._swap_pixmap, self._swap_source = None, None
+        elif image is not self._swap_source:
+            # The same array is swapped in at every key press: convert it only once.
+            self._swap_pixmap, self._swap_source = to_pixmap(image), image
+            self._scaled.pop(True, None)
+        self.update()
+
+    def set_caption(self, text: str) -> None:
+        """The panel's name above the image, e.g. "Original" or a neutral letter."""
+        self._caption = text
+        self.update()
+
+    def set_badge(self, text: str | None, color: QColor | None = None) -> None:
+        """A coloured tag at the right of the caption bar (e.g. the label given); None hides it."""
+        self._badge = text
+        self._badge_color = QColor(color) if color is not None else QColor(CAPTION_COLOR)
+        self.update()
+
+    def set_selected(self, selected: bool) -> None:
+        """Draw (or remove) a clearly visible frame around the panel."""
+        self._selected = selected
+        self.update()
+
+    def is_selected(self) -> bool:
+        """Whether the selection frame is drawn."""
+        return self._selected
+
+    def is_swapped(self) -> bool:
+        """Whether the swap image is being shown instead of the panel's own."""
+        return self._swap_pixmap is not None
+
+    def image_area(self) -> QRect:
+        """The part of the panel (logical pixels) where the image is drawn."""
+        top = FRAME + self._header_height()
+        return QRect(FRAME, top, max(self.width() - 2 * FRAME, 1), max(self.height() - top - FRAME, 1))
+
+    def image_area_device_size(self) -> QSizeF:
+        """The image area in device pixels: what the shared transform works in."""
+        area, ratio = self.image_area(), self.devicePixelRatioF()
+        return QSizeF(area.width() * ratio, area.height() * ratio)
+
+    def chrome_size(self) -> QSize:
+        """The part of the panel that is not image area: frame and caption bar."""
+        return QSize(2 * FRAME, 2 * FRAME + self._header_height())
+
+    def sizeHint(self) -> QSize:
+        """A square panel a comfortable size for a 512-pixel patch on a laptop."""
+        return QSize(360, 360 + self._header_height())
+
+    def _header_height(self) -> int:
+        return self.fontMetrics().height() + 8
+
+    # --- geometry reports for the shared fit ---------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Tell the shared transform the new image-area size (fit mode refits)."""
+        super().resizeEvent(event)
+        self._report_viewport()
+
+    def showEvent(self, event: QEvent) -> None:
+        """A shown panel takes part in the shared fit."""
+        super().showEvent(event)
+        self._report_viewport()
+
+    def hideEvent(self, event: QEvent) -> None:
+        """A hidden panel (e.g. in two-panel mode) no longer limits the shared fit."""
+        super().hideEvent(event)
+        self._transform.forget_viewport(id(self))
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Moving to a screen with another scaling changes the device size."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.DevicePixelRatioChange:
+            self._scaled.clear()
+            self._report_viewport()
+
+    def _report_viewport(self) -> None:
+        if not self.isHidden():
+            self._transform.report_viewport(id(self), self.image_area_device_size())
+
+    # --- mouse ---------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        """Start a click or a drag."""
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press_pos = event.position()
+            self._last_pos = event.position()
+            self._dragging = False
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        """Drag pans every panel (the transform is shared)."""
+        if self._press_pos is None:
+            return
+        pos = event.position()
+        if not self._dragging:
+            moved = (pos - self._press_pos).manhattanLength()
+            if moved < QApplication.startDragDistance():
+                return
+            self._dragging = True
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        self._transform.pan_by((pos - self._last_pos) * self.devicePixelRatioF())
+        self._last_pos = pos
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        """A press and release without a drag is a click (selects the panel in the apps)."""
+        if event.button() != Qt.MouseButton.LeftButton or self._press_pos is None:
+            return
+        was_drag = self._dragging
+        self._press_pos, self._dragging = None, False
+        self.unsetCursor()
+        if not was_drag:
+            self.clicked.emit()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        """Double-click fits the whole image again."""
+        self._press_pos = None  # the release that follows is not a second click
+        self._transform.fit()
+        event.accept()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        """The wheel zooms about the cursor, one zoom level per notch."""
+        self._wheel_rest += event.angleDelta().y()
+        steps = int(self._wheel_rest / WHEEL_NOTCH)
+        self._wheel_rest -= steps * WHEEL_NOTCH
+        if steps:
+            ratio = self.devicePixelRatioF()
+            pos = (event.position() - QPointF(self.image_area().topLeft())) * ratio
+            self._transform.step_zoom_about(pos, steps, self.image_area_device_size())
+        event.accept()
+
+    # --- painting ------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Frame, caption bar, then the image (or message) clipped to the image area."""
+        painter = QPainter(self)
+        frame_color = SELECTED_COLOR if self._selected else CHROME_COLOR
+        painter.fillRect(self.rect(), frame_color)
+        area = self.image_area()
+        header = QRect(FRAME, FRAME, area.width(), area.top() - FRAME)
+        painter.fillRect(header, CHROME_COLOR)
+        self._paint_header(painter, header)
+        painter.fillRect(area, SURROUND_COLOR)
+        painter.setClipRect(area)
+        pixmap = self._swap_pixmap if self._swap_pixmap is not None else self._pixmap
+        if pixmap is not None:
+            self._paint_image(painter, pixmap, area)
+        elif self._broken_reason is not None:
+            self._paint_broken(painter, area)
+        painter.end()
+
+    def _paint_header(self, painter: QPainter, header: QRect) -> None:
+        font = painter.font()
+        font.setBold(True)
+        painter.setFont(font)
+        text_rect = header.adjusted(6, 0, -6, 0)
+        badge_width = 0
+        if self._badge:
+            badge_width = painter.fontMetrics().horizontalAdvance(self._badge) + 14
+            badge = QRect(
+                header.right() - badge_width - 3, header.top() + 3, badge_width, header.height() - 6
+            )
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self._badge_color)
+            painter.drawRoundedRect(badge, 4, 4)
+            painter.setPen(contrasting_text(self._badge_color))
+            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, self._badge)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        caption = self._caption + ("  (swapped)" if self._swap_pixmap is not None else "")
+        painter.setPen(SELECTED_COLOR if self._selected else CAPTION_COLOR)
+        elided = painter.fontMetrics().elidedText(
+            caption, Qt.TextElideMode.ElideRight, text_rect.width() - badge_width
+        )
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, elided)
+
+    def _paint_broken(self, painter: QPainter, area: QRect) -> None:
+        painter.fillRect(area, BROKEN_COLOR)
+        painter.setPen(CAPTION_COLOR)
+        flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+        painter.drawText(area.adjusted(12, 12, -12, -12), flags, f"cannot show: {self._broken_reason}")
+
+    def _paint_image(self, painter: QPainter, pixmap: QPixmap, area: QRect) -> None:
+        ratio = self.devicePixelRatioF()
+        device = painter.deviceTransform()  # logical -> device, including this widget's offset
+        area_device = QRectF(area.x() * ratio, area.y() * ratio, area.width() * ratio, area.height() * ratio)
+        origin = area_device.topLeft() + self._transform.map_from_image(QPointF(0, 0), area_device.size())
+        # Put image pixel (0, 0) on a whole device pixel of the window, not of the widget:
+        # at 125% a widget itself may start at a fractional device position.
+        x = math.floor(device.dx() + origin.x() + 0.5) - device.dx()
+        y = math.floor(device.dy() + origin.y() + 0.5) - device.dy()
+        zoom = self._transform.zoom
+        painter.setTransform(QTransform.fromScale(1 / ratio, 1 / ratio))  # now in device pixels
+        if zoom < PRESCALE_BELOW:
+            painter.drawPixmap(QPointF(x, y), self._prescaled(pixmap, zoom))
+            return
+        width, height = pixmap.width(), pixmap.height()
+        # Draw only the visible image pixels: huge target rectangles at high zoom overflow the
+        # raster engine's fixed-point maths and cost time for nothing.
+        left = max(math.floor((area_device.left() - x) / zoom), 0)
+        top = max(math.floor((area_device.top() - y) / zoom), 0)
+        right = min(math.ceil((area_device.right() - x) / zoom), width)
+        bottom = min(math.ceil((area_device.bottom() - y) / zoom), height)
+        if right <= left or bottom <= top:
+            return
+        target = QRectF(x + left * zoom, y + top * zoom, (right - left) * zoom, (bottom - top) * zoom)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, zoom < 1)
+        painter.drawPixmap(target, pixmap, QRectF(left, top, right - left, bottom - top))
+
+    def _prescaled(self, pixmap: QPixmap, zoom: float) -> QPixmap:
+        swap = pixmap is self._swap_pixmap
+        size = QSize(max(round(pixmap.width() * zoom), 1), max(round(pixmap.height() * zoom), 1))
+        cached = self._scaled.get(swap)
+        if cached is None or cached.size() != size:
+            mode = Qt.TransformationMode.SmoothTransformation
+            cached = pixmap.scaled(size, Qt.AspectRatioMode.IgnoreAspectRatio, mode)
+            self._scaled[swap] = cached
+        return cached
