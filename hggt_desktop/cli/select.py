@@ -1,0 +1,93 @@
+"""``hggt-data select``: HGGT patch selection, and the curator's review of its lowest scores.
+
+hggt-data select ENHANCED_DIR OUT_DIR [--seed N] [--crop 512] [--step 288] ...
+hggt-data select --review OUT_DIR [--lowest 50] [--drop STEM ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", type=Path, help="ENHANCED_DIR OUT_DIR, or OUT_DIR with --review")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        help="seed of Python's random (reproduces the published script run after random.seed(N))",
+    )
+    parser.add_argument("--crop", type=int, default=512, help="crop size in pixels (512)")
+    parser.add_argument("--step", type=int, default=288, help="grid step in pixels (288)")
+    parser.add_argument("--contrast", type=float, default=30.0, help="luma standard deviation threshold (30)")
+    parser.add_argument("--frequency", type=float, default=30.0, help="Laplacian variance threshold (30)")
+    parser.add_argument(
+        "--workers", type=int, default=min(4, os.cpu_count() or 1), help="images processed at once"
+    )
+    parser.add_argument("--review", action="store_true", help="list the lowest-scoring sets of OUT_DIR")
+    parser.add_argument("--lowest", type=int, default=50, help="how many sets --review lists (50)")
+    parser.add_argument(
+        "--drop", nargs="+", metavar="STEM", help="with --review: move these sets to OUT_DIR/.dropped/"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.review:
+        if len(args.paths) != 1:
+            print(
+                "hggt-data select --review: give exactly one folder (the selection's OUT_DIR)",
+                file=sys.stderr,
+            )
+            return 2
+        return _review(args.paths[0], args.lowest, args.drop)
+    if len(args.paths) != 2:
+        print("hggt-data select: give ENHANCED_DIR and OUT_DIR", file=sys.stderr)
+        return 2
+    if args.crop < 8 or args.step < 1 or args.workers < 1:
+        print("hggt-data select: --crop must be at least 8, --step and --workers at least 1", file=sys.stderr)
+        return 2
+    return _select(args)
+
+
+def _select(args: argparse.Namespace) -> int:
+    import random
+
+    from hggt_desktop.core.sets import SetLayoutError
+    from hggt_desktop.tools.selection import SelectionParams
+    from hggt_desktop.tools.selection_job import SelectionError, run_selection
+
+    enhanced_dir, out_dir = args.paths
+    # Without --seed the run is still reproducible: the seed drawn here is printed and stored.
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
+    params = SelectionParams(args.crop, args.step, args.contrast, args.frequency)
+    try:
+        report = run_selection(enhanced_dir, out_dir, params, seed, args.workers)
+    except (SetLayoutError, SelectionError) as exc:
+        print(f"hggt-data select: {exc}", file=sys.stderr)
+        return 2
+    for problem in report.problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    resumed = f" ({report.resumed} already done by an earlier run)" if report.resumed else ""
+    print(f"seed {report.seed}: {report.images} images{resumed}, {report.kept} crops in {out_dir}")
+    return 1 if report.problems else 0
+
+
+def _review(out_dir: Path, lowest: int, drop: list[str] | None) -> int:
+    from hggt_desktop.core.sets import SetLayoutError
+    from hggt_desktop.tools.review import ReviewError, drop_sets, lowest_scores, original_path
+
+    try:
+        if drop:
+            moved = drop_sets(out_dir, drop)
+            print(f"moved {len(moved)} sets to {out_dir / '.dropped'}")
+            return 0
+        ranked = lowest_scores(out_dir, lowest)
+    except (ReviewError, SetLayoutError) as exc:
+        print(f"hggt-data select --review: {exc}", file=sys.stderr)
+        return 2
+    print("score     set (lowest first; drop with --review OUT_DIR --drop STEM ...)")
+    for item in ranked:
+        print(f"{item.score:8.4f}  {item.stem}  {original_path(out_dir, item.stem)}")
+    return 0

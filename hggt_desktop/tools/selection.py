@@ -1,0 +1,188 @@
+"""HGGT patch selection, the maths: grid draws, texture test and score (data-tools.md section 1).
+
+The published script loops over candidate crops and converts each with PIL. Here every
+statistic of every candidate comes from one luma image, one Laplacian image and summed-area
+tables per version, with exact integer sums. The published decisions use float32 (``np.std``)
+and float64 (``ndarray.var``) arithmetic, which can differ from the exact value by rounding, so
+a candidate whose statistic lies within a hair of a threshold is recomputed the published way.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+JITTER = 16
+# Relative band around a threshold inside which the exact statistic is not trusted to give the
+# same decision as the published float32/float64 arithmetic; such crops are recomputed directly.
+_BORDER_BAND = 1e-3
+
+
+@dataclass(frozen=True)
+class SelectionParams:
+    """The published defaults: crop 512, step 288, contrast 30, frequency 30."""
+
+    crop: int = 512
+    step: int = 288
+    contrast: float = 30.0
+    frequency: float = 30.0
+
+
+@dataclass(frozen=True)
+class KeptCrop:
+    """A crop that passed the texture test; ``index`` is its candidate number in the image."""
+
+    x: int
+    y: int
+    score: float
+    index: int
+
+    def stem(self, image_stem: str) -> str:
+        return f"{image_stem}-{self.x}-{self.y}"
+
+
+def grid_start(side: int) -> int:
+    """Upper bound of the random grid offset for an image side (published rule)."""
+    return 128 if side >= 2400 else 64 if side >= 1200 else 32
+
+
+def draw_candidates(
+    rng: random.Random, height: int, width: int, params: SelectionParams
+) -> list[tuple[int, int]]:
+    """Draw this image's random numbers in the published order; return the in-image crops (x, y).
+
+    The two jitter draws happen for every grid point, also for rejected ones, so the stream
+    stays aligned with the published script for the images that follow.
+    """
+    init_h = rng.randint(0, grid_start(height))
+    init_w = rng.randint(0, grid_start(width))
+    candidates: list[tuple[int, int]] = []
+    for row in range(init_h, height, params.step):
+        for col in range(init_w, width, params.step):
+            dx = rng.randint(-JITTER, JITTER)
+            dy = rng.randint(-JITTER, JITTER)
+            x, y = max(row + dx, 0), max(col + dy, 0)
+            if x + params.crop <= height and y + params.crop <= width:
+                candidates.append((x, y))
+    return candidates
+
+
+def luma(rgb: np.ndarray) -> np.ndarray:
+    """8-bit luma exactly as PIL's ``convert("L")``: (R*19595 + G*38470 + B*7471 + 0x8000) >> 16."""
+    wide = rgb.astype(np.uint32)
+    total = wide[..., 0] * 19595 + wide[..., 1] * 38470 + wide[..., 2] * 7471 + 0x8000
+    return (total >> 16).astype(np.uint8)
+
+
+def laplacian(gray: np.ndarray) -> np.ndarray:
+    """OpenCV's 3x3 Laplacian, reflect-101 border, saturated to uint8 (negatives become 0)."""
+    return cv2.Laplacian(gray, cv2.CV_8U)
+
+
+def direct_statistics(gray_crop: np.ndarray) -> tuple[float, float]:
+    """(std, Laplacian variance) of one crop computed the published way (float32 std)."""
+    std = float(np.std(gray_crop.astype(np.float32)))
+    lap = float(laplacian(np.ascontiguousarray(gray_crop)).var())
+    return std, lap
+
+
+def _box(table: np.ndarray, xs: np.ndarray, ys: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Sums of ``rows x cols`` boxes with top-left (xs, ys) from a summed-area table, as int64."""
+    total = table[xs + rows, ys + cols] - table[xs, ys + cols] - table[xs + rows, ys] + table[xs, ys]
+    return np.rint(total).astype(np.int64)
+
+
+def _frame_sums(lap_source: np.ndarray, x: int, y: int, crop: int) -> tuple[int, int]:
+    """Sum and sum of squares of the crop's own Laplacian on its one-pixel frame.
+
+    On the frame the crop's Laplacian reflects inside the crop, unlike the whole image's, so
+    it is computed from three-pixel strips of the crop (the strip's own border is the crop's).
+    """
+    g = lap_source[x : x + crop, y : y + crop]
+    top = laplacian(np.ascontiguousarray(g[:3]))[0]
+    bottom = laplacian(np.ascontiguousarray(g[-3:]))[-1]
+    left = laplacian(np.ascontiguousarray(g[:, :3]))[1:-1, 0]
+    right = laplacian(np.ascontiguousarray(g[:, -3:]))[1:-1, -1]
+    frame = np.concatenate([top, bottom, left, right]).astype(np.int64)
+    return int(frame.sum()), int((frame * frame).sum())
+
+
+def _exact_variance(count: int, sums: np.ndarray, squares: np.ndarray) -> np.ndarray:
+    # N*S2 - S1^2 is an exact integer in int64 for any crop up to several thousand pixels.
+    return (count * squares - sums * sums).astype(np.float64) / float(count * count)
+
+
+def passes_texture_test(rgb: np.ndarray, candidates: np.ndarray, params: SelectionParams) -> np.ndarray:
+    """Whether each candidate crop (rows of (x, y)) of one version passes the texture test."""
+    crop = params.crop
+    count = crop * crop
+    xs, ys = candidates[:, 0], candidates[:, 1]
+    gray = luma(rgb)
+    gray_sum, gray_sq = cv2.integral2(gray, sdepth=cv2.CV_64F, sqdepth=cv2.CV_64F)
+    std = np.sqrt(
+        _exact_variance(count, _box(gray_sum, xs, ys, crop, crop), _box(gray_sq, xs, ys, crop, crop))
+    )
+
+    lap = laplacian(gray)
+    lap_sum, lap_sq = cv2.integral2(lap, sdepth=cv2.CV_64F, sqdepth=cv2.CV_64F)
+    inner = crop - 2
+    lap_s1 = _box(lap_sum, xs + 1, ys + 1, inner, inner)
+    lap_s2 = _box(lap_sq, xs + 1, ys + 1, inner, inner)
+    for i, (x, y) in enumerate(candidates.tolist()):
+        s1, s2 = _frame_sums(gray, x, y, crop)
+        lap_s1[i] += s1
+        lap_s2[i] += s2
+    lap_var = _exact_variance(count, lap_s1, lap_s2)
+
+    passed = (std >= params.contrast) & (lap_var >= params.frequency)
+    near = (np.abs(std - params.contrast) <= _BORDER_BAND * max(1.0, abs(params.contrast))) | (
+        np.abs(lap_var - params.frequency) <= _BORDER_BAND * max(1.0, abs(params.frequency))
+    )
+    for i in np.flatnonzero(near):
+        x, y = candidates[i]
+        d_std, d_lap = direct_statistics(gray[x : x + crop, y : y + crop])
+        passed[i] = d_std >= params.contrast and d_lap >= params.frequency
+    return passed
+
+
+def channel_sums(rgb: np.ndarray, candidates: np.ndarray, crop: int) -> np.ndarray:
+    """Sum over each candidate crop of all pixels and channels, exact, as int64."""
+    table = cv2.integral(rgb, sdepth=cv2.CV_64F)  # (H+1, W+1, 3)
+    xs, ys = candidates[:, 0], candidates[:, 1]
+    per_channel = table[xs + crop, ys + crop] - table[xs, ys + crop] - table[xs + crop, ys] + table[xs, ys]
+    return np.rint(per_channel.sum(axis=1)).astype(np.int64)
+
+
+def select_crops(
+    images: list[np.ndarray], candidates: list[tuple[int, int]], params: SelectionParams
+) -> list[KeptCrop]:
+    """Kept crops of one image (original first in ``images``), sorted as the published script writes them.
+
+    Score: ``max_k |mean(original - version_k)|`` over pixels and channels as float64; the
+    integer sums are exact, so ``sum / count`` equals numpy's mean of the float64 difference.
+    """
+    if not candidates:
+        return []
+    cand = np.asarray(candidates, dtype=np.int64).reshape(-1, 2)
+    kept = np.zeros(len(cand), dtype=bool)
+    for rgb in images:
+        kept |= passes_texture_test(rgb, cand, params)
+    if not kept.any():
+        return []
+    chosen = cand[kept]
+    reference = channel_sums(images[0], chosen, params.crop)
+    values = 3 * params.crop * params.crop
+    scores = np.zeros(len(chosen))
+    for rgb in images[1:]:
+        diff = reference - channel_sums(rgb, chosen, params.crop)
+        scores = np.maximum(scores, np.array([abs(int(d) / values) for d in diff]))
+    indices = np.flatnonzero(kept)
+    crops = [
+        KeptCrop(int(x), int(y), float(s), int(i))
+        for (x, y), s, i in zip(chosen.tolist(), scores, indices, strict=True)
+    ]
+    crops.sort(key=lambda c: (c.score, c.index), reverse=True)
+    return crops

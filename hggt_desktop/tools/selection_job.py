@@ -1,0 +1,165 @@
+"""Running HGGT patch selection over a folder: plan, resume, write crops and ``crop_area_info.txt``.
+
+All random numbers are drawn first, in the published order, one stream across all images;
+only then is the per-image work spread over worker threads. So ``--workers`` and resuming an
+interrupted run never change which crops are chosen. Progress is kept in
+``OUT_DIR/.hggt/select/``: the run's settings and, per finished image, the crops it wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from hggt_desktop.core.atomic import write_text_atomic
+from hggt_desktop.core.images import ImageError, image_size, read_image, write_image
+from hggt_desktop.core.labels import ORIGINAL_FOLDER
+from hggt_desktop.core.sets import find_sets
+from hggt_desktop.tools.progress import progress
+from hggt_desktop.tools.selection import SelectionParams, draw_candidates, select_crops
+
+log = logging.getLogger(__name__)
+
+INFO_FILE = "crop_area_info.txt"
+STATE_DIR = Path(".hggt") / "select"
+_FORMAT = 1
+
+
+class SelectionError(Exception):
+    """The run cannot start (bad folder, or an output folder made with other settings)."""
+
+
+@dataclass(frozen=True)
+class PlannedImage:
+    """One source image with its files (original first) and its drawn candidate crops."""
+
+    name: str
+    stem: str
+    paths: tuple[Path, ...]
+    versions: tuple[str, ...]
+    candidates: tuple[tuple[int, int], ...]
+
+
+@dataclass
+class SelectionReport:
+    seed: int
+    images: int = 0
+    resumed: int = 0
+    kept: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def plan_selection(
+    enhanced_dir: Path, params: SelectionParams, seed: int
+) -> tuple[list[PlannedImage], list[str]]:
+    """Check every image's files and draw all random numbers in the published order."""
+    scan = find_sets(enhanced_dir)
+    problems = [str(p) for p in scan.problems]
+    rng = random.Random(seed)  # the same stream as random.seed(seed) on the module functions
+    plan: list[PlannedImage] = []
+    for image_set in sorted(scan.sets, key=lambda s: s.original.name):
+        name = image_set.original.name
+        if image_set.version_ids != scan.version_folders:
+            problems.append(
+                f"{image_set.original}: skipped, not every version ({', '.join(scan.version_folders)}) exists"
+            )
+            continue
+        try:
+            sizes = {image_size(path) for path in image_set.paths()}
+        except ImageError as exc:
+            problems.append(f"{exc}; skipped {name}")
+            continue
+        if len(sizes) != 1:
+            problems.append(f"{image_set.original}: skipped, its versions differ in size ({sorted(sizes)})")
+            continue
+        height, width = sizes.pop()
+        candidates = draw_candidates(rng, height, width, params)
+        plan.append(
+            PlannedImage(name, image_set.stem, image_set.paths(), image_set.version_ids, tuple(candidates))
+        )
+    return plan, problems
+
+
+def _check_state(out_dir: Path, params: SelectionParams, seed: int, plan: list[PlannedImage]) -> None:
+    """Refuse to mix runs with different settings or inputs in one output folder."""
+    state_path = out_dir / STATE_DIR / "state.json"
+    state = {"format": _FORMAT, "seed": seed, **asdict(params), "images": [p.name for p in plan]}
+    if state_path.exists():
+        try:
+            previous = json.loads(state_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SelectionError(f"{state_path}: unreadable ({exc}); delete it to start over") from exc
+        if previous != state:
+            changed = sorted(k for k in state if previous.get(k) != state[k])
+            raise SelectionError(
+                f"{out_dir} holds a selection made with different {', '.join(changed)}; "
+                "use a new output folder, or the same settings to resume it"
+            )
+        return
+    write_text_atomic(state_path, json.dumps(state, indent=1) + "\n")
+
+
+def _record_path(out_dir: Path, name: str) -> Path:
+    return out_dir / STATE_DIR / "done" / f"{name}.json"
+
+
+def _process(image: PlannedImage, out_dir: Path, params: SelectionParams) -> int:
+    """Select, write the crops, then record the image as done (so a rerun skips it)."""
+    pixels = [read_image(path) for path in image.paths]
+    if len({p.shape for p in pixels}) != 1:
+        raise ImageError(image.paths[0], "its versions decode to different sizes; skipped")
+    kept = select_crops(pixels, list(image.candidates), params)
+    lines = []
+    for crop in kept:
+        stem = crop.stem(image.stem)
+        window = (slice(crop.x, crop.x + params.crop), slice(crop.y, crop.y + params.crop))
+        write_image(out_dir / ORIGINAL_FOLDER / f"{stem}.png", pixels[0][window])
+        for version, rgb in zip(image.versions, pixels[1:], strict=True):
+            write_image(out_dir / version / f"{stem}_{version}.png", rgb[window])
+        lines.append([stem, f"{crop.score:.4f}"])
+    write_text_atomic(_record_path(out_dir, image.name), json.dumps({"crops": lines}) + "\n")
+    return len(kept)
+
+
+def write_crop_info(out_dir: Path, plan: list[PlannedImage]) -> int:
+    """Rebuild ``crop_area_info.txt`` from the per-image records, numbering across the run."""
+    lines: list[str] = []
+    for image in plan:
+        record = _record_path(out_dir, image.name)
+        if not record.exists():
+            continue
+        for stem, score in json.loads(record.read_text(encoding="utf-8"))["crops"]:
+            lines.append(f"{stem}-{score}-{len(lines) + 1}.png")
+    write_text_atomic(out_dir / INFO_FILE, "".join(line + "\n" for line in lines))
+    return len(lines)
+
+
+def run_selection(
+    enhanced_dir: Path,
+    out_dir: Path,
+    params: SelectionParams,
+    seed: int,
+    workers: int = 2,
+    show_progress: bool = True,
+) -> SelectionReport:
+    """Select patches from ``enhanced_dir`` into ``out_dir``; resumable, identical for any ``workers``."""
+    plan, problems = plan_selection(enhanced_dir, params, seed)
+    _check_state(out_dir, params, seed, plan)
+    report = SelectionReport(seed=seed, images=len(plan), problems=problems)
+    todo = [image for image in plan if not _record_path(out_dir, image.name).exists()]
+    report.resumed = len(plan) - len(todo)
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {pool.submit(_process, image, out_dir, params): image for image in todo}
+        for future in progress(
+            as_completed(futures), total=len(futures), desc="select", enabled=show_progress
+        ):
+            try:
+                future.result()
+            except ImageError as exc:
+                report.problems.append(f"{exc}; skipped {futures[future].name}")
+    report.kept = write_crop_info(out_dir, plan)
+    return report
