@@ -115,8 +115,8 @@ def summarize_agreement(
 
     overall_used = item_counts_used(stats.matrix[:, : stats.f].sum(axis=0))
     result: dict[str, Any] = {name: _number(point[f"overall/{name}"]) for name in COEFFICIENTS}
-    by_rater = (table.ratings >= 0).any(axis=1)  # (sets, raters): rater labelled the set
-    rated_sets = by_rater.any(axis=1)
+    by_rater: np.ndarray = np.asarray((table.ratings >= 0).any(axis=1))  # (sets, raters): rater labelled the set
+    rated_sets: np.ndarray = np.asarray(by_rater.any(axis=1))
     result["counts"] = {
         "sets": len(table.stems),
         "sets_rated": int(rated_sets.sum()),

@@ -81,7 +81,7 @@ def _straight_lining(table: RatingTable, r: int) -> dict[str, Any]:
             "longest_run": 0,
         }
     counts = np.bincount(given, minlength=3)
-    labelled = (ratings >= 0).any(axis=1)
+    labelled: np.ndarray = np.asarray((ratings >= 0).any(axis=1))
     filled = np.where(ratings >= 0, ratings, 99)
     one_label = labelled & ((ratings < 0) | (ratings == filled.min(axis=1, keepdims=True))).all(axis=1)
     # Runs follow the order of work: sets by Time_cost Start when known, else by name.

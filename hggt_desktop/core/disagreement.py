@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hggt_desktop.core.rating_table import RatingTable, pattern_letters
+from hggt_desktop.core.rating_table import RatingTable, pattern_letters, strict_majority
 
 OPPOSED, SPLIT, ALL_DIFFERENT, AGREED = 3, 2, 1, 0
 SEVERITY_NAMES = {
@@ -71,9 +71,10 @@ def disagreement_queue(
 ) -> list[QueueEntry]:
     """Contested sets, worst first, keeping only what the filters ask for.
 
-    ``versions`` restricts which versions count; ``annotator`` keeps sets where that rater's
-    label differs from another rater's on a counted version; ``pattern`` keeps sets where a
-    counted version's labels are exactly that multiset (order and case do not matter).
+    ``versions`` restricts which versions count; ``annotator`` keeps sets where that rater
+    dissents from the strict majority on a counted version (or where there is no majority);
+    ``pattern`` keeps sets where a counted version's labels are exactly that multiset (order
+    and case do not matter).
     """
     counts = table.counts()
     severity = item_severity(counts)  # (sets, versions)
@@ -87,9 +88,10 @@ def disagreement_queue(
             return []
         r = table.raters.index(annotator)
         mine = table.ratings[:, :, r]
-        others = np.delete(table.ratings, r, axis=2)
-        differs = ((others >= 0) & (others != mine[:, :, None])).any(axis=2) & (mine >= 0)
-        keep &= (differs & (severity > AGREED)).any(axis=1)
+        # The rater dissents from the majority, or there is no majority to agree with.
+        majority = strict_majority(table.ratings)
+        dissents = (mine >= 0) & (mine != majority)
+        keep &= (dissents & (severity > AGREED)).any(axis=1)
     if not include_adjudicated:
         keep &= ~table.adjudicated.any(axis=1)
     wanted = normalise_pattern(pattern) if pattern else None

@@ -112,16 +112,20 @@ def _effective_from_counts(ratings: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return ranks[codes].copy(), votes[codes].copy()
 
 
-def others_majority(ratings: np.ndarray, rater: int) -> np.ndarray:
-    """Per item, the rank the *other* raters agree on by strict majority, else -1.
+def strict_majority(ratings: np.ndarray) -> np.ndarray:
+    """Per item ``(..., raters)``, the rank with more than half the votes, else -1.
 
-    The label comes from core.consensus's rule over the others; it counts only when it has more
-    than half of their votes (two of two, two of three ...).
+    The label comes from core.consensus's rule; it counts only when it has more than half of
+    the votes (two of two, two of three ...).
     """
-    others = np.delete(ratings, rater, axis=-1)
-    ranks, votes = _effective_from_counts(others)
-    rated = (others >= 0).sum(axis=-1)
+    ranks, votes = _effective_from_counts(ratings)
+    rated = (ratings >= 0).sum(axis=-1)
     return np.where((rated >= 1) & (2 * votes > rated), ranks, MISSING).astype(np.int8)
+
+
+def others_majority(ratings: np.ndarray, rater: int) -> np.ndarray:
+    """Per item, the rank the *other* raters agree on by strict majority, else -1."""
+    return strict_majority(np.delete(ratings, rater, axis=-1))
 
 
 def pattern_letters(ranks: np.ndarray) -> str:
