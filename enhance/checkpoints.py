@@ -1,0 +1,80 @@
+"""Loading model files: BasicSR checkpoints (``params`` / ``params_ema``) and safetensors.
+
+Nothing pickled is executed: ``.pth`` files go through ``torch.load(weights_only=True)``, which
+refuses any object that is not a tensor or a plain container.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from enhance.archs.registry import ARCHITECTURES, identify
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_SUFFIXES = (".pth", ".pt", ".ckpt", ".safetensors")
+
+
+class CheckpointError(Exception):
+    """A model file that cannot be used; the message names the file and what to do."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        super().__init__(f"{path}: {reason}")
+
+
+def read_state_dict(path: Path | str) -> dict[str, torch.Tensor]:
+    """The weights in a checkpoint, preferring ``params_ema`` over ``params`` as BasicSR does."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(path, "not found; check the path")
+    if path.suffix.lower() == ".safetensors":
+        from safetensors.torch import load_file
+
+        try:
+            return load_file(str(path))
+        except Exception as exc:  # safetensors raises its own error types for bad headers
+            raise CheckpointError(path, f"is not a readable safetensors file ({exc})") from exc
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        # weights_only refuses pickled objects (classes, functions, optimiser state objects).
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(
+            path,
+            "cannot be loaded safely: it is not a plain weights file (it contains pickled objects "
+            f"or is corrupt: {first[:200]}). Re-save only the weights, e.g. "
+            'torch.save({"params": model.state_dict()}, path), or use .safetensors',
+        ) from exc
+    if isinstance(data, dict):
+        for key in ("params_ema", "params", "state_dict"):
+            if isinstance(data.get(key), dict):
+                data = data[key]
+                break
+    if not isinstance(data, dict) or not all(isinstance(v, torch.Tensor) for v in data.values()):
+        raise CheckpointError(path, "holds no state dict (expected a dict of tensors under 'params')")
+    return {k.removeprefix("module."): v for k, v in data.items()}
+
+
+def build_model(path: Path | str) -> tuple[nn.Module, str, dict]:
+    """Build the model a checkpoint describes, with its weights loaded, in eval mode."""
+    state = read_state_dict(path)
+    arch = identify(state)
+    if arch is None:
+        known = ", ".join(sorted(ARCHITECTURES))
+        raise CheckpointError(
+            path, f"does not match any known architecture ({known}); export it to ONNX or check the file"
+        )
+    try:
+        config = arch.config(state)
+        model = arch.build(**config)
+        model.load_state_dict(state, strict=True)
+    except (KeyError, RuntimeError, ValueError, TypeError, ZeroDivisionError) as exc:
+        first = str(exc).strip().splitlines()[0][:300]
+        raise CheckpointError(path, f"looks like {arch.name} but its weights do not fit ({first})") from exc
+    log.info("%s: %s %s", Path(path).name, arch.name, config)
+    return model.eval(), arch.name, config

@@ -1,0 +1,259 @@
+"""``hggt-enhance``: run up to four enhancement models over a folder of photos.
+
+    hggt-enhance INPUT_DIR OUT_DIR --model 01=a.pth --model 02=b.onnx [options]
+    hggt-enhance export CHECKPOINT OUT.onnx
+
+Exit codes: 0 every output written, 1 some images failed, 2 usage error or bad model file,
+130 stopped by Ctrl-C / SIGTERM (finished outputs are recorded; run again to resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import signal
+import sys
+import threading
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+_MODEL_ID = re.compile(r"^[0-9A-Za-z_-]{1,16}$")
+
+
+class UsageError(Exception):
+    """Bad command-line input; the message says what to change."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hggt-enhance",
+        description="Enhance every photo of a folder with up to four models (HGGT step 1). "
+        "Also: 'hggt-enhance export CHECKPOINT OUT.onnx'.",
+    )
+    parser.add_argument("input_dir", type=Path, help="folder of photos")
+    parser.add_argument("out_dir", type=Path, help="writes OUT_DIR/original/ and OUT_DIR/<id>/<img>_<id>.png")
+    parser.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="ID=PATH",
+        help="model id and file (.onnx, or BasicSR .pth / .safetensors); repeat up to 4 times",
+    )
+    parser.add_argument("--tile", type=int, default=512, help="tile size in pixels (default 512)")
+    parser.add_argument("--overlap", type=int, default=32, help="overlap between tiles (default 32)")
+    parser.add_argument("--batch", type=int, default=1, help="tiles per engine call (default 1)")
+    parser.add_argument("--precision", choices=("fp32", "fp16", "bf16"), default="fp32")
+    parser.add_argument("--provider", choices=("auto", "cuda", "dml", "cpu"), default="auto")
+    parser.add_argument("--devices", default="0", help="GPU indices, one worker each, e.g. 0,1")
+    parser.add_argument("--shard", default="1/1", help="process shard i of n (1-based), split by sorted name")
+    parser.add_argument(
+        "--progress-json",
+        action="store_true",
+        help="print progress as JSON lines on stdout; 'cancel' on stdin stops the run",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details")
+    return parser
+
+
+def build_export_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hggt-enhance export", description="Export a checkpoint to ONNX.")
+    parser.add_argument("checkpoint", type=Path)
+    parser.add_argument("out", type=Path)
+    return parser
+
+
+def parse_models(values: list[str]) -> list[tuple[str, Path]]:
+    """``ID=PATH`` pairs, checked for shape and duplicates."""
+    if not values:
+        raise UsageError("give at least one --model ID=PATH, e.g. --model 01=rcan_01.pth")
+    if len(values) > 4:
+        raise UsageError(f"at most four --model options, got {len(values)}")
+    models: list[tuple[str, Path]] = []
+    for value in values:
+        model_id, sep, path = value.partition("=")
+        if not sep or not _MODEL_ID.match(model_id) or not path:
+            raise UsageError(f"--model {value!r}: expected ID=PATH with a short id such as 01")
+        if model_id in [m for m, _ in models] or model_id == "original":
+            raise UsageError(f"--model id {model_id!r} is used twice or reserved")
+        models.append((model_id, Path(path)))
+    return models
+
+
+def parse_shard(value: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d+)/(\d+)", value)
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        raise UsageError(f"--shard {value!r}: expected i/n with 1 <= i <= n, e.g. 1/2")
+    return int(match[1]), int(match[2])
+
+
+def parse_devices(value: str) -> tuple[int, ...]:
+    try:
+        devices = tuple(int(v) for v in value.split(","))
+    except ValueError:
+        raise UsageError(f"--devices {value!r}: expected GPU indices such as 0,1") from None
+    if len(set(devices)) != len(devices) or min(devices) < 0:
+        raise UsageError(f"--devices {value!r}: indices must be distinct and >= 0")
+    return devices
+
+
+def list_images(input_dir: Path, shard: tuple[int, int]) -> tuple[list[str], list[str]]:
+    """This shard's image file names (sorted) and names skipped because their stem repeats."""
+    from hggt_desktop.core.images import is_image_file
+
+    if not input_dir.is_dir():
+        raise UsageError(f"{input_dir}: not a folder; give the folder of photos")
+    names = sorted(
+        p.name for p in input_dir.iterdir() if p.is_file() and is_image_file(p) and not p.name.startswith(".")
+    )
+    index, count = shard
+    names = names[index - 1 :: count]
+    seen: set[str] = set()
+    kept, clashes = [], []
+    for name in names:
+        stem = Path(name).stem
+        (clashes if stem in seen else kept).append(name)
+        seen.add(stem)
+    return kept, clashes
+
+
+def check_model_file(path: Path) -> None:
+    """Fail early (exit 2) on a model file that cannot be loaded, before any image is read."""
+    if not path.is_file():
+        raise UsageError(f"{path}: model file not found")
+    if path.suffix.lower() == ".onnx":
+        import onnx
+
+        try:
+            onnx.checker.check_model(str(path))
+        except Exception as exc:
+            raise UsageError(f"{path}: not a valid ONNX model ({str(exc).splitlines()[0][:200]})") from exc
+        return
+    from enhance.checkpoints import CheckpointError, build_model
+
+    try:
+        build_model(path)
+    except CheckpointError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def install_stop_handlers(stop: threading.Event, reporter) -> None:
+    """Ctrl-C, SIGTERM (QProcess.terminate) and CTRL_BREAK request a clean stop; twice forces it."""
+
+    def handler(signum, _frame) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        reporter.say("stopping: finishing the images being written (press Ctrl-C again to abort)")
+
+    for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), handler)
+
+
+def watch_stdin(stop: threading.Event) -> None:
+    """The app cancels by writing 'cancel' (Windows console processes ignore terminate())."""
+
+    def loop() -> None:
+        for line in sys.stdin:
+            if line.strip() == "cancel":
+                stop.set()
+                return
+
+    threading.Thread(target=loop, daemon=True).start()
+
+
+def run_enhance(args: argparse.Namespace) -> int:
+    from enhance.engines.base import open_engine
+    from enhance.progress import ProgressReporter
+    from enhance.runner import ModelSpec, Runner, RunOptions
+    from enhance.tiling import check_tile_size
+    from hggt_desktop.core.hashing import sha256_file
+
+    models = parse_models(args.model)
+    shard = parse_shard(args.shard)
+    devices = parse_devices(args.devices)
+    if args.batch < 1:
+        raise UsageError("--batch must be at least 1")
+    try:
+        check_tile_size(args.tile, args.overlap)
+    except ValueError as exc:
+        raise UsageError(f"--tile/--overlap: {exc}") from exc
+    for _, path in models:
+        check_model_file(path)
+    images, clashes = list_images(args.input_dir, shard)
+    reporter = ProgressReporter(json_lines=args.progress_json)
+    for name in clashes:
+        reporter.say(f"SKIPPED {name}: another input has the same name stem; rename one of them")
+    specs = [ModelSpec(model_id, path, sha256_file(path)) for model_id, path in models]
+    options = RunOptions(
+        tile=args.tile,
+        overlap=args.overlap,
+        batch=args.batch,
+        precision=args.precision,
+        provider=args.provider,
+        devices=devices,
+    )
+    stop = threading.Event()
+    install_stop_handlers(stop, reporter)
+    if args.progress_json:
+        watch_stdin(stop)
+    runner = Runner(args.input_dir, args.out_dir, images, specs, options, open_engine, reporter, stop)
+    try:
+        summary = runner.run()
+    finally:
+        reporter.close()
+    failed = len(summary.failed) + len(clashes)
+    reporter.emit(
+        "done",
+        written=summary.done,
+        skipped=summary.skipped,
+        failed=failed,
+        interrupted=summary.interrupted and not summary.fatal,
+    )
+    if summary.fatal:
+        for message in summary.fatal:
+            reporter.say(f"ERROR {message}")
+        return EXIT_USAGE
+    reporter.say(f"{summary.done} written, {summary.skipped} already done, {failed} failed")
+    if summary.interrupted:
+        reporter.say("stopped; run the same command again to finish")
+        return EXIT_INTERRUPTED
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def run_export(argv: list[str]) -> int:
+    args = build_export_parser().parse_args(argv)
+    from enhance.checkpoints import CheckpointError, build_model
+    from enhance.onnx_export import ExportError, export_onnx
+
+    try:
+        model, arch, _config = build_model(args.checkpoint)
+        diff = export_onnx(model, args.out)
+    except (CheckpointError, ExportError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"wrote {args.out} ({arch}; max difference to PyTorch {diff:.1e})")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    verbose = "-v" in argv or "--verbose" in argv
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s"
+    )
+    try:
+        if argv[:1] == ["export"]:
+            return run_export(argv[1:])
+        return run_enhance(build_parser().parse_args(argv))
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("aborted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""What the runner needs from an inference engine, and how to pick one for a model file."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+PRECISIONS = ("fp32", "fp16", "bf16")
+PROVIDERS = ("auto", "cuda", "dml", "cpu")
+# One 8-bit level: a reduced precision that moves any pixel further than this is refused.
+PRECISION_TOLERANCE = 1.0 / 255.0
+
+
+class EngineError(Exception):
+    """A model file or device that cannot run; the message says which and what to do."""
+
+
+class Engine(Protocol):
+    """Runs a batch of ``N x 3 x T x T`` float32 tiles in [0, 1] and returns the output tiles."""
+
+    description: str
+
+    def infer(self, batch: np.ndarray) -> np.ndarray: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Device choices for one worker."""
+
+    provider: str = "auto"
+    device: int = 0
+    precision: str = "fp32"
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """True for the device running out of memory (torch CUDA OOM, ORT allocation failures)."""
+    name = type(exc).__name__
+    text = str(exc).lower()
+    if name == "OutOfMemoryError":
+        return True
+    return any(
+        marker in text
+        for marker in ("out of memory", "failed to allocate memory", "bfcarena", "cudaerrormemoryallocation")
+    )
+
+
+def open_engine(path: Path, options: EngineOptions) -> Engine:
+    """An engine for a model file: ONNX Runtime for ``.onnx``, PyTorch for checkpoints."""
+    if path.suffix.lower() == ".onnx":
+        from enhance.engines.onnx_engine import OnnxEngine
+
+        return OnnxEngine(path, options)
+    from enhance.engines.torch_engine import TorchEngine
+
+    return TorchEngine.from_checkpoint(path, options)
+
+
+def probe_precision(run_fp32, run_reduced, probe: np.ndarray, name: str) -> bool:
+    """Whether the reduced-precision output stays within one 8-bit level of fp32 on a probe tile."""
+    reference = run_fp32(probe)
+    try:
+        reduced = run_reduced(probe).astype(np.float32)
+    except Exception as exc:  # e.g. no fp16 kernels on this device
+        log.warning("%s: reduced precision failed on the probe tile (%s); using fp32", name, exc)
+        return False
+    if not np.all(np.isfinite(reduced)):
+        log.warning("%s: reduced precision gives NaN/inf on the probe tile; using fp32", name)
+        return False
+    diff = float(np.max(np.abs(np.clip(reduced, 0, 1) - np.clip(reference, 0, 1))))
+    if diff > PRECISION_TOLERANCE:
+        log.warning(
+            "%s: reduced precision differs from fp32 by %.1f levels on the probe tile; using fp32",
+            name,
+            diff * 255,
+        )
+        return False
+    return True

@@ -1,0 +1,74 @@
+"""PyTorch engine for BasicSR checkpoints (eager, inference mode)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from enhance.checkpoints import build_model
+from enhance.engines.base import EngineError, EngineOptions, probe_precision
+
+log = logging.getLogger(__name__)
+
+_DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+
+
+def select_device(options: EngineOptions) -> torch.device:
+    """The torch device for the options: CUDA when asked or available (auto), else CPU."""
+    if options.provider == "dml":
+        raise EngineError("DirectML runs ONNX models only: export the checkpoint with 'hggt-enhance export'")
+    if options.provider in ("cuda", "auto") and torch.cuda.is_available():
+        if options.device >= torch.cuda.device_count():
+            raise EngineError(
+                f"CUDA device {options.device} does not exist ({torch.cuda.device_count()} found)"
+            )
+        return torch.device("cuda", options.device)
+    if options.provider == "cuda":
+        log.warning("!! CUDA was asked for but PyTorch sees no CUDA device: running on the CPU (slow) !!")
+    return torch.device("cpu")
+
+
+class TorchEngine:
+    """Runs a PyTorch module on one device, in the precision the model tolerates."""
+
+    def __init__(self, model: nn.Module, options: EngineOptions, name: str = "model") -> None:
+        self.device = select_device(options)
+        self.model = model.eval().to(self.device)
+        self.dtype = torch.float32
+        self.name = name
+        if options.precision != "fp32":
+            self._choose_precision(_DTYPES[options.precision])
+        precision = {v: k for k, v in _DTYPES.items()}[self.dtype]
+        self.description = f"PyTorch {torch.__version__} on {self.device} ({precision})"
+
+    @classmethod
+    def from_checkpoint(cls, path: Path, options: EngineOptions) -> TorchEngine:
+        model, arch, _config = build_model(path)
+        return cls(model, options, name=f"{path.name} ({arch})")
+
+    def _choose_precision(self, dtype: torch.dtype) -> None:
+        # A random tile: enough structure to excite the network; fp32 first, then reduced.
+        probe = np.random.default_rng(0).random((1, 3, 64, 64), dtype=np.float32)
+
+        def run_reduced(batch: np.ndarray) -> np.ndarray:
+            self.model.to(dtype)
+            self.dtype = dtype
+            return self.infer(batch)
+
+        if not probe_precision(self.infer, run_reduced, probe, self.name):
+            self.model.float()
+            self.dtype = torch.float32
+
+    def infer(self, batch: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            x = torch.from_numpy(batch).to(self.device, self.dtype, non_blocking=True)
+            return self.model(x).float().cpu().numpy()
+
+    def close(self) -> None:
+        self.model.cpu()
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()

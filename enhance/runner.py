@@ -1,0 +1,344 @@
+"""Running enhancement models over a folder: reader, engine and writer threads joined by queues.
+
+For each model in turn (one model loaded at a time per device), every image of the folder goes
+through it: reader threads decode ahead and lay out the tiles, one engine thread per device
+keeps the device busy with batches of tiles, and writer threads blend, encode and write behind
+it. Bounded queues keep memory flat. A stop request (Ctrl-C) lets the writers finish what is
+computed, records it, and leaves the rest for the next run, which the manifest resumes.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from enhance.engines.base import Engine, EngineOptions, is_out_of_memory
+from enhance.manifest import DONE, FAILED, Manifest, Record
+from enhance.tiling import TileMerger, TilePlan, extract_tiles, make_canvas, plan_tiles, to_uint8
+from hggt_desktop.core.images import read_image, write_image
+
+log = logging.getLogger(__name__)
+
+ORIGINAL = "original"
+_POLL_S = 0.1
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One enhancer of the run: its id ("01".."04"), file and content hash."""
+
+    model_id: str
+    path: Path
+    sha256: str
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything about a run except the folders and models."""
+
+    tile: int = 512
+    overlap: int = 32
+    batch: int = 1
+    precision: str = "fp32"
+    provider: str = "auto"
+    devices: tuple[int, ...] = (0,)
+    readers: int = 2
+    writers: int = 2
+    queue_size: int = 3
+
+    def pixel_options(self) -> dict:
+        """The options that change output pixels (what the manifest compares)."""
+        return {"tile": self.tile, "overlap": self.overlap, "precision": self.precision}
+
+
+@dataclass
+class RunSummary:
+    """What a run did, for the exit code and the benchmark."""
+
+    done: int = 0
+    skipped: int = 0
+    failed: list[tuple[str, str, str]] = field(default_factory=list)
+    fatal: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    engine_busy_s: float = 0.0
+    compute_wall_s: float = 0.0
+    megapixels: float = 0.0
+
+
+class Reporter:
+    """Receives progress from the worker threads; the CLI draws a bar and/or JSON lines."""
+
+    def started(self, total: int, skipped: int) -> None: ...
+
+    def engine_opened(self, model_id: str, device: int, description: str) -> None: ...
+
+    def finished_one(self, model_id: str, image: str, ok: bool, message: str = "") -> None: ...
+
+
+EngineFactory = Callable[[Path, EngineOptions], Engine]
+
+
+@dataclass
+class _Item:
+    """One image in flight."""
+
+    name: str
+    image: np.ndarray
+    plan: TilePlan | None = None
+    canvas: np.ndarray | None = None
+    outputs: list[tuple[range, np.ndarray]] = field(default_factory=list)
+
+
+def output_path(out_dir: Path, model_id: str, image_name: str) -> Path:
+    """Where an output goes: ``original/<stem>.png`` or ``<id>/<stem>_<id>.png``."""
+    stem = Path(image_name).stem
+    if model_id == ORIGINAL:
+        return out_dir / ORIGINAL / f"{stem}.png"
+    return out_dir / model_id / f"{stem}_{model_id}.png"
+
+
+class Runner:
+    """Runs a list of models over a list of images into ``out_dir``."""
+
+    def __init__(
+        self,
+        input_dir: Path,
+        out_dir: Path,
+        images: list[str],
+        models: list[ModelSpec],
+        options: RunOptions,
+        open_engine: EngineFactory,
+        reporter: Reporter | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.input_dir, self.out_dir = input_dir, out_dir
+        self.images, self.models, self.options = images, models, options
+        self.open_engine = open_engine
+        self.reporter = reporter or Reporter()
+        self.stop = stop or threading.Event()
+        self.manifest = Manifest(out_dir)
+        self.summary = RunSummary()
+        self._lock = threading.Lock()
+        # Images that failed to decode once are not read again for the other models of this run.
+        self._unreadable: set[str] = set()
+
+    def _todo(self, model_id: str, sha: str) -> list[str]:
+        options = self.options.pixel_options() if model_id != ORIGINAL else {}
+        return [
+            name
+            for name in self.images
+            if not self.manifest.is_done(
+                name, model_id, sha, options, output_path(self.out_dir, model_id, name)
+            )
+        ]
+
+    def run(self) -> RunSummary:
+        """Process every (model, image) pair that the manifest does not mark as done."""
+        passes = [(ORIGINAL, None, "")] + [(m.model_id, m.path, m.sha256) for m in self.models]
+        work = [(mid, path, sha, self._todo(mid, sha)) for mid, path, sha in passes]
+        total = len(self.images) * len(passes)
+        self.summary.skipped = total - sum(len(todo) for *_, todo in work)
+        self.reporter.started(total, self.summary.skipped)
+        for model_id, path, sha, todo in work:
+            if self.stop.is_set():
+                break
+            for name in [n for n in todo if n in self._unreadable]:
+                self._fail(model_id, name, "not readable (reported above); skipped")
+            todo = [name for name in todo if name not in self._unreadable]
+            if todo:
+                self._run_pass(model_id, path, sha, todo)
+        self.summary.interrupted = self.stop.is_set()
+        return self.summary
+
+    def _run_pass(self, model_id: str, path: Path | None, sha: str, todo: list[str]) -> None:
+        names: queue.Queue[str] = queue.Queue()
+        for name in todo:
+            names.put(name)
+        ready: queue.Queue[_Item] = queue.Queue(maxsize=self.options.queue_size)
+        computed: queue.Queue[_Item] = queue.Queue(maxsize=self.options.queue_size)
+        readers_done, compute_done = threading.Event(), threading.Event()
+        devices = self.options.devices if path is not None else (None,)
+        stages = [
+            [
+                threading.Thread(target=self._read_loop, args=(model_id, names, ready, path is not None))
+                for _ in range(self.options.readers)
+            ],
+            [
+                threading.Thread(
+                    target=self._compute_loop, args=(model_id, path, device, ready, computed, readers_done)
+                )
+                for device in devices
+            ],
+            [
+                threading.Thread(target=self._write_loop, args=(model_id, sha, computed, compute_done))
+                for _ in range(self.options.writers)
+            ],
+        ]
+        for stage in stages:
+            for thread in stage:
+                thread.start()
+        start = time.perf_counter()
+        for stage, done in zip(stages, (readers_done, compute_done, None), strict=True):
+            for thread in stage:
+                # A timed join keeps the main thread responsive to Ctrl-C on every platform.
+                while thread.is_alive():
+                    thread.join(_POLL_S)
+            if done is not None:
+                done.set()
+        if path is not None:
+            self.summary.compute_wall_s += (time.perf_counter() - start) * len(devices)
+
+    def _put(self, target: queue.Queue, item: _Item) -> bool:
+        while not self.stop.is_set():
+            try:
+                target.put(item, timeout=_POLL_S)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _fail(self, model_id: str, name: str, message: str) -> None:
+        log.info("%s [%s] failed: %s", name, model_id, message)
+        with self._lock:
+            self.summary.failed.append((model_id, name, message))
+        self.manifest.record(Record(name, model_id, "", {}, FAILED, message=message))
+        self.reporter.finished_one(model_id, name, False, message)
+
+    def _read_loop(self, model_id: str, names: queue.Queue, ready: queue.Queue, tiled: bool) -> None:
+        while not self.stop.is_set():
+            try:
+                name = names.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                image = read_image(self.input_dir / name)
+            except Exception as exc:  # one bad file must not end the run
+                with self._lock:
+                    self._unreadable.add(name)
+                self._fail(model_id, name, str(exc))
+                continue
+            item = _Item(name, image)
+            if tiled:
+                item.plan = plan_tiles(
+                    image.shape[0], image.shape[1], self.options.tile, self.options.overlap
+                )
+                item.canvas = make_canvas(image, item.plan)
+            if not self._put(ready, item):
+                return
+
+    def _compute_loop(self, model_id, path, device, ready, computed, readers_done) -> None:
+        engine = None
+        if path is not None:
+            engine_options = EngineOptions(self.options.provider, device, self.options.precision)
+            try:
+                engine = self.open_engine(path, engine_options)
+            except Exception as exc:
+                # A model that cannot be opened ends the run: every image would fail the same way.
+                log.error("model %s: cannot open %s (%s)", model_id, path, exc)
+                with self._lock:
+                    self.summary.fatal.append(f"model {model_id}: {exc}")
+                self.stop.set()
+                return
+            self.reporter.engine_opened(model_id, device, engine.description)
+        batch, tile = self.options.batch, self.options.tile
+        try:
+            while not self.stop.is_set():
+                try:
+                    item = ready.get(timeout=_POLL_S)
+                except queue.Empty:
+                    if readers_done.is_set() and ready.empty():
+                        return
+                    continue
+                if engine is not None:
+                    try:
+                        batch, tile = self._infer_image(engine, item, batch, tile)
+                    except _Abandoned:
+                        return
+                    except Exception as exc:
+                        self._fail(model_id, item.name, f"model failed: {exc}")
+                        continue
+                # Blocking put: writers drain until every engine thread has ended.
+                computed.put(item)
+        finally:
+            if engine is not None:
+                engine.close()
+
+    def _infer_image(self, engine: Engine, item: _Item, batch: int, tile: int) -> tuple[int, int]:
+        """Run all tiles of an item; on out-of-memory halve the batch, then the tile, and retry."""
+        overlap = self.options.overlap
+        while True:
+            plan = item.plan
+            if plan is None or plan.tile != tile:
+                plan = item.plan = plan_tiles(item.image.shape[0], item.image.shape[1], tile, overlap)
+                item.canvas = make_canvas(item.image, plan)
+            item.outputs = []
+            try:
+                for start in range(0, plan.count, batch):
+                    if self.stop.is_set():
+                        raise _Abandoned
+                    indices = range(start, min(start + batch, plan.count))
+                    tiles = extract_tiles(item.canvas, plan, indices)
+                    began = time.perf_counter()
+                    outputs = engine.infer(tiles)
+                    with self._lock:
+                        self.summary.engine_busy_s += time.perf_counter() - began
+                    item.outputs.append((indices, outputs))
+                return batch, tile
+            except Exception as exc:
+                if not is_out_of_memory(exc):
+                    raise
+                if batch > 1:
+                    batch //= 2
+                elif tile // 2 > 2 * overlap:
+                    tile //= 2
+                else:
+                    raise
+                log.warning("%s: out of memory; retrying with batch %d, tile %d", item.name, batch, tile)
+
+    def _write_loop(
+        self, model_id: str, sha: str, computed: queue.Queue, compute_done: threading.Event
+    ) -> None:
+        # Writers drain the queue even after a stop request: those results are already paid for.
+        while True:
+            try:
+                item = computed.get(timeout=_POLL_S)
+            except queue.Empty:
+                if compute_done.is_set() and computed.empty():
+                    return
+                continue
+            target = output_path(self.out_dir, model_id, item.name)
+            try:
+                if model_id == ORIGINAL:
+                    result = item.image
+                else:
+                    result = self._merge(item)
+                write_image(target, result)
+            except Exception as exc:
+                self._fail(model_id, item.name, f"cannot write {target}: {exc}")
+                continue
+            options = self.options.pixel_options() if model_id != ORIGINAL else {}
+            self.manifest.record(Record(item.name, model_id, sha, options, DONE, output=str(target)))
+            with self._lock:
+                self.summary.done += 1
+                if model_id != ORIGINAL:
+                    self.summary.megapixels += item.image.shape[0] * item.image.shape[1] / 1e6
+            self.reporter.finished_one(model_id, item.name, True)
+
+    def _merge(self, item: _Item) -> np.ndarray:
+        assert item.plan is not None and item.outputs
+        first = item.outputs[0][1]
+        merger = TileMerger(item.plan, first.shape[-1] // item.plan.tile, first.shape[1])
+        for indices, outputs in item.outputs:
+            merger.add(outputs, indices)
+        return to_uint8(merger.result())
+
+
+class _Abandoned(Exception):
+    """A stop request arrived in the middle of an image; it is left for the next run."""
