@@ -77,6 +77,14 @@ class ActiveTime:
         """Active seconds charged to ``key`` so far (call :meth:`flush` first for the latest)."""
         return self._totals.get(key, 0.0)
 
+    def take(self, key: Hashable) -> float:
+        """Remove and return the seconds charged to ``key`` (moved into a record)."""
+        return self._totals.pop(key, 0.0)
+
+    def keys(self) -> list[Hashable]:
+        """Every key with seconds charged."""
+        return list(self._totals)
+
     def total(self) -> float:
         """Active seconds charged to all keys."""
         return sum(self._totals.values())

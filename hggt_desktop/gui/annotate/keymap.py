@@ -1,0 +1,138 @@
+"""The annotator's keys: actions, their default keys, and remapping from a settings file.
+
+A person labelling 1000 sets wants keys that suit their hands and keyboard layout, so every
+action can be given other keys in ``keys.json`` (in the app's config folder)::
+
+    {"positive": ["J"], "negative": ["L"], "next_set": ["Right", "Return", "D"]}
+
+Unknown actions or unparsable keys are reported, not fatal. Matching compares portable
+``QKeySequence`` strings, so ``"Ctrl+Z"`` in the file means the same as on screen.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QKeyCombination, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence
+
+log = logging.getLogger(__name__)
+
+KEYS_FILE = "keys.json"
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    description: str
+    keys: tuple[str, ...]
+
+
+ACTIONS: tuple[Action, ...] = (
+    *(
+        Action(f"select_{k}", f"Select version {k} (panel letter {chr(64 + k)})", (str(k),))
+        for k in range(1, 10)
+    ),
+    Action("positive", "Positive: better than the original", ("P",)),
+    Action("similar", "Similar: no clear difference", ("S",)),
+    Action("negative", "Negative: worse (artifacts, false detail, halos)", ("N",)),
+    Action("swap", "Hold: show the original in place of the selected version", ("Space",)),
+    Action("swap_all", "Hold: show the original in place of every version", ("Shift+Space",)),
+    Action("next_set", "Next set (when every version has a label)", ("Right", "Return", "Enter")),
+    Action("previous_set", "Previous set", ("Left",)),
+    Action("next_unlabelled", "Jump to the next unlabelled set", ("U",)),
+    Action("undo", "Undo the last label", ("Ctrl+Z",)),
+    Action("fit", "Fit the images to the panels", ("F",)),
+    Action("one_to_one", "True 1:1 (one image pixel on one screen pixel)", ("0", "O")),
+    Action("two_panel", "Two-panel mode: the original beside one version, large", ("T",)),
+    Action("two_panel_step", "Two-panel mode: show the next version", ("Tab",)),
+    Action("help", "Show or hide this list of keys", ("F1", "?", "H")),
+)
+ACTION_NAMES = tuple(a.name for a in ACTIONS)
+HOLD_ACTIONS = ("swap", "swap_all")
+
+
+def normalise_key(text: str) -> str | None:
+    """The portable string of one key sequence, or None when Qt cannot parse it."""
+    sequence = QKeySequence.fromString(text.strip(), QKeySequence.SequenceFormat.PortableText)
+    if sequence.isEmpty() or sequence.count() != 1:
+        return None
+    return sequence.toString(QKeySequence.SequenceFormat.PortableText)
+
+
+class KeyMap:
+    """Action name <-> keys, with user overrides applied."""
+
+    def __init__(self, overrides: dict[str, list[str]] | None = None) -> None:
+        self.keys: dict[str, tuple[str, ...]] = {a.name: a.keys for a in ACTIONS}
+        self.problems: list[str] = []
+        for name, keys in (overrides or {}).items():
+            if name not in self.keys:
+                self.problems.append(f"unknown action {name!r} (known: {', '.join(ACTION_NAMES)})")
+                continue
+            parsed = [normalise_key(k) for k in (keys if isinstance(keys, list) else [keys])]
+            if not parsed or any(p is None for p in parsed):
+                self.problems.append(f"cannot read the keys {keys!r} for {name!r}")
+                continue
+            self.keys[name] = tuple(p for p in parsed if p)
+        self._by_key: dict[str, str] = {}
+        for name, keys in self.keys.items():
+            for key in keys:
+                normal = normalise_key(key)
+                if normal:
+                    self._by_key.setdefault(normal, name)
+
+    @classmethod
+    def from_file(cls, path: Path) -> KeyMap:
+        """Defaults with the overrides in ``path`` (missing file: defaults; bad file: reported)."""
+        if not path.is_file():
+            return cls()
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(doc, dict):
+                raise ValueError("the top level is not a JSON object")
+        except (OSError, ValueError) as exc:
+            keymap = cls()
+            keymap.problems.append(f"{path}: cannot be read ({exc}); using the default keys")
+            return keymap
+        keymap = cls(doc)
+        keymap.problems = [f"{path}: {p}" for p in keymap.problems]
+        return keymap
+
+    def action_for(self, event: QKeyEvent) -> str | None:
+        """The action a key event triggers, or None."""
+        key = event.key()
+        if key in (Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta, 0):
+            return None
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        candidates = [modifiers]
+        # '?' needs Shift on most layouts; a key file saying "?" should still match.
+        if modifiers & Qt.KeyboardModifier.ShiftModifier and not Qt.Key.Key_A <= key <= Qt.Key.Key_Z:
+            if key not in (Qt.Key.Key_Space, Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+                candidates.append(modifiers & ~Qt.KeyboardModifier.ShiftModifier)
+        if key == Qt.Key.Key_Backtab:
+            key = Qt.Key.Key_Tab
+            candidates.append(modifiers & ~Qt.KeyboardModifier.ShiftModifier)
+        for mods in candidates:
+            text = QKeySequence(QKeyCombination(mods, Qt.Key(key))).toString(
+                QKeySequence.SequenceFormat.PortableText
+            )
+            if text in self._by_key:
+                return self._by_key[text]
+        return None
+
+    def describe(self, name: str) -> str:
+        """The keys of ``name`` as shown to a person (``"Right / Return"``)."""
+        return " / ".join(
+            QKeySequence.fromString(k, QKeySequence.SequenceFormat.PortableText).toString(
+                QKeySequence.SequenceFormat.NativeText
+            )
+            for k in self.keys.get(name, ())
+        )
+
+    def first_key(self, name: str) -> str:
+        keys = self.keys.get(name, ())
+        return keys[0] if keys else ""

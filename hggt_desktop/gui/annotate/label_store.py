@@ -1,0 +1,236 @@
+"""Every set's labels for one annotator, in memory and on disk (Qt-free).
+
+The rule that keeps work safe: the session changes a label here, then calls :meth:`save`
+before the screen moves on. An HGGT file is written only when every version of the set has a
+label (a null label makes it invalid); until then the labels given so far live in the record
+beside it. A save that fails raises :class:`SaveError`, leaves the previous files as they were
+and keeps the set in :attr:`dirty`, so the next action retries it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from hggt_desktop.core.atomic import AtomicWriteError, write_bytes_atomic
+from hggt_desktop.core.labels import (
+    Label,
+    LabelFileError,
+    TimeCost,
+    make_label_file,
+    read_label_file,
+    write_label_file,
+)
+from hggt_desktop.core.layout import PROJECT_DIR, label_path, records_dir
+from hggt_desktop.core.record import RecordError, SetRecord, read_record, record_path, write_record
+from hggt_desktop.core.screen_order import screen_order
+from hggt_desktop.core.sets import ImageSet
+from hggt_desktop.gui.annotate.workspace import Workspace
+from hggt_desktop.version import __version__
+
+log = logging.getLogger(__name__)
+
+
+class SaveError(Exception):
+    """A label or record could not be saved; the previous file is untouched."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(
+            f"Could not save {path}: {reason}. Your last label is kept and saving is retried "
+            "with your next action; free some disk space or choose a writable folder."
+        )
+
+
+@dataclass
+class SetProgress:
+    """One set as the annotator works on it."""
+
+    image_set: ImageSet
+    order: tuple[str, ...]
+    labels: dict[str, Label] = field(default_factory=dict)
+    file_on_disk: bool = False
+    invalid_reason: str | None = None
+    broken_reason: str | None = None
+    record: SetRecord | None = None
+
+    @property
+    def stem(self) -> str:
+        return self.image_set.stem
+
+    @property
+    def complete(self) -> bool:
+        """Every version has a label."""
+        return all(v in self.labels for v in self.image_set.version_ids)
+
+    @property
+    def done(self) -> bool:
+        """Counted as finished work: complete and saved."""
+        return self.complete and self.file_on_disk
+
+
+class LabelStore:
+    """Loads, holds and saves one annotator's labels and records for a workspace."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.annotator = workspace.annotator
+        self.labels_dir = workspace.labels_dir
+        self.sets: list[SetProgress] = [
+            SetProgress(
+                image_set=s,
+                order=screen_order(s.version_ids, workspace.annotator, s.stem, workspace.package_seed),
+                broken_reason=workspace.broken.get(s.stem),
+            )
+            for s in workspace.sets
+        ]
+        self.dirty: set[int] = set()
+        self.screen_scale = 1.0
+
+    def load(self) -> list[str]:
+        """Read existing label files and unfinished records; return messages about bad files."""
+        messages: list[str] = []
+        label_dir = self.labels_dir / self.annotator
+        existing = _file_names(label_dir)
+        unfinished = _file_names(records_dir(self.labels_dir, self.annotator))
+        for progress in self.sets:
+            name = f"{progress.stem}.json"
+            if name in existing:
+                try:
+                    label_file = read_label_file(label_dir / name)
+                except LabelFileError as exc:
+                    progress.invalid_reason = exc.reason
+                    messages.append(
+                        f"{exc.path}: {exc.reason}. The set is shown unlabelled; labelling it again "
+                        f"replaces the file (the old one is kept in {self._invalid_dir()})."
+                    )
+                else:
+                    known = set(progress.image_set.version_ids)
+                    progress.labels = {v: lab for v, lab in label_file.labels if v in known}
+                    progress.file_on_disk = True
+                    continue
+            if name in unfinished:
+                record = self._read_record(progress.stem)
+                if record is not None and record.pending_labels:
+                    known = set(progress.image_set.version_ids)
+                    progress.labels = {v: lab for v, lab in record.pending_labels.items() if v in known}
+                    progress.record = record
+        return messages
+
+    def _invalid_dir(self) -> Path:
+        return self.labels_dir / PROJECT_DIR / "invalid" / self.annotator
+
+    def _read_record(self, stem: str) -> SetRecord | None:
+        try:
+            return read_record(record_path(self.labels_dir, self.annotator, stem))
+        except RecordError as exc:
+            log.warning("%s", exc)
+            return None
+
+    def record(self, index: int) -> SetRecord:
+        """The record of set ``index``, read or started on first use."""
+        progress = self.sets[index]
+        if progress.record is None:
+            record = self._read_record(progress.stem) if progress.file_on_disk else None
+            if record is None:
+                record = SetRecord(stem=progress.stem, annotator=self.annotator, screen_order=[])
+                if progress.file_on_disk:
+                    self._adopt_time_cost(progress, record)
+            progress.record = record
+        record = progress.record
+        record.screen_order = list(progress.order)
+        record.app_version = __version__
+        record.screen_scale = self.screen_scale
+        return record
+
+    def _adopt_time_cost(self, progress: SetProgress, record: SetRecord) -> None:
+        """A file labelled before records existed: keep its times so rewriting it loses nothing."""
+        with contextlib.suppress(LabelFileError):
+            cost = read_label_file(label_path(self.labels_dir, self.annotator, progress.stem)).time_cost
+            if cost is not None:
+                record.first_shown, record.last_label = cost.start, cost.end
+                record.active_seconds = float(cost.total)
+
+    def set_label(self, index: int, version: str, label: Label | None, when: datetime) -> None:
+        """Change one label in memory (None removes it); the caller saves next."""
+        progress = self.sets[index]
+        if label is None:
+            progress.labels.pop(version, None)
+        else:
+            progress.labels[version] = label
+        record = self.record(index)
+        record.last_label = when
+        record.label_changes += 1
+        self.dirty.add(index)
+
+    def save(self, index: int) -> None:
+        """Write set ``index`` (label file when complete, record always); raise :class:`SaveError`."""
+        progress = self.sets[index]
+        record = self.record(index)
+        path = label_path(self.labels_dir, self.annotator, progress.stem)
+        try:
+            if progress.invalid_reason is not None and path.exists():
+                # Keep the file we are about to replace: it may hold someone's work.
+                write_bytes_atomic(self._invalid_dir() / path.name, path.read_bytes())
+            if progress.complete:
+                write_label_file_for(path, progress, record)
+                progress.file_on_disk = True
+                progress.invalid_reason = None
+                record.pending_labels = {}
+            else:
+                record.pending_labels = dict(progress.labels)
+                if progress.file_on_disk or progress.invalid_reason is not None:
+                    # Undo made the set incomplete: the file must not claim labels now retracted.
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(path)
+                    progress.file_on_disk = False
+                    progress.invalid_reason = None
+            record.complete = progress.complete
+            write_record(record_path(self.labels_dir, self.annotator, progress.stem), record)
+        except AtomicWriteError as exc:
+            raise SaveError(exc.path, exc.reason) from exc
+        except OSError as exc:
+            raise SaveError(Path(exc.filename or path), exc.strerror or str(exc)) from exc
+        self.dirty.discard(index)
+
+    def save_dirty(self) -> None:
+        """Retry every set whose last save failed; raise the first failure."""
+        for index in sorted(self.dirty):
+            self.save(index)
+
+    def first_unfinished(self, start: int = 0) -> int | None:
+        """Index of the first set from ``start`` on (wrapping) that is neither done nor broken."""
+        count = len(self.sets)
+        for offset in range(count):
+            index = (start + offset) % count
+            progress = self.sets[index]
+            if not progress.done and progress.broken_reason is None:
+                return index
+        return None
+
+    def done_count(self) -> int:
+        return sum(1 for p in self.sets if p.done)
+
+
+def write_label_file_for(path: Path, progress: SetProgress, record: SetRecord) -> None:
+    """Write the HGGT file of a complete set with its ``Time_cost`` from the record."""
+    start = record.first_shown or record.last_label or datetime.now().replace(microsecond=0)
+    end = record.last_label or start
+    cost = TimeCost(start=start, end=max(end, start), total=int(round(record.active_seconds)))
+    label_file = make_label_file(
+        progress.stem, dict(progress.labels), cost, original_suffix=progress.image_set.original.suffix
+    )
+    write_label_file(path, label_file)
+
+
+def _file_names(folder: Path) -> set[str]:
+    try:
+        with os.scandir(folder) as entries:
+            return {e.name for e in entries if e.name.endswith(".json") and e.is_file()}
+    except OSError:
+        return set()

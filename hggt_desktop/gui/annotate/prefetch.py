@@ -1,0 +1,114 @@
+"""Decoded sets, loaded ahead in background threads so switching sets only swaps pixmaps.
+
+Qt-free. Each file is read once: its bytes are hashed (the record keeps the SHA-256 of what was
+shown) and decoded by the core's one decode path. Errors are kept per image, never raised, so
+a corrupt file shows as a broken set instead of stopping the app.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hggt_desktop.core.hashing import sha256_bytes
+from hggt_desktop.core.images import ImageError, decode_image
+from hggt_desktop.core.labels import ORIGINAL_FOLDER
+from hggt_desktop.core.sets import ImageSet
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LoadedSet:
+    """A set's decoded images (folder -> HxWx3 uint8, or None), hashes and what went wrong."""
+
+    stem: str
+    images: dict[str, np.ndarray | None] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    sha256: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def broken_reason(self) -> str | None:
+        """Why the set cannot be judged (unreadable image, sizes that differ), or None."""
+        if self.errors:
+            folder, reason = next(iter(self.errors.items()))
+            return f"{folder}: {reason}"
+        shapes = {image.shape for image in self.images.values() if image is not None}
+        if len(shapes) > 1:
+            sizes = ", ".join(
+                f"{folder} {image.shape[1]}x{image.shape[0]}"
+                for folder, image in self.images.items()
+                if image is not None
+            )
+            return f"the images differ in size ({sizes})"
+        return None
+
+
+def load_set(image_set: ImageSet) -> LoadedSet:
+    """Read, hash and decode every image of ``image_set`` (runs in a worker thread)."""
+    loaded = LoadedSet(image_set.stem)
+    items = [(ORIGINAL_FOLDER, image_set.original), *image_set.versions]
+    for folder, path in items:
+        key = f"{folder}/{path.name}"
+        try:
+            data = np.fromfile(path, dtype=np.uint8)
+            loaded.sha256[key] = sha256_bytes(data.tobytes())
+            loaded.images[folder] = decode_image(data, path)
+        except OSError as exc:
+            loaded.images[folder] = None
+            loaded.errors[folder] = f"{path.name} cannot be read ({exc.strerror or exc})"
+        except ImageError as exc:
+            loaded.images[folder] = None
+            loaded.errors[folder] = f"{path.name} {exc.reason}"
+    return loaded
+
+
+class SetPrefetcher:
+    """Keeps the decoded sets around the current one, loading the others in the background."""
+
+    def __init__(self, sets: list[ImageSet], ahead: int = 2, behind: int = 1, workers: int = 2) -> None:
+        self._sets = sets
+        self.ahead = ahead
+        self.behind = behind
+        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="prefetch")
+        self._futures: dict[int, Future[LoadedSet]] = {}
+        self.enabled = True
+
+    def get(self, index: int) -> LoadedSet:
+        """The decoded set ``index`` (waits if it is still loading), then prefetch around it."""
+        future = self._futures.get(index)
+        if future is None:
+            loaded = load_set(self._sets[index])
+            done: Future[LoadedSet] = Future()
+            done.set_result(loaded)
+            self._futures[index] = done
+        else:
+            loaded = future.result()
+        self.around(index)
+        return loaded
+
+    def around(self, index: int) -> None:
+        """Drop sets far from ``index`` and start loading its neighbours."""
+        keep = range(index - self.behind, index + self.ahead + 1) if self.enabled else range(index, index + 1)
+        for old in [i for i in self._futures if i not in keep]:
+            self._futures.pop(old).cancel()
+        if not self.enabled:
+            return
+        for neighbour in keep:
+            if 0 <= neighbour < len(self._sets) and neighbour not in self._futures:
+                self._futures[neighbour] = self._pool.submit(load_set, self._sets[neighbour])
+
+    def forget(self, index: int) -> None:
+        """Load set ``index`` again next time (its files may have changed)."""
+        future = self._futures.pop(index, None)
+        if future is not None:
+            future.cancel()
+
+    def shutdown(self) -> None:
+        for future in self._futures.values():
+            future.cancel()
+        self._futures.clear()
+        self._pool.shutdown(wait=False, cancel_futures=True)

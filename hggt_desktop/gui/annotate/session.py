@@ -1,0 +1,426 @@
+"""The annotation session: the one object that owns what the annotator's screen shows.
+
+Widgets call its methods and redraw on its signals; they hold no state and write no files.
+Everything that must not be lost goes through :class:`LabelStore` before a signal tells the
+screen to move on. Positions are on-screen positions of versions (0 = the first version panel,
+letter A); ``version_at`` maps them back to version folders, which is all the files ever see.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from hggt_desktop.core.active_time import DEFAULT_IDLE_LIMIT_S, ActiveTime
+from hggt_desktop.core.instance_lock import HEARTBEAT_INTERVAL_S, InstanceLock
+from hggt_desktop.core.labels import Label
+from hggt_desktop.core.layout import lock_path
+from hggt_desktop.core.record import record_path, write_record
+from hggt_desktop.core.screen_order import screen_letter
+from hggt_desktop.gui.annotate.label_store import LabelStore, SaveError, SetProgress
+from hggt_desktop.gui.annotate.prefetch import LoadedSet, SetPrefetcher
+from hggt_desktop.gui.annotate.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+SWAP_NONE, SWAP_SELECTED, SWAP_ALL = "none", "selected", "all"
+
+
+def local_now() -> datetime:
+    return datetime.now().replace(microsecond=0)
+
+
+class AnnotationSession(QObject):
+    """One annotator labelling one workspace (or a practice copy with known ``answers``)."""
+
+    set_shown = Signal(int)
+    labels_changed = Signal()
+    selection_changed = Signal(int)
+    swap_changed = Signal(str)
+    two_panel_changed = Signal(bool)
+    progress_changed = Signal()
+    save_failed = Signal(str)
+    saved = Signal()
+    message = Signal(str)
+    feedback = Signal(str)
+    lock_lost = Signal(str)
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        answers: dict[str, dict[str, Label]] | None = None,
+        reasons: dict[str, dict[str, str]] | None = None,
+        prefetch: bool = True,
+        use_lock: bool = True,
+        idle_limit_s: float = DEFAULT_IDLE_LIMIT_S,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = local_now,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.store = LabelStore(workspace)
+        self.answers = answers
+        self.reasons = reasons or {}
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self.timer = ActiveTime(clock(), idle_limit_s)
+        self.prefetcher = SetPrefetcher([p.image_set for p in self.store.sets])
+        self.prefetcher.enabled = prefetch
+        self.lock = (
+            InstanceLock(
+                lock_path(workspace.labels_dir, workspace.annotator),
+                what=f"The labels of annotator {workspace.annotator!r} in {workspace.labels_dir}",
+            )
+            if use_lock
+            else None
+        )
+        self.index = -1
+        self.loaded: LoadedSet | None = None
+        self.selected = -1
+        self.swap_mode = SWAP_NONE
+        self.two_panel = False
+        self.save_error: str | None = None
+        self.session_seconds = 0.0
+        self._undo: list[tuple[int, str, Label | None]] = []
+        self._record_touched = False
+        self._last_retry = float("-inf")
+        self._heartbeat = QTimer(self)
+        self._heartbeat.setInterval(int(HEARTBEAT_INTERVAL_S * 1000))
+        self._heartbeat.timeout.connect(self._on_heartbeat)
+
+    # --- opening and closing -------------------------------------------------------------
+
+    def start(self) -> list[str]:
+        """Lock the labels (raises ``LockHeld``), read them, show the first unfinished set."""
+        if self.lock is not None:
+            self.lock.acquire()
+            self._heartbeat.start()
+        problems = self.store.load()
+        if self.lock is not None and self.lock.took_over is not None:
+            problems.insert(
+                0,
+                f"Took over a lock left by a copy of the app that stopped ({self.lock.took_over.describe()}).",
+            )
+        first = self.store.first_unfinished()
+        self.go_to(first if first is not None else 0)
+        return problems
+
+    def close(self) -> None:
+        """Save what is pending, write the current record, release the lock."""
+        if self.index >= 0:
+            self._leave_set()
+        try:
+            self.store.save_dirty()
+        except SaveError as exc:
+            log.error("%s", exc)
+        self._heartbeat.stop()
+        self.prefetcher.shutdown()
+        if self.lock is not None:
+            self.lock.release()
+
+    def _on_heartbeat(self) -> None:
+        if self.lock is not None and not self.lock.heartbeat():
+            self._heartbeat.stop()
+            self.lock_lost.emit(
+                f"Another copy of the app took over {self.lock.path}. This window stops saving; "
+                "close it and keep working in the other copy."
+            )
+
+    # --- what is on screen ---------------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        return len(self.store.sets)
+
+    @property
+    def progress(self) -> SetProgress:
+        return self.store.sets[self.index]
+
+    @property
+    def version_count(self) -> int:
+        return len(self.progress.order)
+
+    def version_at(self, position: int) -> str:
+        """The version folder shown at on-screen ``position``."""
+        return self.progress.order[position]
+
+    def letter(self, position: int) -> str:
+        return screen_letter(position)
+
+    def label_at(self, position: int) -> Label | None:
+        return self.progress.labels.get(self.version_at(position))
+
+    def broken_reason(self) -> str | None:
+        return self.progress.broken_reason
+
+    def missing_count(self) -> int:
+        return sum(1 for p in range(self.version_count) if self.label_at(p) is None)
+
+    def can_advance(self) -> bool:
+        return self.progress.broken_reason is not None or self.progress.complete
+
+    # --- navigation ----------------------------------------------------------------------
+
+    def go_to(self, index: int) -> bool:
+        """Show set ``index``; refuses (False) while a failed save is still pending."""
+        if not 0 <= index < self.count:
+            return False
+        if not self._retry_saves():
+            return False
+        if self.index >= 0:
+            self._leave_set()
+        self.index = index
+        self.loaded = self.prefetcher.get(index)
+        progress = self.progress
+        if progress.broken_reason is None and self.loaded.broken_reason is not None:
+            progress.broken_reason = self.loaded.broken_reason
+        self.swap_mode = SWAP_NONE
+        if progress.broken_reason is None:
+            record = self.store.record(index)
+            if record.first_shown is None:
+                record.first_shown = self._wall_clock()
+                self._record_touched = True
+            if record.image_sha256 != self.loaded.sha256:
+                record.image_sha256 = dict(self.loaded.sha256)
+                self._record_touched = True
+        self.selected = -1
+        self._select(self._next_unlabelled_position(-1))
+        self.set_shown.emit(index)
+        self.progress_changed.emit()
+        if progress.broken_reason is not None:
+            self.message.emit(
+                f"Set {progress.stem} cannot be labelled: {progress.broken_reason}. Press → to skip it."
+            )
+        elif progress.invalid_reason is not None:
+            self.message.emit(
+                f"The existing label file of {progress.stem} is invalid ({progress.invalid_reason}); label it again."
+            )
+        return True
+
+    def next_set(self) -> bool:
+        """Move on, only when every version has a label (or the set is broken)."""
+        self.note_input()
+        if not self.can_advance():
+            self.message.emit(f"Give every version a label first ({self.missing_count()} left).")
+            return False
+        if self.index + 1 >= self.count:
+            nxt = self.store.first_unfinished()
+            if nxt is None:
+                self.message.emit(f"All {self.count} sets are labelled. Thank you!")
+                return False
+            self.message.emit("This was the last set; going to the first unlabelled one.")
+            return self.go_to(nxt)
+        return self.go_to(self.index + 1)
+
+    def previous_set(self) -> bool:
+        self.note_input()
+        return self.go_to(self.index - 1) if self.index > 0 else False
+
+    def next_unlabelled(self) -> bool:
+        """Jump to the next set that is not done, after the current one."""
+        self.note_input()
+        nxt = self.store.first_unfinished((self.index + 1) % self.count)
+        if nxt is None:
+            self.message.emit(f"All {self.count} sets are labelled.")
+            return False
+        return self.go_to(nxt)
+
+    # --- selection, labels, undo ---------------------------------------------------------
+
+    def select(self, position: int) -> None:
+        self.note_input()
+        if 0 <= position < self.version_count:
+            self._select(position)
+
+    def _select(self, position: int) -> None:
+        if position == self.selected:
+            return
+        self.selected = position
+        version = self.version_at(position) if position >= 0 else None
+        self.timer.charge_to((self.progress.stem, version), self._clock())
+        self.selection_changed.emit(position)
+
+    def _next_unlabelled_position(self, after: int) -> int:
+        """The first unlabelled position after ``after`` (wrapping); the first one if all are labelled."""
+        n = self.version_count
+        for offset in range(1, n + 1):
+            position = (after + offset) % n
+            if self.label_at(position) is None:
+                return position
+        return 0 if after < 0 else after
+
+    def give_label(self, label: Label) -> bool:
+        """Label the selected version, save, then select the next unlabelled version."""
+        self.note_input()
+        if self.progress.broken_reason is not None:
+            self.message.emit("This set cannot be labelled; press → to skip it.")
+            return False
+        if self.selected < 0:
+            self._select(self._next_unlabelled_position(-1))
+        version = self.version_at(self.selected)
+        old = self.progress.labels.get(version)
+        self._undo.append((self.index, version, old))
+        self._change_label(version, label)
+        if self.progress.complete:
+            self._give_feedback()
+            self.message.emit("Every version has a label: press → for the next set.")
+        self._select(self._next_unlabelled_position(self.selected))
+        return self.save_error is None
+
+    def undo(self) -> bool:
+        """Take back the last label given (going back to its set if needed)."""
+        self.note_input()
+        if not self._undo:
+            self.message.emit("Nothing to undo.")
+            return False
+        index, version, old = self._undo[-1]
+        if index != self.index and not self.go_to(index):
+            return False
+        self._undo.pop()
+        self._change_label(version, old)
+        self._select(self.progress.order.index(version))
+        self.message.emit(
+            f"Undone: version {self.letter(self.selected)} is {old.value if old else 'unlabelled'} again."
+        )
+        return True
+
+    def _change_label(self, version: str, label: Label | None) -> None:
+        self._harvest_time()
+        self.store.set_label(self.index, version, label, self._wall_clock())
+        self._save(self.index)
+        self.labels_changed.emit()
+        self.progress_changed.emit()
+
+    def _give_feedback(self) -> None:
+        if self.answers is None:
+            return
+        stem = self.progress.stem
+        expected = self.answers.get(stem, {})
+        lines, right = [], 0
+        for position in range(self.version_count):
+            version = self.version_at(position)
+            given, want = self.label_at(position), expected.get(version)
+            if want is None or given == want:
+                right += 1
+                lines.append(f"{self.letter(position)}: {given.value if given else '-'}: right.")
+            else:
+                why = self.reasons.get(stem, {}).get(version, "")
+                lines.append(
+                    f"{self.letter(position)}: you said {given.value if given else '-'}, expected {want.value}. {why}"
+                )
+        self.feedback.emit(f"{right} of {self.version_count} as expected.\n" + "\n".join(lines))
+
+    # --- saving ----------------------------------------------------------------------------
+
+    def _save(self, index: int) -> bool:
+        try:
+            self.store.save(index)
+        except SaveError as exc:
+            self.save_error = str(exc)
+            self.save_failed.emit(str(exc))
+            return False
+        self._record_touched = False
+        if self.save_error is not None:
+            self.save_error = None
+            self.saved.emit()
+        return True
+
+    def _retry_saves(self) -> bool:
+        if not self.store.dirty:
+            return True
+        for index in sorted(self.store.dirty):
+            if not self._save(index):
+                return False
+        return True
+
+    def _harvest_time(self) -> None:
+        """Move the active seconds charged to the current set into its record."""
+        if self.index < 0 or self.progress.broken_reason is not None:
+            return
+        self.timer.flush(self._clock())
+        record = self.store.record(self.index)
+        stem = self.progress.stem
+        for key in self.timer.keys():
+            if isinstance(key, tuple) and key[0] == stem:
+                seconds = self.timer.take(key)
+                self.session_seconds += seconds
+                record.active_seconds += seconds
+                if key[1] is not None:
+                    record.version_seconds[key[1]] = record.version_seconds.get(key[1], 0.0) + seconds
+                self._record_touched = self._record_touched or seconds >= 1.0
+
+    def _leave_set(self) -> None:
+        """Keep the time spent and what was shown; a failure here never blocks the labels."""
+        self._harvest_time()
+        if (
+            self._record_touched
+            and self.progress.broken_reason is None
+            and (self.lock is None or self.lock.held)
+        ):
+            path = record_path(self.store.labels_dir, self.store.annotator, self.progress.stem)
+            try:
+                write_record(path, self.store.record(self.index))
+            except OSError as exc:
+                log.warning("could not write the record %s: %s", path, exc)
+            self._record_touched = False
+
+    # --- viewing and time ------------------------------------------------------------------
+
+    def set_swap(self, mode: str) -> None:
+        """Show the original in place of the selected version or of all (held key), or stop."""
+        self.note_input()
+        if mode == self.swap_mode:
+            return
+        if mode != SWAP_NONE and self.progress.broken_reason is None:
+            self.store.record(self.index).swap_count += 1
+            self._record_touched = True
+        self.swap_mode = mode
+        self.swap_changed.emit(mode)
+
+    def set_two_panel(self, enabled: bool) -> None:
+        self.note_input()
+        if enabled != self.two_panel:
+            self.two_panel = enabled
+            self.two_panel_changed.emit(enabled)
+
+    def step_two_panel(self, step: int = 1) -> None:
+        """In two-panel mode, show (and select) the next version."""
+        if not self.two_panel:
+            self.set_two_panel(True)
+        self.select((max(self.selected, 0) + step) % self.version_count)
+
+    def note_zoom(self, zoom: float) -> None:
+        if self.index >= 0 and self.progress.broken_reason is None:
+            record = self.store.record(self.index)
+            if zoom > record.max_zoom:
+                record.max_zoom = zoom
+                self._record_touched = True
+
+    def set_screen_scale(self, scale: float) -> None:
+        self.store.screen_scale = scale
+
+    def note_input(self) -> None:
+        """The user acted: restart the idle window and retry a failed save (at most every 2 s)."""
+        now = self._clock()
+        self.timer.record_input(now)
+        if self.store.dirty and now - self._last_retry >= 2.0:
+            self._last_retry = now
+            self._retry_saves()
+
+    def set_focused(self, focused: bool) -> None:
+        self.timer.set_focused(focused, self._clock())
+
+    def is_idle(self) -> bool:
+        """True while time is not counted (unfocused, or no input for the idle limit)."""
+        return self.timer.is_idle(self._clock())
+
+    def active_seconds(self) -> float:
+        """Active seconds in this session, including time not yet moved into a record."""
+        self.timer.flush(self._clock())
+        return self.session_seconds + self.timer.total()

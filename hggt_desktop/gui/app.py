@@ -1,0 +1,123 @@
+"""``hggt-desktop``: the annotator app's entry point (annotate, demo, review, smoke test).
+
+hggt-desktop                                   start screen (folder + annotator id)
+hggt-desktop annotate PATH [--annotator ID]    label an images folder or a work package
+hggt-desktop --demo                            label a copy of the bundled demo set
+hggt-desktop review PATH                       the curator's app
+hggt-desktop --smoke [--screenshot FILE]       open the demo at 1:1, save a screenshot, exit
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from hggt_desktop.version import __version__
+
+log = logging.getLogger(__name__)
+
+ORGANISATION = "hggt-desktop"
+APPLICATION = "hggt-desktop"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hggt-desktop", description="Offline HGGT annotation and curation.")
+    parser.add_argument("--version", action="version", version=f"hggt-desktop {__version__}")
+    parser.add_argument("--demo", action="store_true", help="label a copy of the bundled demo set")
+    parser.add_argument(
+        "--smoke", action="store_true", help="open the demo at 1:1, save a screenshot, exit 0"
+    )
+    parser.add_argument("--screenshot", type=Path, help="where --smoke saves its screenshot (PNG)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    annotate = commands.add_parser("annotate", help="label an images folder, released split or work package")
+    annotate.add_argument("path", type=Path, help="images folder, released split, or work package folder")
+    annotate.add_argument("--annotator", help="your annotator id (default: the work package's)")
+    annotate.add_argument("--no-instructions", action="store_true", help="skip the instructions page")
+    annotate.add_argument(
+        "--break-minutes", type=float, default=30.0, help="break reminder interval (0: off)"
+    )
+    review = commands.add_parser("review", help="the curator's app: agreement, disagreements, export")
+    review.add_argument("path", type=Path, help="dataset folder (images and labels)")
+    return parser
+
+
+def install_network_guard() -> None:
+    """Make any network access a loud error, where this build has the guard."""
+    try:
+        from hggt_desktop.offline import install_network_guard as install
+    except ImportError:
+        return
+    install()
+
+
+def make_application() -> object:
+    """The QApplication with the names QSettings and QStandardPaths use."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationVersion(__version__)
+    return app
+
+
+def run_review(path: Path) -> int:
+    try:
+        from hggt_desktop.gui.curator.window import run_review as run
+    except ImportError as exc:
+        print(
+            f"hggt-desktop review: the curator app is not available in this installation ({exc}).",
+            file=sys.stderr,
+        )
+        return 2
+    return int(run(path))
+
+
+def _interactive() -> bool:
+    return os.environ.get("QT_QPA_PLATFORM", "") not in ("offscreen", "minimal")
+
+
+def run_annotator(args: argparse.Namespace) -> int:
+    """Open the window on the start screen, the demo, or the given path."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from hggt_desktop.gui.main_window import MainWindow
+
+    app = make_application()
+    window = MainWindow(break_interval_min=getattr(args, "break_minutes", 30.0))
+    if args.command == "annotate":
+        instructions = False if args.no_instructions else None
+        if not window.open_path(args.path, args.annotator, instructions=instructions):
+            reason = window.start_screen.error.text()
+            print(f"hggt-desktop: {reason}", file=sys.stderr)
+            if _interactive():
+                QMessageBox.critical(None, "HGGT annotator", reason)
+            return 2
+    elif args.demo and not window.open_demo():
+        print(f"hggt-desktop: {window.start_screen.error.text()}", file=sys.stderr)
+        return 2
+    window.show()
+    return int(app.exec())  # type: ignore[attr-defined]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point."""
+    install_network_guard()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    if args.command == "review":
+        return run_review(args.path)
+    if args.smoke:
+        from hggt_desktop.gui.annotate.smoke import run_smoke
+
+        default = Path(tempfile.gettempdir()) / "hggt-smoke.png"
+        return run_smoke(args.screenshot or default)
+    return run_annotator(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

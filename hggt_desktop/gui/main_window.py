@@ -1,0 +1,271 @@
+"""The main window: menus, the page stack (start, instructions, practice, work) and opening work.
+
+Pages live in their own modules; this file only wires them: it opens a workspace into an
+:class:`AnnotationSession`, refuses a second copy on the same labels with a clear message,
+and shows failed saves in the status bar and a dialog.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QSettings, QStandardPaths, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QStackedWidget, QWidget
+
+from hggt_desktop.core.instance_lock import InstanceLockError
+from hggt_desktop.gui.annotate.annotator_view import AnnotatorView
+from hggt_desktop.gui.annotate.demo import DEMO_ANNOTATOR, DemoError, prepare_demo
+from hggt_desktop.gui.annotate.instructions import InstructionsPage
+from hggt_desktop.gui.annotate.keymap import KEYS_FILE, KeyMap
+from hggt_desktop.gui.annotate.practice import PracticeMaterial, load_practice
+from hggt_desktop.gui.annotate.session import AnnotationSession
+from hggt_desktop.gui.annotate.start_screen import StartScreen
+from hggt_desktop.gui.annotate.workspace import Workspace, WorkspaceError, open_workspace
+from hggt_desktop.version import __version__
+
+log = logging.getLogger(__name__)
+
+APP_TITLE = "HGGT annotator"
+
+
+def config_dir() -> Path:
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppConfigLocation))
+
+
+def demo_root() -> Path:
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)) / "demo"
+
+
+class MainWindow(QMainWindow):
+    """One window; the pages are swapped in a stack."""
+
+    def __init__(self, keymap: KeyMap | None = None, break_interval_min: float = 30.0) -> None:
+        super().__init__()
+        self.keymap = keymap or KeyMap.from_file(config_dir() / KEYS_FILE)
+        self.break_interval_min = break_interval_min
+        self.settings = QSettings()
+        self.session: AnnotationSession | None = None
+        self.view: AnnotatorView | None = None
+        self.practice_session: AnnotationSession | None = None
+        self.practice: PracticeMaterial | None = None
+        self._workspace: Workspace | None = None
+        self._error_box: QMessageBox | None = None
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.start_screen = StartScreen(
+            str(self.settings.value("start/folder", "")), str(self.settings.value("start/annotator", ""))
+        )
+        self.start_screen.open_requested.connect(self._on_open_requested)
+        self.start_screen.demo_requested.connect(self.open_demo)
+        self.stack.addWidget(self.start_screen)
+        self._build_menus()
+        self.setWindowTitle(APP_TITLE)
+        self.resize(1500, 950)
+        for problem in self.keymap.problems:
+            self.statusBar().showMessage(f"Keys file: {problem}", 15000)
+
+    # --- menus -----------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._add(file_menu, "Open a folder…", lambda: self._show_page(self.start_screen))
+        self._add(file_menu, "Open the demo", self.open_demo)
+        file_menu.addSeparator()
+        self._add(file_menu, "Quit", self.close)
+        view_menu = self.menuBar().addMenu("&View")
+        self._add(view_menu, f"Fit\t{self.keymap.describe('fit')}", lambda: self._view_call("fit"))
+        self._add(
+            view_menu,
+            f"True 1:1\t{self.keymap.describe('one_to_one')}",
+            lambda: self._view_call("one_to_one"),
+        )
+        self._add(
+            view_menu,
+            f"Two panels\t{self.keymap.describe('two_panel')}",
+            lambda: self._view_call("two_panel"),
+        )
+        self._add_tools_menu()
+        help_menu = self.menuBar().addMenu("&Help")
+        self._add(help_menu, f"Keys\t{self.keymap.describe('help')}", lambda: self._view_call("help"))
+        self._add(help_menu, "Instructions and practice", self.show_instructions)
+        self._add(help_menu, "Open the keys file folder", self._open_keys_folder)
+        self._add(help_menu, "About", self._about)
+
+    def _add(self, menu: QMenu, text: str, slot: Callable[[], object]) -> QAction:
+        # No shortcuts here: the key map owns the keys, so remapping them stays in one place.
+        action = menu.addAction(text)
+        action.triggered.connect(slot)
+        return action
+
+    def _add_tools_menu(self) -> None:
+        try:
+            from hggt_desktop.gui.enhance_dialog import EnhanceDialog
+        except ImportError:
+            return  # this copy of the app has no enhancement runner
+        tools = self.menuBar().addMenu("&Tools")
+        self._add(tools, "Enhance a folder…", lambda: EnhanceDialog(self).show())
+
+    def _view_call(self, action: str) -> None:
+        if self.view is not None and self.stack.currentWidget() is self.view:
+            self.view.dispatcher.run(action)
+
+    # --- opening work ----------------------------------------------------------------------
+
+    def _on_open_requested(self, folder: str, annotator: str) -> None:
+        if self.open_path(Path(folder), annotator or None):
+            self.settings.setValue("start/folder", folder)
+            self.settings.setValue(
+                "start/annotator", self.session.workspace.annotator if self.session else annotator
+            )
+
+    def open_demo(self) -> bool:
+        try:
+            images = prepare_demo(demo_root())
+        except DemoError as exc:
+            self.show_error(str(exc))
+            return False
+        return self.open_path(images, DEMO_ANNOTATOR)
+
+    def open_path(self, path: Path, annotator: str | None, instructions: bool | None = None) -> bool:
+        """Open ``path`` for ``annotator``; False (with the reason shown) when it cannot be."""
+        try:
+            workspace = open_workspace(path, annotator)
+        except WorkspaceError as exc:
+            self.show_error(str(exc))
+            return False
+        session = AnnotationSession(workspace)
+        if not self.attach_session(session):
+            return False
+        first_time = session.store.done_count() == 0 and not any(p.labels for p in session.store.sets)
+        if instructions or (instructions is None and first_time):
+            self.show_instructions()
+        return True
+
+    def attach_session(self, session: AnnotationSession) -> bool:
+        """Start ``session`` (locking its labels) and show it; False when refused."""
+        try:
+            problems = session.start()
+        except InstanceLockError as exc:
+            session.prefetcher.shutdown()
+            self.show_error(str(exc))
+            return False
+        self.close_session()
+        session.set_screen_scale(self.devicePixelRatioF())
+        session.set_focused(self.isActiveWindow())
+        self.session = session
+        self.view = AnnotatorView(session, self.keymap, break_interval_min=self.break_interval_min)
+        session.save_failed.connect(self._on_save_failed)
+        session.saved.connect(lambda: self.statusBar().showMessage("Saved.", 5000))
+        session.lock_lost.connect(self.show_error)
+        session.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.stack.addWidget(self.view)
+        self._show_page(self.view)
+        workspace = session.workspace
+        self.setWindowTitle(f"{APP_TITLE} - {workspace.annotator} - {workspace.images_dir}")
+        for problem in problems:
+            log.warning("%s", problem)
+        if problems:
+            self.statusBar().showMessage(f"{len(problems)} problem(s): {problems[0]}", 20000)
+        return True
+
+    def close_session(self) -> None:
+        for attr in ("session", "practice_session"):
+            session = getattr(self, attr)
+            if session is not None:
+                session.close()
+                setattr(self, attr, None)
+        for widget in [self.stack.widget(i) for i in range(self.stack.count())]:
+            if isinstance(widget, AnnotatorView | InstructionsPage):
+                self.stack.removeWidget(widget)
+                widget.deleteLater()
+        self.view = None
+
+    def _show_page(self, page: QWidget) -> None:
+        self.stack.setCurrentWidget(page)
+        page.setFocus()
+
+    # --- instructions and practice -------------------------------------------------------
+
+    def show_instructions(self) -> None:
+        if self.session is None:
+            return
+        if self.practice is None:
+            self.practice = load_practice(self.session.workspace.annotator)
+        page = InstructionsPage(self.practice)
+        page.practice_requested.connect(self.start_practice)
+        page.work_requested.connect(self.back_to_work)
+        self.stack.addWidget(page)
+        self._show_page(page)
+
+    def start_practice(self) -> None:
+        if self.session is None:
+            return
+        # A fresh temporary labels folder every time: a second practice starts from scratch.
+        self.practice = load_practice(self.session.workspace.annotator)
+        if self.practice is None:
+            self.show_error("This copy of the app has no practice sets.")
+            return
+        session = AnnotationSession(
+            self.practice.workspace,
+            answers=self.practice.answers,
+            reasons=self.practice.reasons,
+            use_lock=False,
+        )
+        session.start()
+        view = AnnotatorView(session, self.keymap, practice=True)
+        view.practice_finished.connect(self.back_to_work)
+        self.practice_session = session
+        self.stack.addWidget(view)
+        self._show_page(view)
+
+    def back_to_work(self) -> None:
+        """Leave instructions or practice (practice labels are dropped with their temp folder)."""
+        if self.practice_session is not None:
+            self.practice_session.close()
+            self.practice_session = None
+        current = self.stack.currentWidget()
+        if self.view is not None:
+            self._show_page(self.view)
+        if current is not self.view and current is not self.start_screen:
+            self.stack.removeWidget(current)
+            current.deleteLater()
+
+    # --- messages --------------------------------------------------------------------------
+
+    def show_error(self, text: str) -> None:
+        """Status bar, the start screen and a non-blocking dialog."""
+        self.statusBar().showMessage(text, 30000)
+        self.start_screen.show_error(text)
+        if self._error_box is None or not self._error_box.isVisible():
+            self._error_box = QMessageBox(QMessageBox.Icon.Warning, APP_TITLE, text, parent=self)
+            self._error_box.open()
+        else:
+            self._error_box.setText(text)
+
+    def _on_save_failed(self, text: str) -> None:
+        self.show_error(text)
+
+    def _open_keys_folder(self) -> None:
+        folder = config_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+        self.statusBar().showMessage(f"Put {KEYS_FILE} in {folder} to change the keys.", 15000)
+
+    def _about(self) -> None:
+        QMessageBox.about(self, APP_TITLE, f"hggt-desktop {__version__}: offline HGGT annotation.")
+
+    # --- window events ---------------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange:
+            for session in (self.session, self.practice_session):
+                if session is not None:
+                    session.set_focused(self.isActiveWindow())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.close_session()
+        super().closeEvent(event)
