@@ -1,0 +1,166 @@
+"""The training configuration: one dataclass, saved into every checkpoint.
+
+Values come from, in order: the dataclass defaults (the published Pos+Neg RRDB GAN settings),
+a preset (``ori``, ``pos``, ``posneg``), a TOML file, then ``key=value`` overrides.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """A configuration file or override is wrong; the message says which key and why."""
+
+
+@dataclass
+class Config:
+    """Every setting of a training run (published HGGT values by default)."""
+
+    preset: str = "posneg"
+    # Targets: "positive" picks a random effective Positive (the original when none), "original"
+    # always uses the original (the Ori variant). negative_weight 0 disables the negative term.
+    target: str = "positive"
+    negative_weight: float = 300.0
+    pixel_weight: float = 1.0
+    perceptual_weight: float = 1.0
+    gan_weight: float = 0.1
+    vgg_weights: str = ""  # local torchvision vgg19 state dict (.pth or .safetensors)
+    # Data
+    gt_size: int = 256
+    batch_size: int = 12  # per process
+    num_workers: int = 4
+    pool_size: int = 144
+    use_hflip: bool = True
+    # Degradation (training.md, one stage)
+    kernel_sizes: list[int] = field(default_factory=lambda: [3, 5, 7, 9])
+    iso_prob: float = 0.7
+    sinc_prob: float = 0.01
+    blur_sigma: list[float] = field(default_factory=lambda: [0.1, 1.0])
+    resize_prob: list[float] = field(default_factory=lambda: [0.10, 0.85, 0.05])  # up, down, keep
+    resize_range: list[float] = field(default_factory=lambda: [0.8, 1.2])
+    gaussian_noise_prob: float = 0.5
+    noise_sigma: list[float] = field(default_factory=lambda: [1.0, 12.0])
+    poisson_scale: list[float] = field(default_factory=lambda: [0.05, 0.8])
+    gray_noise_prob: float = 0.2
+    jpeg_range: list[int] = field(default_factory=lambda: [75, 95])
+    # Networks
+    num_feat: int = 64
+    num_block: int = 23
+    num_grow_ch: int = 32
+    upsampler: str = "nearest"  # "pixelshuffle" is the HGGT variant (upsample.*)
+    d_num_feat: int = 64
+    pretrain_g: str = ""  # PSNR-oriented RRDB to start from (BasicSR .pth or our .safetensors)
+    # Optimisation
+    lr_g: float = 1e-4
+    lr_d: float = 1e-4
+    betas: list[float] = field(default_factory=lambda: [0.9, 0.99])
+    total_iter: int = 300_000
+    milestones: list[int] = field(default_factory=lambda: [200_000])
+    lr_gamma: float = 0.5
+    ema_decay: float = 0.999
+    bf16: bool = False
+    max_loss: float = 1e3  # |L_G| or L_D above this counts as divergence
+    # Run
+    seed: int = 0
+    device: str = "auto"
+    save_every: int = 5000
+    keep_states: int = 2
+    log_every: int = 100
+    preview_every: int = 1000
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "ori": {"preset": "ori", "target": "original", "negative_weight": 0.0},
+    "pos": {"preset": "pos", "target": "positive", "negative_weight": 0.0},
+    "posneg": {"preset": "posneg", "target": "positive", "negative_weight": 300.0},
+}
+
+# Pack subset each preset was published with; training on another subset is allowed but warned about.
+PRESET_SUBSET = {"ori": "ori", "pos": "pos", "posneg": "posneg"}
+
+
+def _coerce(name: str, value: Any, default: Any) -> Any:
+    if isinstance(default, bool):
+        if isinstance(value, str):
+            if value.lower() in ("1", "true", "yes", "on"):
+                return True
+            if value.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ConfigError(f"{name}: expected true or false, got {value!r}")
+        return bool(value)
+    if isinstance(default, list):
+        if isinstance(value, str):
+            value = json.loads(value if value.startswith("[") else f"[{value}]")
+        kind = type(default[0]) if default else float
+        return [kind(v) for v in value]
+    try:
+        return type(default)(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{name}: expected {type(default).__name__}, got {value!r}") from exc
+
+
+def make_config(
+    preset: str | None = None,
+    toml_path: Path | str | None = None,
+    overrides: list[str] | None = None,
+) -> Config:
+    """Build a config from defaults, a preset, a TOML file and ``key=value`` overrides."""
+    cfg = Config()
+    defaults = dataclasses.asdict(cfg)
+    values: dict[str, Any] = {}
+    if toml_path is not None:
+        try:
+            with open(toml_path, "rb") as handle:
+                values.update(_flatten(tomllib.load(handle)))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{toml_path}: cannot read the config ({exc})") from exc
+    preset = preset or values.get("preset")
+    merged: dict[str, Any] = {}
+    if preset is not None:
+        if preset not in PRESETS:
+            raise ConfigError(f"unknown preset {preset!r}; use one of {', '.join(PRESETS)}")
+        merged.update(PRESETS[preset])
+    merged.update(values)
+    for item in overrides or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"override {item!r} is not key=value")
+        merged[key.strip().split(".")[-1]] = value.strip()
+    for key, value in merged.items():
+        if key not in defaults:
+            raise ConfigError(f"unknown setting {key!r}; see docs/training.md for the list")
+        setattr(cfg, key, _coerce(key, value, defaults[key]))
+    if cfg.target not in ("positive", "original"):
+        raise ConfigError(f"target must be 'positive' or 'original', not {cfg.target!r}")
+    if cfg.gt_size % 32:
+        raise ConfigError(
+            f"gt_size must be a multiple of 32 (x4 and the U-Net discriminator), not {cfg.gt_size}"
+        )
+    return cfg
+
+
+def _flatten(table: dict[str, Any]) -> dict[str, Any]:
+    # TOML sections ([data], [optim], ...) are for the reader; keys are unique across them.
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value))
+        else:
+            flat[key] = value
+    return flat
+
+
+def config_from_json(text: str) -> Config:
+    """The config saved in a checkpoint (unknown keys from other versions are ignored)."""
+    data = json.loads(text)
+    known = {f.name for f in dataclasses.fields(Config)}
+    return Config(**{k: v for k, v in data.items() if k in known})
