@@ -15,12 +15,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from hggt_desktop.core.atomic import write_text_atomic
 from hggt_desktop.core.images import ImageError, image_size, read_image, write_image
 from hggt_desktop.core.labels import ORIGINAL_FOLDER
 from hggt_desktop.core.sets import find_sets
 from hggt_desktop.tools.progress import progress
-from hggt_desktop.tools.selection import SelectionParams, draw_candidates, select_crops
+from hggt_desktop.tools.selection import KeptCrop, SelectionParams, draw_candidates, select_crops
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +109,17 @@ def _record_path(out_dir: Path, name: str) -> Path:
     return out_dir / STATE_DIR / "done" / f"{name}.json"
 
 
-def _process(image: PlannedImage, out_dir: Path, params: SelectionParams) -> int:
-    """Select, write the crops, then record the image as done (so a rerun skips it)."""
+def choose_crops(image: PlannedImage, params: SelectionParams) -> tuple[list[np.ndarray], list[KeptCrop]]:
+    """Decode an image's files and choose its crops (original first in the returned pixels)."""
     pixels = [read_image(path) for path in image.paths]
     if len({p.shape for p in pixels}) != 1:
         raise ImageError(image.paths[0], "its versions decode to different sizes; skipped")
-    kept = select_crops(pixels, list(image.candidates), params)
+    return pixels, select_crops(pixels, list(image.candidates), params)
+
+
+def _process(image: PlannedImage, out_dir: Path, params: SelectionParams) -> int:
+    """Select, write the crops, then record the image as done (so a rerun skips it)."""
+    pixels, kept = choose_crops(image, params)
     lines = []
     for crop in kept:
         stem = crop.stem(image.stem)

@@ -26,7 +26,9 @@ def reference_select(
     step: int = 288,
     contrast: float = 30,
     frequency: float = 30,
-) -> None:
+    write: bool = True,
+) -> list[str]:
+    """Run the published algorithm; return the crop_area_info.txt lines (files only if ``write``)."""
     random.seed(seed)
     versions = sorted(d for d in os.listdir(enhanced_dir) if d != "original" and not d.startswith("."))
     n = 0
@@ -67,9 +69,13 @@ def reference_select(
         for score, _, x, y, crops in kept:
             n += 1
             stem = f"{img_name}-{x}-{y}"
+            lines.append(f"{stem}-{score:.4f}-{n}.png")
+            if not write:
+                continue
             write_image(out_dir / "original" / f"{stem}.png", crops[0])
             for v, c in zip(versions, crops[1:], strict=True):
                 write_image(out_dir / v / f"{stem}_{v}.png", c)
-            lines.append(f"{stem}-{score:.4f}-{n}.png")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "crop_area_info.txt").write_text("".join(line + "\n" for line in lines))
+    if write:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "crop_area_info.txt").write_text("".join(line + "\n" for line in lines))
+    return lines
