@@ -137,8 +137,11 @@ def check_model_file(path: Path) -> None:
         raise UsageError(str(exc)) from exc
 
 
-def install_stop_handlers(stop: threading.Event, reporter) -> None:
-    """Ctrl-C, SIGTERM (QProcess.terminate) and CTRL_BREAK request a clean stop; twice forces it."""
+def install_stop_handlers(stop: threading.Event, reporter) -> dict:
+    """Ctrl-C, SIGTERM (QProcess.terminate) and CTRL_BREAK request a clean stop; twice forces it.
+
+    Returns the previous handlers so that an in-process caller (the tests) gets them back.
+    """
 
     def handler(signum, _frame) -> None:
         if stop.is_set():
@@ -146,19 +149,25 @@ def install_stop_handlers(stop: threading.Event, reporter) -> None:
         stop.set()
         reporter.say("stopping: finishing the images being written (press Ctrl-C again to abort)")
 
+    previous = {}
     for name in ("SIGINT", "SIGTERM", "SIGBREAK"):
         if hasattr(signal, name):
-            signal.signal(getattr(signal, name), handler)
+            number = getattr(signal, name)
+            previous[number] = signal.signal(number, handler)
+    return previous
 
 
 def watch_stdin(stop: threading.Event) -> None:
     """The app cancels by writing 'cancel' (Windows console processes ignore terminate())."""
 
     def loop() -> None:
-        for line in sys.stdin:
-            if line.strip() == "cancel":
-                stop.set()
-                return
+        try:
+            for line in sys.stdin:
+                if line.strip() == "cancel":
+                    stop.set()
+                    return
+        except (OSError, ValueError):  # no usable stdin (closed, or captured by a test runner)
+            return
 
     threading.Thread(target=loop, daemon=True).start()
 
@@ -195,7 +204,7 @@ def run_enhance(args: argparse.Namespace) -> int:
         devices=devices,
     )
     stop = threading.Event()
-    install_stop_handlers(stop, reporter)
+    previous = install_stop_handlers(stop, reporter)
     if args.progress_json:
         watch_stdin(stop)
     runner = Runner(args.input_dir, args.out_dir, images, specs, options, open_engine, reporter, stop)
@@ -203,6 +212,8 @@ def run_enhance(args: argparse.Namespace) -> int:
         summary = runner.run()
     finally:
         reporter.close()
+        for number, old in previous.items():
+            signal.signal(number, old)
     failed = len(summary.failed) + len(clashes)
     reporter.emit(
         "done",
