@@ -117,7 +117,9 @@ def test_gwet_ac1_equals_straightforward_implementation(raters: int, missing: fl
     ratings = rng.integers(0, 3, size=(150, raters))
     ratings[:, 1:] = np.where(rng.random((150, raters - 1)) < 0.5, ratings[:, :1], ratings[:, 1:])
     ratings[rng.random(ratings.shape) < missing] = -1
-    assert coefficients(ratings)["gwet_ac1"] == pytest.approx(_gwet_straightforward(ratings.tolist()), abs=1e-9)
+    assert coefficients(ratings)["gwet_ac1"] == pytest.approx(
+        _gwet_straightforward(ratings.tolist()), abs=1e-9
+    )
 
 
 def test_percent_unanimous_and_all_different_count_items() -> None:

@@ -70,7 +70,13 @@ def test_queue_filters_by_version_annotator_and_pattern(dataset_root: Path) -> N
     assert [e.stem for e in disagreement_queue(table, versions=["02"])] == [_stem(4), _stem(5), _stem(3)]
     # A dissents only where there is no majority (sets 1 and 3, P-S-N); C is the odd one out elsewhere.
     assert {e.stem for e in disagreement_queue(table, annotator="A")} == {_stem(1), _stem(3)}
-    assert {e.stem for e in disagreement_queue(table, annotator="C")} == {_stem(1), _stem(2), _stem(3), _stem(4), _stem(5)}
+    assert {e.stem for e in disagreement_queue(table, annotator="C")} == {
+        _stem(1),
+        _stem(2),
+        _stem(3),
+        _stem(4),
+        _stem(5),
+    }
     assert [e.stem for e in disagreement_queue(table, pattern="npp")] == [_stem(3)]
     assert [e.stem for e in disagreement_queue(table, pattern="PSN")] == [_stem(3), _stem(1)]
     assert disagreement_queue(table, annotator="nobody") == []
