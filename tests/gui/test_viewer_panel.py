@@ -143,3 +143,27 @@ def test_fit_follows_a_panel_resize(qtbot: QtBot) -> None:
     size = panel.image_area_device_size()
     assert transform.zoom == pytest.approx(min(size.width() / 400, size.height() / 300))
     assert transform.mode == FIT
+
+
+def _image_area_pixels(panel: ImagePanel) -> np.ndarray:
+    area, ratio = panel.image_area(), panel.devicePixelRatioF()
+    screen = _screen(panel)
+    top, left = int(np.ceil(area.top() * ratio)), int(np.ceil(area.left() * ratio))
+    bottom, right = int(area.bottom() * ratio), int(area.right() * ratio)
+    return screen[top:bottom, left:right].reshape(-1, 3)
+
+
+def test_nearest_neighbour_when_enlarged_smooth_when_reduced(qtbot: QtBot) -> None:
+    checker = (np.indices((64, 64)).sum(axis=0) % 2 * 255).astype(np.uint8)
+    checker = np.repeat(checker[:, :, None], 3, axis=2)
+    panel, transform = _shown_panel(qtbot, checker, width=140, height=140)
+    transform.one_to_one()
+    transform.zoom_step(1)  # 2x: every screen pixel is black, white or the grey surround
+    colours = {tuple(c) for c in np.unique(_image_area_pixels(panel), axis=0)}
+    assert colours <= {(0, 0, 0), (255, 255, 255), (64, 64, 64)}
+    transform.fit()
+    # A panel smaller than the image: fit reduces it below 1:1.
+    panel.resize(70, 80)
+    qtbot.waitUntil(lambda: transform.zoom < 1, timeout=1000)
+    colours = {tuple(c) for c in np.unique(_image_area_pixels(panel), axis=0)}
+    assert any(0 < c[0] < 255 and c[0] != 64 for c in colours)  # filtered: greys between

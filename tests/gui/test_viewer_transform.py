@@ -84,3 +84,12 @@ def test_one_to_one_survives_resizes_and_fit_comes_back(transform: ViewTransform
     assert transform.zoom == 1.0
     transform.fit()
     assert transform.zoom == 8.0  # min(900 / 100, 700 / 80) = 8.75, enlarged by whole factors
+
+
+def test_keyboard_zoom_steps_keep_the_centre(transform: ViewTransform) -> None:
+    transform.pan_by(QPointF(8, 4))
+    center = transform.center
+    transform.zoom_step(2)
+    assert (transform.zoom, transform.center, transform.mode) == (3.0, center, FREE)
+    transform.zoom_step(-2)
+    assert (transform.zoom, transform.mode) == (1.0, ONE_TO_ONE)

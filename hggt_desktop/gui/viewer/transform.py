@@ -152,6 +152,12 @@ class ViewTransform(QObject):
         target = next_zoom_level(self._zoom, steps)
         self._set_zoom_about(anchor, panel_pos_device, panel_size_device, target)
 
+    def zoom_step(self, steps: int) -> None:
+        """Move ``steps`` zoom levels in or out about the panels' centre (keyboard zoom)."""
+        self._zoom = next_zoom_level(self._zoom, steps)
+        self._mode = ONE_TO_ONE if self._zoom == 1.0 else FREE
+        self.changed.emit()
+
     def pan_by(self, delta_device: QPointF) -> None:
         """Move the image by ``delta_device`` screen pixels (a drag); leaves fit mode."""
         if self._mode == FIT:
