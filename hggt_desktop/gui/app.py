@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -100,8 +101,25 @@ def run_annotator(args: argparse.Namespace) -> int:
     elif args.demo and not window.open_demo():
         print(f"hggt-desktop: {window.start_screen.error.text()}", file=sys.stderr)
         return 2
+    _quit_on_signals(app, window)
     window.show()
     return int(app.exec())  # type: ignore[attr-defined]
+
+
+def _quit_on_signals(app: object, window: object) -> None:
+    """Ctrl+C or SIGTERM closes the window properly: labels saved, lock released."""
+    from PySide6.QtCore import QTimer
+
+    def close(*_: object) -> None:
+        window.close()  # type: ignore[attr-defined]
+        app.quit()  # type: ignore[attr-defined]
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, close)
+    # Python runs signal handlers only between bytecodes: wake it up now and then.
+    timer = QTimer(window)  # type: ignore[arg-type]
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
 
 
 def main(argv: list[str] | None = None) -> int:

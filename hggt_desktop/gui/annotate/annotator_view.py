@@ -77,7 +77,7 @@ class AnnotatorView(QWidget):
         session.swap_changed.connect(self._on_swap_changed)
         session.two_panel_changed.connect(self._on_two_panel_changed)
         session.message.connect(self._on_message)
-        session.feedback.connect(self._on_message)
+        session.feedback.connect(self._on_feedback)
         session.save_failed.connect(self._on_save_failed)
         session.saved.connect(lambda: self._on_message("Saved again: every label is on disk."))
         if session.index >= 0:
@@ -199,6 +199,10 @@ class AnnotatorView(QWidget):
 
     def _on_message(self, text: str) -> None:
         self.notice.setStyleSheet("padding: 2px 8px;")
+        self.notice.setText(text)
+
+    def _on_feedback(self, text: str) -> None:
+        self.notice.setStyleSheet("padding: 4px 8px; background: #dbe9f6; color: #0b3a5d;")
         self.notice.setText(text)
 
     def _on_save_failed(self, text: str) -> None:

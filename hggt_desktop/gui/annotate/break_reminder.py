@@ -61,7 +61,7 @@ class BreakReminder(QWidget):
         """Show the banner when a break is due."""
         seconds = self._active_seconds()
         if not self.isVisible() and self.schedule.due(seconds):
-            minutes = int(self.schedule.interval_s // 60)
+            minutes = max(1, round(self.schedule.interval_s / 60))
             self._text.setText(
                 f"You have worked {minutes} minutes: time for a short break. Look away from the "
                 "screen for a few minutes; your work is saved."

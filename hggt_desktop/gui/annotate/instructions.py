@@ -105,6 +105,7 @@ class InstructionsPage(QWidget):
             return None
         box = QWidget()
         grid = QGridLayout(box)
+        grid.setColumnStretch(3, 1)
         grid.addWidget(QLabel("<h2>Examples</h2>"), 0, 0, 1, 3)
         for row, label in enumerate((Label.POSITIVE, Label.SIMILAR, Label.NEGATIVE), start=1):
             if label not in chosen:
@@ -115,5 +116,15 @@ class InstructionsPage(QWidget):
                 if pixmap is not None:
                     picture.setPixmap(pixmap)
                 grid.addWidget(picture, row, column)
-            grid.addWidget(QLabel(f"Original (left) and a version judged <b>{label.value}</b>"), row, 2)
+            why = self._reason(practice, chosen[label])
+            caption = QLabel(f"Original (left) and a version judged <b>{label.value}</b>.<br>{why}")
+            caption.setWordWrap(True)
+            grid.addWidget(caption, row, 2)
         return box
+
+    @staticmethod
+    def _reason(practice: PracticeMaterial, pair: tuple[Path, Path]) -> str:
+        """The practice answer's explanation for the version in ``pair``."""
+        stem = pair[0].stem
+        version = pair[1].parent.name
+        return practice.reasons.get(stem, {}).get(version, "")

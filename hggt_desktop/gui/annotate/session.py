@@ -268,8 +268,8 @@ class AnnotationSession(QObject):
         self._undo.append((self.index, version, old))
         self._change_label(version, label)
         if self.progress.complete:
-            self._give_feedback()
             self.message.emit("Every version has a label: press → for the next set.")
+            self._give_feedback()
         self._select(self._next_unlabelled_position(self.selected))
         return self.save_error is None
 

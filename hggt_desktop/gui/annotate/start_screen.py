@@ -54,6 +54,7 @@ class StartScreen(QWidget):
         buttons.addWidget(demo)
         buttons.addWidget(start)
         box = QWidget()
+        box.setMinimumWidth(560)
         box.setMaximumWidth(720)
         column = QVBoxLayout(box)
         column.addWidget(title)
