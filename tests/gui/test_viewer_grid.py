@@ -119,3 +119,13 @@ def test_fewer_panels_reuse_the_first_ones(qtbot: QtBot) -> None:
     first = grid.panels()[:3]
     assert grid.set_panel_count(3) == first
     _assert_tiled([panel.geometry() for panel in grid.panels()], grid.rect())
+
+
+def test_layout_follows_the_image_shape(qtbot: QtBot) -> None:
+    grid, transform = _grid(qtbot, 2, QSize(800, 800))
+    transform.set_image_size(400, 100)  # wide: one above the other
+    first, second = (panel.geometry() for panel in grid.panels())
+    assert first.bottom() < second.top()
+    transform.set_image_size(100, 400)  # tall: side by side
+    first, second = (panel.geometry() for panel in grid.panels())
+    assert first.right() < second.left()

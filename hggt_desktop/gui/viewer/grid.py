@@ -25,7 +25,9 @@ class PatchGrid(QWidget):
         self._panels: list[ImagePanel] = []
         self._two_panel = False
         self._two_panel_version = 1
+        self._aspect = 1.0
         self.setMinimumSize(200, 150)
+        transform.changed.connect(self._on_transform_changed)
 
     def set_panel_count(self, count: int) -> list[ImagePanel]:
         """Have ``count`` panels (1 original + up to 9 versions), reusing existing ones."""
@@ -84,17 +86,25 @@ class PatchGrid(QWidget):
             if self._two_panel and len(self._panels) > 1
             else list(range(len(self._panels)))
         )
-        image = self._transform.image_size()
-        aspect = image.width() / image.height() if not image.isEmpty() else 1.0
+        self._aspect = self._image_aspect()
         # Caption bars and frames take room: make the image areas, not the panels, largest.
         chrome = self._panels[0].chrome_size()
-        cells = arrange_cells(len(shown), self.width(), self.height(), aspect, chrome=chrome)
+        cells = arrange_cells(len(shown), self.width(), self.height(), self._aspect, chrome=chrome)
         for index, panel in enumerate(self._panels):
             if index in shown:
                 panel.setGeometry(cells[shown.index(index)])
                 panel.show()
             else:
                 panel.hide()
+
+    def _image_aspect(self) -> float:
+        image = self._transform.image_size()
+        return image.width() / image.height() if not image.isEmpty() else 1.0
+
+    def _on_transform_changed(self) -> None:
+        # Wide images want panels side by side, tall ones stacked: re-lay out on a new shape.
+        if self._image_aspect() != self._aspect:
+            self._arrange()
 
     def _on_panel_clicked(self, index: int) -> None:
         self.panel_clicked.emit(index)
