@@ -36,8 +36,18 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", choices=("val", "train", "all"), default="val", help="pack split (with --pack)")
     p.add_argument("--y", action="store_true", help="PSNR/SSIM on the Y channel of BT.601 instead of RGB")
     p.add_argument("--crop-border", type=int, default=4, help="pixels cropped at each border (default 4)")
-    p.add_argument("--lpips-weights", type=Path, help="local LPIPS-Alex weights (.pth or .safetensors)")
-    p.add_argument("--dists-weights", type=Path, help="local DISTS weights (.pth or .safetensors)")
+    p.add_argument(
+        "--lpips-weights",
+        type=Path,
+        action="append",
+        help="local LPIPS-Alex weights (alexnet + lin; repeatable)",
+    )
+    p.add_argument(
+        "--dists-weights",
+        type=Path,
+        action="append",
+        help="local DISTS weights (vgg16 + alpha/beta; repeatable)",
+    )
     p.add_argument("--csv", type=Path, help="per-image CSV to write")
     p.add_argument("--json", action="store_true", help="print the dataset means as one JSON object")
     p.add_argument("--device", default="auto", help="cpu, cuda or auto")

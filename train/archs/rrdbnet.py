@@ -111,3 +111,21 @@ class RRDBNet(nn.Module):
         else:
             feat = self.upsample(feat)
         return self.conv_last(self.lrelu(self.conv_hr(feat)))
+
+
+def rrdbnet_config(state: dict[str, torch.Tensor]) -> dict[str, int | str]:
+    """RRDBNet constructor arguments that fit a state dict (BasicSR or HGGT pixel-shuffle names)."""
+    first = state["conv_first.weight"]
+    num_out = state["conv_last.weight"].shape[0]
+    # BasicSR feeds x2 / x1 models pixel-unshuffled input: 4x / 16x the input channels.
+    scale = 4 if first.shape[1] == num_out else (2 if first.shape[1] == 4 * num_out else 1)
+    blocks = {int(k.split(".")[1]) for k in state if k.startswith("body.")}
+    return {
+        "num_in_ch": first.shape[1] // {4: 1, 2: 4, 1: 16}[scale],
+        "num_out_ch": num_out,
+        "num_feat": first.shape[0],
+        "num_block": len(blocks),
+        "num_grow_ch": state["body.0.rdb1.conv1.weight"].shape[0],
+        "scale": scale,
+        "upsampler": "pixelshuffle" if "upsample.0.weight" in state else "nearest",
+    }

@@ -1,0 +1,36 @@
+"""``hggt-train export``: a trained generator as ONNX for hggt-enhance (via enhance.onnx_export)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from train.archs.rrdbnet import RRDBNet, rrdbnet_config
+from train.checkpoint import load_generator_state
+
+
+class ExportError(Exception):
+    """The checkpoint could not be exported; the message names the file."""
+
+
+def export_checkpoint(
+    checkpoint: Path | str, out: Path | str, params: str = "params_ema", opset: int = 17
+) -> Path:
+    """Build RRDBNet from ``checkpoint`` (our safetensors or a BasicSR .pth) and write verified ONNX."""
+    # The runner owns the exporter (dynamic H/W, checked against PyTorch with ONNX Runtime
+    # before the file is written); the trainer only builds the model.
+    from enhance.onnx_export import ExportError as OnnxCheckFailed
+    from enhance.onnx_export import export_onnx
+
+    state = load_generator_state(checkpoint, params)
+    if "conv_first.weight" not in state or "body.0.rdb1.conv1.weight" not in state:
+        raise ExportError(f"{checkpoint}: not an RRDBNet checkpoint (no conv_first / body.0.rdb1 weights)")
+    model = RRDBNet(**rrdbnet_config(state))  # type: ignore[arg-type]
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise ExportError(f"{checkpoint}: weights do not fit RRDBNet ({str(exc).splitlines()[0]})") from exc
+    try:
+        export_onnx(model, out, opset=opset)
+    except OnnxCheckFailed as exc:
+        raise ExportError(f"{out}: {exc}") from exc
+    return Path(out)
