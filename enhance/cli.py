@@ -144,7 +144,7 @@ def install_stop_handlers(stop: threading.Event, reporter) -> dict:
     """
 
     def handler(signum, _frame) -> None:
-        if stop.is_set():
+        if stop.is_set() and signum == signal.SIGINT:
             raise KeyboardInterrupt
         stop.set()
         reporter.say("stopping: finishing the images being written (press Ctrl-C again to abort)")
