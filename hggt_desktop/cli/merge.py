@@ -1,0 +1,65 @@
+"""``hggt-data merge``: bring returned packages' labels back into a dataset."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+_SHOWN = 20
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "packages", nargs="+", type=Path, help="returned package folders (each has package.json)"
+    )
+    parser.add_argument(
+        "--into", required=True, type=Path, help="the dataset (images folder or dataset root)"
+    )
+    parser.add_argument(
+        "--key", type=Path, help="answer key (default: .curator/key.json beside the packages)"
+    )
+    parser.add_argument(
+        "--prefer-newer",
+        action="store_true",
+        help="replace an existing different label when the returned one has a later Time_cost End",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from hggt_desktop.core.layout import LayoutError
+    from hggt_desktop.core.sets import SetLayoutError
+    from hggt_desktop.tools.merging import merge_packages
+
+    try:
+        report = merge_packages(args.packages, args.into, args.key, args.prefer_newer)
+    except (LayoutError, SetLayoutError) as exc:
+        print(f"hggt-data merge: {exc}", file=sys.stderr)
+        return 2
+    for kind, lines in (
+        ("refused", report.refused),
+        ("conflict", report.conflicts),
+        ("problem", report.problems),
+    ):
+        for line in lines:
+            print(f"{kind}: {line}", file=sys.stderr)
+    if report.changed:
+        print(
+            f"merged: {report.added} new labels, {report.replaced} replaced, {report.unchanged} already there, "
+            f"{report.trials} trial answers, {report.records} records"
+        )
+    elif report.unchanged:
+        print(f"nothing changed: all {report.unchanged} labels were already merged")
+    else:
+        print("nothing changed: the packages hold no labels yet")
+    for annotator, (correct, total) in sorted(report.catch_correct.items()):
+        print(f"catch trials {annotator}: {correct}/{total} as expected")
+    if report.missing:
+        print(f"{len(report.missing)} sets still lack labels:")
+        for stem, annotators in sorted(report.missing.items())[:_SHOWN]:
+            print(f"  {stem}: {', '.join(sorted(annotators))}")
+        if len(report.missing) > _SHOWN:
+            print(f"  ... and {len(report.missing) - _SHOWN} more")
+    else:
+        print("every packaged set has all its annotators' labels")
+    return 1 if report.refused or report.conflicts or report.problems else 0

@@ -1,0 +1,261 @@
+"""Bringing returned packages back into a dataset's ``labels/<annotator>/``.
+
+Rules (docs/data-tools.md):
+
+- a label is merged only if every image of its set is unchanged: the package's file, the
+  package manifest, the curator's key and (for real versions) the dataset's file all agree;
+- an existing different label is never overwritten silently: it is reported as a conflict,
+  unless ``prefer_newer`` is set and the returned label's ``Time_cost End`` is later;
+- catch trials and repeats go to ``<labels>/.hggt/trials/<annotator>/``, never to the labels;
+- records (``<labels>/.hggt/records/<annotator>/``) are copied under the real stem;
+- running it twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hggt_desktop.core.atomic import write_text_atomic
+from hggt_desktop.core.hashing import sha256_file
+from hggt_desktop.core.labels import (
+    ORIGINAL_FOLDER,
+    LabelFile,
+    LabelFileError,
+    make_label_file,
+    read_label_file,
+    to_json_text,
+    write_label_file,
+)
+from hggt_desktop.core.layout import PROJECT_DIR, find_labels_dir, label_path, records_dir, resolve_images_dir
+from hggt_desktop.core.sets import ImageSet, find_sets
+from hggt_desktop.tools.assignment import SET
+from hggt_desktop.tools.packages import KEY_PATH, MANIFEST
+
+
+class MergeError(Exception):
+    """A package or its key cannot be read at all; nothing of that package is merged."""
+
+
+@dataclass
+class MergeReport:
+    added: int = 0
+    unchanged: int = 0
+    replaced: int = 0
+    trials: int = 0
+    records: int = 0
+    conflicts: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    catch_correct: dict[str, list[int]] = field(default_factory=dict)  # annotator -> [correct, total]
+    missing: dict[str, list[str]] = field(default_factory=dict)  # stem -> annotators still to label
+
+    @property
+    def changed(self) -> int:
+        return self.added + self.replaced + self.trials + self.records
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise MergeError(f"{path}: cannot read the {what} ({exc})") from exc
+
+
+def _write_if_changed(path: Path, text: str) -> bool:
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    write_text_atomic(path, text)
+    return True
+
+
+class _Merger:
+    """One merge run over several packages into one dataset."""
+
+    def __init__(self, dataset: Path, prefer_newer: bool) -> None:
+        self.images_dir = resolve_images_dir(dataset)
+        self.sets: dict[str, ImageSet] = find_sets(self.images_dir).by_stem()
+        self.labels_dir = find_labels_dir(self.images_dir)
+        self.prefer_newer = prefer_newer
+        self.report = MergeReport()
+        self._dataset_hashes: dict[Path, str] = {}
+
+    def _dataset_hash(self, path: Path) -> str:
+        if path not in self._dataset_hashes:
+            self._dataset_hashes[path] = sha256_file(path)
+        return self._dataset_hashes[path]
+
+    def changed_image(self, package_dir: Path, manifest: dict, item: dict) -> str | None:
+        """Why this item's images cannot be trusted, or None when all hashes agree."""
+        images_dir = package_dir / manifest["images_dir"]
+        image_set = self.sets.get(item["source"])
+        if image_set is None:
+            return f"set {item['source']} is no longer in {self.images_dir}"
+        for folder, expected in item["hashes"].items():
+            name = (
+                f"{item['stem']}{image_set.original.suffix.lower()}"
+                if folder == ORIGINAL_FOLDER
+                else f"{item['stem']}_{folder}.png"
+            )
+            path = images_dir / folder / name
+            listed = manifest["images"].get(f"{images_dir.name}/{folder}/{name}")
+            if not path.is_file() or sha256_file(path) != expected or listed != expected:
+                return f"{path} differs from the image that was packaged (SHA-256 mismatch or missing)"
+            if item["kind"] == SET or (item["kind"] != SET and folder != item.get("catch_slot")):
+                if folder == ORIGINAL_FOLDER:
+                    source = image_set.original
+                else:
+                    real = item["slots"][int(folder) - 1]
+                    if real not in image_set.version_ids:
+                        return f"version {real} of set {item['source']} is missing from {self.images_dir}"
+                    source = image_set.version_path(real)
+                if self._dataset_hash(source) != expected:
+                    return (
+                        f"{source} changed since it was packaged (SHA-256 differs from the package manifest)"
+                    )
+        return None
+
+    def merge_label(self, annotator: str, item: dict, returned: LabelFile, label_file: Path) -> None:
+        image_set = self.sets[item["source"]]
+        labels = {item["slots"][int(slot) - 1]: label for slot, label in returned.labels}
+        new = make_label_file(item["source"], labels, returned.time_cost, image_set.original.suffix.lower())
+        target = label_path(self.labels_dir, annotator, item["source"])
+        if target.exists():
+            try:
+                existing: LabelFile | None = read_label_file(target)
+            except LabelFileError:
+                existing = None
+            if existing is not None and to_json_text(existing) == to_json_text(new):
+                self.report.unchanged += 1
+                return
+            newer = (
+                existing is not None
+                and new.time_cost is not None
+                and (existing.time_cost is None or new.time_cost.end > existing.time_cost.end)
+            )
+            if not (self.prefer_newer and newer):
+                self.report.conflicts.append(
+                    f"{target}: differs from {label_file}; kept the existing label "
+                    "(compare them, or rerun with --prefer-newer to keep the later Time_cost End)"
+                )
+                return
+            self.report.replaced += 1
+        else:
+            self.report.added += 1
+        write_label_file(target, new)
+
+    def merge_trial(self, package: str, annotator: str, item: dict, returned: LabelFile) -> None:
+        by_slot = {slot: label.value for slot, label in returned.labels}
+        doc = {
+            "package": package,
+            "item": item["stem"],
+            "kind": item["kind"],
+            "stem": item["source"],
+            "catch_version": item.get("catch_slot"),
+            "expected": item.get("expected"),
+            "degradation": item.get("degradation"),
+            "labels": by_slot,
+            "labels_by_version": {
+                item["slots"][int(slot) - 1]: label
+                for slot, label in by_slot.items()
+                if slot != item.get("catch_slot")
+            },
+            "time_cost": json.loads(to_json_text(returned)).get("Time_cost"),
+        }
+        if item.get("expected") is not None:
+            tally = self.report.catch_correct.setdefault(annotator, [0, 0])
+            tally[0] += by_slot.get(item["catch_slot"]) == item["expected"]
+            tally[1] += 1
+        path = self.labels_dir / PROJECT_DIR / "trials" / annotator / f"{package}-{item['stem']}.json"
+        self.report.trials += _write_if_changed(path, json.dumps(doc, indent=1) + "\n")
+
+    def copy_record(self, package_labels: Path, annotator: str, item: dict) -> None:
+        source = records_dir(package_labels, annotator) / f"{item['stem']}.json"
+        if not source.is_file():
+            return
+        text = source.read_text(encoding="utf-8")
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            doc = None
+        if isinstance(doc, dict) and doc.get("stem") == item["stem"]:
+            doc["stem"] = item["source"]  # the record names the set the way the dataset does
+            text = json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+        target = records_dir(self.labels_dir, annotator) / f"{item['source']}.json"
+        self.report.records += _write_if_changed(target, text)
+
+    def merge_package(self, package_dir: Path, key: dict) -> None:
+        manifest = _read_json(package_dir / MANIFEST, "package manifest")
+        name, annotator = manifest.get("package"), manifest.get("annotator")
+        entry = key["packages"].get(name)
+        if entry is None or entry["annotator"] != annotator:
+            raise MergeError(
+                f"{package_dir}: package {name!r} of {annotator!r} is not in the key; wrong --key?"
+            )
+        package_labels = package_dir / manifest["labels_dir"]
+        folder = package_labels / annotator
+        for label_file in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            item = entry["items"].get(label_file.stem)
+            if item is None:
+                self.report.problems.append(f"{label_file}: not a set of package {name}; ignored")
+                continue
+            try:
+                returned = read_label_file(label_file)
+            except LabelFileError as exc:
+                self.report.problems.append(f"{exc}; not merged")
+                continue
+            slots = tuple(f"{i:02d}" for i in range(1, len(item["slots"]) + 1))
+            if returned.stem != item["stem"] or returned.versions != slots:
+                self.report.problems.append(f"{label_file}: names another set or other versions; not merged")
+                continue
+            why = self.changed_image(package_dir, manifest, item)
+            if why is not None:
+                self.report.refused.append(f"{label_file}: refused, {why}")
+                continue
+            if item["kind"] == SET:
+                self.merge_label(annotator, item, returned, label_file)
+                self.copy_record(package_labels, annotator, item)
+            else:
+                self.merge_trial(name, annotator, item, returned)
+
+    def collect_missing(self, keys: list[dict]) -> None:
+        for key in keys:
+            for entry in key["packages"].values():
+                for item in entry["items"].values():
+                    if (
+                        item["kind"] == SET
+                        and not label_path(self.labels_dir, entry["annotator"], item["source"]).exists()
+                    ):
+                        self.report.missing.setdefault(item["source"], []).append(entry["annotator"])
+
+
+def find_key(package_dir: Path, key_path: Path | None = None) -> Path:
+    """The curator's key: given, or ``.curator/key.json`` in the folder holding the package."""
+    path = key_path or package_dir.resolve().parent / KEY_PATH
+    if not path.is_file():
+        raise MergeError(
+            f"{path}: no answer key found; pass --key OUT_DIR/{KEY_PATH.as_posix()} of 'hggt-data package'"
+        )
+    return path
+
+
+def merge_packages(
+    package_dirs: list[Path], dataset: Path, key_path: Path | None = None, prefer_newer: bool = False
+) -> MergeReport:
+    """Merge every package into ``dataset``; problems are collected in the report, not raised."""
+    merger = _Merger(dataset, prefer_newer)
+    keys: dict[Path, dict] = {}
+    for package_dir in package_dirs:
+        try:
+            path = find_key(package_dir, key_path)
+            if path not in keys:
+                keys[path] = _read_json(path, "answer key")
+            merger.merge_package(package_dir, keys[path])
+        except (MergeError, KeyError) as exc:
+            merger.report.problems.append(
+                str(exc) if isinstance(exc, MergeError) else f"{package_dir}: malformed ({exc})"
+            )
+    merger.collect_missing(list(keys.values()))
+    return merger.report

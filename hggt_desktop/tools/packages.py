@@ -1,0 +1,141 @@
+"""Writing work packages for annotators, and the curator's key that maps them back.
+
+Each package folder keeps the HGGT regroup layout inside and adds a manifest::
+
+    OUT_DIR/<package>/package.json                {"format", "annotator", "seed", "images": {path: sha256}, ...}
+    OUT_DIR/<package>/images<a>-<b>/{original,01,..}/
+    OUT_DIR/<package>/labels<a>-<b>/              (the annotator app writes <annotator>/<stem>.json here)
+    OUT_DIR/<package>/img_info_<a>-<b>.txt        (one set file name a line, in order)
+    OUT_DIR/.curator/key.json                     (never shipped: real stems, trials, expected answers)
+
+Real images are copied byte for byte; trial images that differ from every dataset file
+(degraded copies) are written as PNG.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+from hggt_desktop.core.atomic import write_text_atomic
+from hggt_desktop.core.hashing import sha256_file
+from hggt_desktop.core.images import read_image, write_image
+from hggt_desktop.core.labels import ORIGINAL_FOLDER
+from hggt_desktop.core.sets import ImageSet
+from hggt_desktop.tools.assignment import DEGRADED, HIDDEN_REFERENCE, Item, PackagePlan
+from hggt_desktop.tools.catch_trials import degrade
+from hggt_desktop.tools.progress import progress
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "package.json"
+KEY_PATH = Path(".curator") / "key.json"
+FORMAT = 1
+
+
+class PackageError(Exception):
+    """Packages cannot be written (output folder not empty, bad annotator name ...)."""
+
+
+class _Hashes:
+    """SHA-256 of dataset files, computed once although three annotators get each file."""
+
+    def __init__(self) -> None:
+        self._known: dict[Path, str] = {}
+
+    def of(self, path: Path) -> str:
+        if path not in self._known:
+            self._known[path] = sha256_file(path)
+        return self._known[path]
+
+
+def _write_item(
+    item: Item, image_set: ImageSet, images_dir: Path, hashes: _Hashes, seed: int
+) -> dict[str, str]:
+    """Write one item's files; return package folder -> sha256 of the file written there."""
+    written: dict[str, str] = {}
+    original_name = f"{item.stem}{image_set.original.suffix.lower()}"
+    target = images_dir / ORIGINAL_FOLDER / original_name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(image_set.original, target)
+    written[ORIGINAL_FOLDER] = hashes.of(image_set.original)
+    for index, real_version in enumerate(item.slots, start=1):
+        slot = f"{index:02d}"
+        target = images_dir / slot / f"{item.stem}_{slot}.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if slot == item.catch_slot and item.kind == HIDDEN_REFERENCE:
+            if image_set.original.suffix.lower() == ".png":
+                shutil.copyfile(image_set.original, target)
+                written[slot] = hashes.of(image_set.original)
+            else:  # a JPEG original must still arrive as a PNG like every version
+                write_image(target, read_image(image_set.original))
+                written[slot] = sha256_file(target)
+        elif slot == item.catch_slot and item.kind == DEGRADED:
+            write_image(
+                target, degrade(read_image(image_set.original), item.degradation or "blur", seed + index)
+            )
+            written[slot] = sha256_file(target)
+        else:
+            source = image_set.version_path(real_version)
+            shutil.copyfile(source, target)
+            written[slot] = hashes.of(source)
+    return written
+
+
+def write_packages(
+    plans: list[PackagePlan],
+    sets: dict[str, ImageSet],
+    dataset_images: Path,
+    out_dir: Path,
+    seed: int,
+    show_progress: bool = True,
+) -> Path:
+    """Write every package and the key; return the key's path."""
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise PackageError(f"{out_dir} is not empty; write packages into a new folder")
+    hashes = _Hashes()
+    key_packages: dict[str, dict] = {}
+    total = sum(len(p.items) for p in plans)
+    bar = progress(iter(range(total)), total=total, desc="package", enabled=show_progress)
+    for plan in plans:
+        root = out_dir / plan.folder
+        images_dir = root / f"images{plan.span}"
+        (root / f"labels{plan.span}").mkdir(parents=True, exist_ok=True)
+        manifest_images: dict[str, str] = {}
+        key_items: dict[str, dict] = {}
+        for item in plan.items:
+            written = _write_item(item, sets[item.source], images_dir, hashes, plan.seed)
+            for folder, digest in written.items():
+                name = (
+                    f"{item.stem}{sets[item.source].original.suffix.lower()}"
+                    if folder == ORIGINAL_FOLDER
+                    else f"{item.stem}_{folder}.png"
+                )
+                manifest_images[f"{images_dir.name}/{folder}/{name}"] = digest
+            key_items[item.stem] = {**asdict(item), "hashes": written}
+            next(bar, None)
+        lines = [f"{item.stem}{sets[item.source].original.suffix.lower()}\n" for item in plan.items]
+        write_text_atomic(root / f"img_info_{plan.span}.txt", "".join(lines))
+        manifest = {
+            "format": FORMAT,
+            "annotator": plan.annotator,
+            "seed": plan.seed,
+            "package": plan.folder,
+            "images_dir": images_dir.name,
+            "labels_dir": f"labels{plan.span}",
+            "sets": len(plan.items),
+            "images": manifest_images,
+        }
+        write_text_atomic(root / MANIFEST, json.dumps(manifest, indent=1) + "\n")
+        key_packages[plan.folder] = {
+            "annotator": plan.annotator,
+            "images_dir": images_dir.name,
+            "items": key_items,
+        }
+    key = {"format": FORMAT, "seed": seed, "dataset": str(dataset_images.resolve()), "packages": key_packages}
+    key_path = out_dir / KEY_PATH
+    write_text_atomic(key_path, json.dumps(key) + "\n")
+    return key_path
