@@ -1,0 +1,59 @@
+"""``hggt-data report PATH --out report.html``: one self-contained page a curator would rather look at."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", type=Path, help="images folder, dataset root or released split")
+    parser.add_argument("--labels", type=Path, help="labels folder (found beside the images if omitted)")
+    parser.add_argument("--out", type=Path, required=True, help="HTML file to write")
+    parser.add_argument("--csv", type=Path, help="also write every label to this CSV")
+    parser.add_argument(
+        "--bootstrap", type=int, default=1000, metavar="N", help="resamples for 95%% intervals"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
+    parser.add_argument(
+        "--worst", type=int, default=12, metavar="N", help="disagreements shown as thumbnails"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from hggt_desktop.cli.agreement import limit_blas_threads
+
+    limit_blas_threads()
+    from hggt_desktop.cli.export_labels import labels_csv_text
+    from hggt_desktop.core.atomic import AtomicWriteError, write_text_atomic
+    from hggt_desktop.core.dataset import load_dataset
+    from hggt_desktop.core.layout import LayoutError
+    from hggt_desktop.core.sets import SetLayoutError
+    from hggt_desktop.report.document import write_report
+
+    if args.bootstrap < 0 or args.worst < 0:
+        print("hggt-data report: --bootstrap and --worst must be 0 or more", file=sys.stderr)
+        return 2
+    try:
+        dataset = load_dataset(args.path, args.labels)
+    except (LayoutError, SetLayoutError) as exc:
+        print(f"hggt-data report: {exc}", file=sys.stderr)
+        return 2
+    if not dataset.raters:
+        print(f"hggt-data report: no annotator folders in {dataset.labels_dir}", file=sys.stderr)
+        return 2
+    try:
+        summary = write_report(dataset, args.out, args.bootstrap, args.seed, args.worst)
+        if args.csv:
+            write_text_atomic(args.csv, labels_csv_text(dataset))
+    except AtomicWriteError as exc:
+        print(f"hggt-data report: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out} ({len(dataset.sets)} sets, {len(dataset.raters)} annotators)")
+    if args.csv:
+        print(f"wrote {args.csv}")
+    count = summary["problems"]["count"]
+    if count:
+        print(f"{count} problems (files skipped); they are listed in the report", file=sys.stderr)
+    return 1 if count else 0
