@@ -1,0 +1,195 @@
+"""The agreement tab: the numbers and the same charts as the report, drawn with QPainter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from hggt_desktop.gui.curator.session import CuratorSession
+
+LABEL_COLOURS = (
+    ("Positive", QColor(47, 158, 98)),
+    ("Similar", QColor(163, 173, 184)),
+    ("Negative", QColor(217, 83, 79)),
+)
+ACCENT, GRID, INK = QColor(52, 103, 194), QColor(228, 231, 235), QColor(31, 41, 51)
+ROW, LABEL_W = 24, 120
+
+
+class LabelBarsChart(QWidget):
+    """100% bars split into Positive / Similar / Negative, one per row."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[tuple[str, dict[str, int]]] = []
+
+    def set_rows(self, rows: Sequence[tuple[str, dict[str, int]]]) -> None:
+        self._rows = list(rows)
+        self.setMinimumHeight(ROW * len(self._rows) + 28)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), Qt.GlobalColor.white)
+        width = max(self.width() - LABEL_W - 12, 10)
+        x = LABEL_W
+        for name, colour in LABEL_COLOURS:  # legend
+            painter.fillRect(QRectF(x, 6, 10, 10), colour)
+            painter.setPen(INK)
+            painter.drawText(QRectF(x + 14, 0, 80, 22), Qt.AlignmentFlag.AlignVCenter, name)
+            x += 90
+        for i, (name, counts) in enumerate(self._rows):
+            y = 24 + i * ROW
+            painter.setPen(INK)
+            painter.drawText(QRectF(0, y, LABEL_W - 8, ROW - 4), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)  # fmt: skip
+            total = sum(counts.values()) or 1
+            left = float(LABEL_W)
+            for key, colour in LABEL_COLOURS:
+                w = counts.get(key, 0) / total * width
+                painter.fillRect(QRectF(left, y, w, ROW - 6), colour)
+                if w > 34:
+                    painter.setPen(Qt.GlobalColor.white)
+                    painter.drawText(QRectF(left, y, w, ROW - 6), Qt.AlignmentFlag.AlignCenter, f"{100 * counts.get(key, 0) / total:.0f}%")  # fmt: skip
+                left += w
+        painter.end()
+
+
+class CoefficientChart(QWidget):
+    """Horizontal bars of one coefficient per row, with 95% interval whiskers, on -0.2 .. 1."""
+
+    LO, HI = -0.2, 1.0
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[tuple[str, float | None, Sequence[float | None] | None]] = []
+
+    def set_rows(self, rows: Sequence[tuple[str, float | None, Sequence[float | None] | None]]) -> None:
+        self._rows = list(rows)
+        self.setMinimumHeight(ROW * len(self._rows) + 24)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), Qt.GlobalColor.white)
+        width = max(self.width() - LABEL_W - 60, 10)
+
+        def px(v: float) -> float:
+            return LABEL_W + (min(max(v, self.LO), self.HI) - self.LO) / (self.HI - self.LO) * width
+
+        for tick in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0):
+            painter.setPen(GRID)
+            painter.drawLine(int(px(tick)), 0, int(px(tick)), ROW * len(self._rows))
+            painter.setPen(INK)
+            painter.drawText(QRectF(px(tick) - 20, ROW * len(self._rows) + 2, 40, 16), Qt.AlignmentFlag.AlignCenter, f"{tick:.1f}")  # fmt: skip
+        for i, (name, value, interval) in enumerate(self._rows):
+            y = i * ROW + 3
+            painter.setPen(INK)
+            painter.drawText(QRectF(0, y, LABEL_W - 8, ROW - 6), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)  # fmt: skip
+            if value is None:
+                continue
+            x0, x1 = sorted((px(0.0), px(value)))
+            painter.fillRect(QRectF(x0, y, max(x1 - x0, 1.0), ROW - 8), ACCENT)
+            if interval and interval[0] is not None and interval[1] is not None:
+                mid = y + (ROW - 8) / 2
+                painter.drawLine(int(px(interval[0])), int(mid), int(px(interval[1])), int(mid))
+            painter.drawText(QRectF(px(max(value, 0.0)) + 6, y, 60, ROW - 8), Qt.AlignmentFlag.AlignVCenter, f"{value:.3f}")  # fmt: skip
+        painter.end()
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def summary_html(summary: dict[str, Any]) -> str:
+    """The coefficient table (overall and per version) and the pairs, as Qt rich text."""
+    names = (
+        ("krippendorff_alpha_ordinal", "α ordinal", 3),
+        ("krippendorff_alpha_nominal", "α nominal", 3),
+        ("fleiss_kappa", "Fleiss κ", 3),
+        ("gwet_ac1", "Gwet AC1", 3),
+        ("percent_unanimous", "% unanimous", 1),
+        ("percent_all_different", "% all different", 1),
+    )
+    ci = summary["confidence_intervals"]["overall"]
+    head = "".join(f"<th>&nbsp;{title}&nbsp;</th>" for _, title, _ in names)
+    rows = ["<tr><td><b>overall</b></td>" + "".join(
+        f"<td align=right>{_fmt(summary[k], d)}<br><small>{_fmt((ci[k] or [None])[0], d)}–{_fmt((ci[k] or [None, None])[1], d)}</small></td>"  # fmt: skip
+        for k, _, d in names) + "</tr>"]  # fmt: skip
+    for version, row in summary["per_version"].items():
+        rows.append(f"<tr><td>{version}</td>" + "".join(f"<td align=right>{_fmt(row[k], d)}</td>" for k, _, d in names) + "</tr>")  # fmt: skip
+    pairs = "".join(
+        f"<tr><td>{pair}</td><td align=right>{_fmt(row['cohen_kappa'])}</td><td align=right>{_fmt(row['percent_agreement'], 1)}</td></tr>"  # fmt: skip
+        for pair, row in summary["per_pair"].items()
+    )
+    counts = summary["counts"]
+    return (
+        f"<p>{counts['sets']} sets, {counts['items_pairable']} items rated twice or more; "
+        f"{summary['problems']['count']} problem files skipped.</p>"
+        f"<table cellspacing=0 cellpadding=3><tr><th></th>{head}</tr>{''.join(rows)}</table>"
+        f"<p><b>Cohen's κ per pair</b></p><table cellpadding=3><tr><th>pair</th><th>κ</th><th>% agree</th></tr>{pairs}</table>"  # fmt: skip
+    )
+
+
+class AgreementView(QScrollArea):
+    """The numbers, alpha per version, and label distributions; redrawn from the session."""
+
+    def __init__(self, session: CuratorSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self.numbers = QLabel()
+        self.numbers.setTextFormat(Qt.TextFormat.RichText)
+        self.alpha_chart = CoefficientChart()
+        self.version_bars = LabelBarsChart()
+        self.annotator_bars = LabelBarsChart()
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.addWidget(self.numbers)
+        layout.addWidget(QLabel("<b>Krippendorff's α (ordinal) with 95% interval</b>"))
+        layout.addWidget(self.alpha_chart)
+        layout.addWidget(QLabel("<b>Labels per version (effective, then each annotator)</b>"))
+        layout.addWidget(self.version_bars)
+        layout.addWidget(QLabel("<b>Labels per annotator</b>"))
+        layout.addWidget(self.annotator_bars)
+        layout.addStretch(1)
+        self.setWidget(body)
+        self.setWidgetResizable(True)
+        session.dataset_loaded.connect(self._on_dataset_loaded)
+        session.set_changed.connect(self._on_set_changed)
+
+    def _on_dataset_loaded(self) -> None:
+        summary = self._session.summary
+        if summary is None:
+            return
+        self.numbers.setText(summary_html(summary))
+        ci = summary["confidence_intervals"]
+        rows = [
+            ("overall", summary["krippendorff_alpha_ordinal"], ci["overall"]["krippendorff_alpha_ordinal"])
+        ]
+        rows += [
+            (
+                f"version {v}",
+                row["krippendorff_alpha_ordinal"],
+                ci["per_version"][v]["krippendorff_alpha_ordinal"],
+            )
+            for v, row in summary["per_version"].items()
+        ]
+        self.alpha_chart.set_rows(rows)
+        self._on_set_changed("")
+
+    def _on_set_changed(self, _stem: str) -> None:
+        summary = self._session.summary
+        if summary is None:
+            return
+        dist = summary["label_distribution"]
+        rows: list[tuple[str, dict[str, int]]] = []
+        for version, row in dist["per_version"].items():
+            rows.append((f"{version} effective", row["effective"]))
+            rows.extend(
+                (f"{version} · {name}", counts) for name, counts in row.items() if name != "effective"
+            )
+        self.version_bars.set_rows(rows)
+        self.annotator_bars.set_rows([*dist["per_annotator"].items(), ("effective", dist["effective"])])

@@ -1,0 +1,77 @@
+"""The disagreement queue as a table model: one row per contested set, worst first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from hggt_desktop.core.disagreement import QueueEntry
+from hggt_desktop.gui.curator.session import CuratorSession
+
+COLUMNS = ("Set", "Severity", "Worst versions", "Labels (per version)", "Adjudicated")
+SEVERITY_COLOURS = {3: QColor(251, 225, 224), 2: QColor(255, 243, 214), 1: QColor(232, 238, 251)}
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class DisagreementTableModel(QAbstractTableModel):
+    """Reads the session's queue; resets whenever the session says the queue changed."""
+
+    def __init__(self, session: CuratorSession) -> None:
+        super().__init__(session)
+        self._session = session
+        session.queue_changed.connect(self._on_queue_changed)
+
+    def entry(self, row: int) -> QueueEntry:
+        return self._session.queue[row]
+
+    def row_of(self, stem: str) -> int:
+        """The row showing ``stem``, or -1."""
+        for row, entry in enumerate(self._session.queue):
+            if entry.stem == stem:
+                return row
+        return -1
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self._session.queue)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._session.queue):
+            return None
+        entry = self._session.queue[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return entry.stem
+            if column == 1:
+                return entry.severity_name
+            if column == 2:
+                return ", ".join(entry.worst_versions)
+            if column == 3:
+                return "  ".join(f"{v}:{p}" for v, p in entry.patterns if p)
+            return "yes" if entry.adjudicated else ""
+        if role == Qt.ItemDataRole.BackgroundRole and column == 1:
+            return SEVERITY_COLOURS.get(entry.severity)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{entry.stem}: {entry.severity_name}; contested versions {', '.join(entry.contested)}"
+        if role == Qt.ItemDataRole.UserRole:
+            return entry.stem
+        return None
+
+    def _on_queue_changed(self) -> None:
+        self.beginResetModel()
+        self.endResetModel()

@@ -1,0 +1,215 @@
+"""The curator's session: the dataset, its agreement, the filtered queue and the set under review.
+
+Widgets hold no state: they read from this object, connect to its signals and call its methods.
+Every file the curator app writes (adjudications, report, CSV) is written through here, by the
+core.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from hggt_desktop.core.adjudication import (
+    AdjudicationError,
+    current_reason,
+    read_decisions,
+    undo_adjudication,
+    write_adjudication,
+)
+from hggt_desktop.core.agreement_summary import label_distribution, summarize_agreement
+from hggt_desktop.core.consensus import ADJUDICATOR
+from hggt_desktop.core.dataset import Dataset, load_dataset
+from hggt_desktop.core.disagreement import QueueEntry, disagreement_queue
+from hggt_desktop.core.labels import Label, LabelFileError, read_label_file
+from hggt_desktop.core.layout import label_path
+from hggt_desktop.core.rating_table import RatingTable, rating_table
+from hggt_desktop.core.sets import ImageSet
+
+log = logging.getLogger(__name__)
+
+GUI_RESAMPLES = 300  # enough for the on-screen intervals; the report uses 1000
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the queue shows: one version or all, one annotator or all, a label pattern."""
+
+    version: str | None = None
+    annotator: str | None = None
+    pattern: str | None = None
+    include_adjudicated: bool = True
+
+
+class CuratorSession(QObject):
+    """Owns what the curator's screen shows and changes it through the core."""
+
+    dataset_loaded = Signal()
+    queue_changed = Signal()
+    current_changed = Signal(str)  # stem, "" when none
+    set_changed = Signal(str)  # the labels of this set changed (adjudicated or undone)
+    message = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.dataset: Dataset | None = None
+        self.table: RatingTable | None = None
+        self.summary: dict[str, Any] | None = None
+        self.queue: list[QueueEntry] = []
+        self.filter = QueueFilter()
+        self.current: str | None = None
+
+    # --- opening -------------------------------------------------------------------------
+
+    def open(self, path: Path | str) -> None:
+        """Load the dataset and everything computed from it (errors propagate to the caller)."""
+        dataset = load_dataset(path)
+        self.dataset = dataset
+        self.table = rating_table(dataset)
+        self.summary = summarize_agreement(dataset, resamples=GUI_RESAMPLES, table=self.table)
+        self.current = None
+        self.dataset_loaded.emit()
+        self._refresh_queue()
+        problems = len(dataset.problems)
+        self.message.emit(
+            f"{len(dataset.sets)} sets, {len(dataset.raters)} annotators, {len(self.queue)} contested"
+            + (f", {problems} problem files skipped" if problems else "")
+        )
+
+    @property
+    def sets(self) -> dict[str, ImageSet]:
+        return {s.stem: s for s in self.dataset.sets} if self.dataset else {}
+
+    # --- the queue -----------------------------------------------------------------------
+
+    def set_filter(self, queue_filter: QueueFilter) -> None:
+        self.filter = queue_filter
+        self._refresh_queue()
+
+    def _refresh_queue(self) -> None:
+        if self.table is None:
+            return
+        f = self.filter
+        self.queue = disagreement_queue(
+            self.table,
+            versions=[f.version] if f.version else None,
+            annotator=f.annotator,
+            pattern=f.pattern,
+            include_adjudicated=f.include_adjudicated,
+        )
+        self.queue_changed.emit()
+
+    def select(self, stem: str | None) -> None:
+        """Make ``stem`` the set under review (None: nothing)."""
+        self.current = stem
+        self.current_changed.emit(stem or "")
+
+    # --- the set under review ------------------------------------------------------------
+
+    def labels_of(self, stem: str) -> dict[str, dict[str, Label]]:
+        """Annotator (adjudicator included) -> version -> label, for one set."""
+        files = self.dataset.files_for(stem) if self.dataset else {}
+        return {name: f.label_map for name, f in files.items()}
+
+    def effective_of(self, stem: str) -> dict[str, Any]:
+        return self.dataset.effective(stem) if self.dataset else {}
+
+    def reason_of(self, stem: str) -> str | None:
+        if self.dataset is None:
+            return None
+        try:
+            return current_reason(self.dataset.labels_dir, stem)
+        except AdjudicationError as exc:
+            return f"(record unreadable: {exc})"
+
+    def can_undo(self, stem: str) -> bool:
+        if self.dataset is None:
+            return False
+        try:
+            return bool(read_decisions(self.dataset.labels_dir, stem))
+        except AdjudicationError:
+            return False
+
+    # --- adjudication --------------------------------------------------------------------
+
+    def adjudicate(self, stem: str, labels: dict[str, Label], reason: str) -> bool:
+        """Save the curator's decision; say what happened; True when it was saved."""
+        if self.dataset is None:
+            return False
+        image_set = self.sets[stem]
+        try:
+            write_adjudication(self.dataset.labels_dir, stem, labels, reason, image_set.version_ids)
+        except AdjudicationError as exc:
+            self.message.emit(str(exc))
+            return False
+        self._reload_adjudication(stem)
+        self.message.emit(f"{stem}: decision saved ({reason.strip()})")
+        return True
+
+    def undo(self, stem: str) -> bool:
+        """Take back the last decision on ``stem``."""
+        if self.dataset is None:
+            return False
+        try:
+            undone = undo_adjudication(self.dataset.labels_dir, stem)
+        except AdjudicationError as exc:
+            self.message.emit(str(exc))
+            return False
+        if undone is None:
+            self.message.emit(f"{stem}: no decision to undo")
+            return False
+        self._reload_adjudication(stem)
+        self.message.emit(f"{stem}: decision undone ({undone.reason})")
+        return True
+
+    def _reload_adjudication(self, stem: str) -> None:
+        """Re-read one set's adjudication file instead of the whole dataset."""
+        assert self.dataset is not None
+        files = self.dataset.labels.setdefault(stem, {})
+        path = label_path(self.dataset.labels_dir, ADJUDICATOR, stem)
+        files.pop(ADJUDICATOR, None)
+        if path.exists():
+            try:
+                files[ADJUDICATOR] = read_label_file(path)
+            except LabelFileError as exc:
+                self.message.emit(str(exc))
+        if ADJUDICATOR not in self.dataset.annotators and path.exists():
+            self.dataset.annotators = tuple(sorted((*self.dataset.annotators, ADJUDICATOR)))
+        self.table = rating_table(self.dataset)
+        if self.summary is not None:
+            self.summary["label_distribution"] = label_distribution(self.table)
+        self.set_changed.emit(stem)
+        self._refresh_queue()
+
+    # --- exports -------------------------------------------------------------------------
+
+    def write_report(self, out: Path) -> None:
+        """The HTML report (1000 bootstrap resamples); AtomicWriteError propagates."""
+        from hggt_desktop.report.document import write_report
+
+        if self.dataset is not None:
+            write_report(self.dataset, out)
+            self.message.emit(f"wrote {out}")
+
+    def write_labels_csv(self, out: Path) -> None:
+        """Every label, one row per set and version (the same CSV as hggt-data export-labels)."""
+        from hggt_desktop.cli.export_labels import labels_csv_text
+        from hggt_desktop.core.atomic import write_text_atomic
+
+        if self.dataset is not None:
+            write_text_atomic(out, labels_csv_text(self.dataset))
+            self.message.emit(f"wrote {out}")
+
+    def write_training_pack(self, out: Path, subset: str = "posneg") -> str:
+        """The HDF5 training pack of ``subset`` (hggt_desktop.training_pack); returns a summary line."""
+        from hggt_desktop.training_pack import write_pack
+
+        if self.dataset is None:
+            return ""
+        summary = write_pack(self.dataset.images_dir, out, subset=subset)
+        self.message.emit(f"wrote {out}")
+        return str(summary)

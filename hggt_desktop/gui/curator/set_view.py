@@ -1,0 +1,99 @@
+"""The set under review in the annotator app's synchronised viewer, with everyone's labels.
+
+Panel 0 is the original, panels 1.. the versions in folder order (the curator is not blinded).
+Each version's caption lists every annotator's label; its badge shows the effective label with
+its votes, or "adjudicated"; the versions at the set's worst severity are framed.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from hggt_desktop.core.consensus import ADJUDICATOR
+from hggt_desktop.core.images import ImageError, read_image
+from hggt_desktop.core.labels import Label
+from hggt_desktop.gui.curator.session import CuratorSession
+from hggt_desktop.gui.viewer.grid import PatchGrid
+from hggt_desktop.gui.viewer.transform import ViewTransform
+
+LABEL_COLOURS = {
+    Label.POSITIVE: QColor(47, 158, 98),
+    Label.SIMILAR: QColor(163, 173, 184),
+    Label.NEGATIVE: QColor(217, 83, 79),
+}
+LETTER = {Label.POSITIVE: "P", Label.SIMILAR: "S", Label.NEGATIVE: "N"}
+
+
+class SetReviewView(QWidget):
+    """Shows the session's current set; holds nothing the session does not."""
+
+    def __init__(self, session: CuratorSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self.transform = ViewTransform(self)
+        self.grid = PatchGrid(self.transform)
+        self.heading = QLabel("Choose a set in the queue")
+        self.heading.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.grid, 1)
+        session.current_changed.connect(self._on_current_changed)
+        session.set_changed.connect(self._on_set_changed)
+
+    def _on_current_changed(self, stem: str) -> None:
+        if not stem:
+            self.heading.setText("Choose a set in the queue")
+            return
+        image_set = self._session.sets[stem]
+        panels = self.grid.set_panel_count(len(image_set.versions) + 1)
+        first = True
+        for panel, path in zip(panels, image_set.paths(), strict=True):
+            try:
+                image = read_image(path)
+            except ImageError as exc:
+                panel.set_image(None, exc.reason)
+                continue
+            if first:
+                # A new set may have a new size: tell the shared transform before any panel.
+                self.transform.set_image_size(image.shape[1], image.shape[0])
+                first = False
+            panel.set_image(image)
+        self._show_labels(stem)
+
+    def _on_set_changed(self, stem: str) -> None:
+        if stem == self._session.current:
+            self._show_labels(stem)
+
+    def _show_labels(self, stem: str) -> None:
+        image_set = self._session.sets[stem]
+        panels = self.grid.panels()
+        labels = self._session.labels_of(stem)
+        effective = self._session.effective_of(stem)
+        entry = next((e for e in self._session.queue if e.stem == stem), None)
+        worst = set(entry.worst_versions) if entry else set()
+        panels[0].set_caption("Original")
+        panels[0].set_badge(None)
+        panels[0].set_selected(False)
+        for panel, version in zip(panels[1:], image_set.version_ids, strict=True):
+            given = [
+                f"{name} {LETTER[by_version[version]]}"
+                for name, by_version in sorted(labels.items())
+                if name != ADJUDICATOR and version in by_version
+            ]
+            panel.set_caption(f"{version}   " + "  ".join(given))
+            found = effective.get(version)
+            if found is None:
+                panel.set_badge("unlabelled")
+            else:
+                how = "adjudicated" if found.adjudicated else f"{found.votes}/{found.raters}"
+                panel.set_badge(f"{found.label.value} · {how}", LABEL_COLOURS[found.label])
+            panel.set_selected(version in worst)
+        reason = self._session.reason_of(stem)
+        heading = f"<b>{escape(stem)}</b>" + (f" — {entry.severity_name}" if entry else " — agreed")
+        if reason:
+            heading += f" — adjudicated: <i>{escape(reason)}</i>"
+        self.heading.setText(heading)

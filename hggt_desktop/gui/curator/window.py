@@ -1,0 +1,233 @@
+"""The curator's window: the disagreement queue, the set under review, agreement, exports.
+
+``hggt-desktop review PATH`` calls :func:`run_review`. Menus, actions and layout live here; the
+panels live in their own modules and talk only to the :class:`CuratorSession`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hggt_desktop.core.layout import LayoutError
+from hggt_desktop.core.sets import SetLayoutError
+from hggt_desktop.gui.curator.adjudication_panel import AdjudicationPanel
+from hggt_desktop.gui.curator.charts import AgreementView
+from hggt_desktop.gui.curator.queue_model import DisagreementTableModel
+from hggt_desktop.gui.curator.session import CuratorSession, QueueFilter
+from hggt_desktop.gui.curator.set_view import SetReviewView
+
+log = logging.getLogger(__name__)
+ALL = "all"
+
+
+class CuratorWindow(QMainWindow):
+    """Queue on the left, the set (viewer + decision) or the agreement charts on the right."""
+
+    def __init__(self, session: CuratorSession) -> None:
+        super().__init__()
+        self.session = session
+        self.setWindowTitle("HGGT curator")
+        self.model = DisagreementTableModel(session)
+        self.queue_view = QTableView()
+        self.queue_view.setModel(self.model)
+        self.queue_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.queue_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.queue_view.horizontalHeader().setStretchLastSection(True)
+        self.queue_view.selectionModel().currentRowChanged.connect(self._on_row_changed)
+
+        self.version_filter = QComboBox()
+        self.annotator_filter = QComboBox()
+        self.pattern_filter = QLineEdit()
+        self.pattern_filter.setPlaceholderText("labels, e.g. PPN")
+        self.hide_adjudicated = QCheckBox("hide adjudicated")
+        for signal in (self.version_filter.currentIndexChanged, self.annotator_filter.currentIndexChanged):
+            signal.connect(self._on_filter_edited)
+        self.pattern_filter.editingFinished.connect(self._on_filter_edited)
+        self.hide_adjudicated.toggled.connect(self._on_filter_edited)
+        filters = QHBoxLayout()
+        for text, widget in (("version", self.version_filter), ("annotator", self.annotator_filter)):
+            filters.addWidget(QLabel(text))
+            filters.addWidget(widget)
+        filters.addWidget(self.pattern_filter)
+        filters.addWidget(self.hide_adjudicated)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.addLayout(filters)
+        left_layout.addWidget(self.queue_view)
+
+        self.set_view = SetReviewView(session)
+        self.adjudication = AdjudicationPanel(session)
+        set_page = QSplitter(Qt.Orientation.Vertical)
+        set_page.addWidget(self.set_view)
+        set_page.addWidget(self.adjudication)
+        set_page.setStretchFactor(0, 4)
+        self.agreement = AgreementView(session)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(set_page, "Set")
+        self.tabs.addTab(self.agreement, "Agreement")
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(1, 3)
+        self.setCentralWidget(splitter)
+        self._build_menus()
+        session.dataset_loaded.connect(self._on_dataset_loaded)
+        session.queue_changed.connect(self._on_queue_changed)
+        session.message.connect(self._on_message)
+        self.resize(1500, 900)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        for text, slot, shortcut in (
+            ("&Open dataset…", self._on_open_triggered, QKeySequence.StandardKey.Open),
+            ("Write &report (HTML)…", self._on_report_triggered, None),
+            ("Export &labels (CSV)…", self._on_csv_triggered, None),
+            ("Export HDF5 &training pack…", self._on_pack_triggered, None),
+            ("&Quit", self.close, QKeySequence.StandardKey.Quit),
+        ):
+            action = QAction(text, self)
+            if shortcut is not None:
+                action.setShortcut(shortcut)
+            action.triggered.connect(slot)
+            file_menu.addAction(action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        undo = QAction("&Undo last decision on this set", self)
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        undo.triggered.connect(self._on_undo_triggered)
+        edit_menu.addAction(undo)
+
+    # --- session -> view ------------------------------------------------------------------
+
+    def _on_dataset_loaded(self) -> None:
+        dataset = self.session.dataset
+        assert dataset is not None
+        self.setWindowTitle(f"HGGT curator — {dataset.images_dir}")
+        for combo, items in (
+            (self.version_filter, dataset.scan.version_folders),
+            (self.annotator_filter, dataset.raters),
+        ):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems([ALL, *items])
+            combo.blockSignals(False)
+
+    def _on_queue_changed(self) -> None:
+        # The model was reset: select the set under review again if it is still listed.
+        row = self.model.row_of(self.session.current or "")
+        if row >= 0:
+            self.queue_view.selectionModel().setCurrentIndex(
+                self.model.index(row, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            )
+        self.statusBar().showMessage(f"{self.model.rowCount()} contested sets in the queue")
+
+    def _on_message(self, text: str) -> None:
+        log.info(text)
+        self.statusBar().showMessage(text, 15000)
+
+    # --- view -> session ------------------------------------------------------------------
+
+    def _on_row_changed(self, current, _previous) -> None:  # type: ignore[no-untyped-def]
+        if current.isValid():
+            stem = self.model.entry(current.row()).stem
+            if stem != self.session.current:
+                self.session.select(stem)
+
+    def _on_filter_edited(self, *_args: object) -> None:
+        version, annotator = self.version_filter.currentText(), self.annotator_filter.currentText()
+        self.session.set_filter(
+            QueueFilter(
+                version=None if version in ("", ALL) else version,
+                annotator=None if annotator in ("", ALL) else annotator,
+                pattern=self.pattern_filter.text().strip() or None,
+                include_adjudicated=not self.hide_adjudicated.isChecked(),
+            )
+        )
+
+    def _on_undo_triggered(self) -> None:
+        if self.session.current:
+            self.session.undo(self.session.current)
+
+    def _on_open_triggered(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open an images folder or dataset")
+        if folder:
+            self.open_dataset(Path(folder))
+
+    def _save_path(self, title: str, name: str, pattern: str) -> Path | None:
+        start = str(self.session.dataset.images_dir.parent / name) if self.session.dataset else name
+        path, _ = QFileDialog.getSaveFileName(self, title, start, pattern)
+        return Path(path) if path else None
+
+    def _on_report_triggered(self) -> None:
+        path = self._save_path("Write the HTML report", "report.html", "HTML (*.html)")
+        if path:
+            self._run_export(lambda: self.session.write_report(path))
+
+    def _on_csv_triggered(self) -> None:
+        path = self._save_path("Export every label", "labels.csv", "CSV (*.csv)")
+        if path:
+            self._run_export(lambda: self.session.write_labels_csv(path))
+
+    def _on_pack_triggered(self) -> None:
+        path = self._save_path("Write the HDF5 training pack", "hggt-pack.h5", "HDF5 (*.h5)")
+        if path:
+            self._run_export(lambda: self.session.write_training_pack(path))
+
+    def _run_export(self, export) -> None:  # type: ignore[no-untyped-def]
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            export()
+        except Exception as exc:
+            log.exception("export failed")
+            self.warn(f"The export failed: {exc}")
+        finally:
+            QApplication.restoreOverrideCursor()
+
+    def warn(self, text: str) -> None:
+        """Say so in the status bar and in a message box that does not block."""
+        self.statusBar().showMessage(text, 30000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "HGGT curator", text, parent=self)
+        box.open()
+
+    def open_dataset(self, path: Path) -> bool:
+        """Open ``path`` in the session; a folder that is not a dataset is reported, not fatal."""
+        try:
+            self.session.open(path)
+        except (LayoutError, SetLayoutError, OSError) as exc:
+            self.warn(str(exc))
+            return False
+        if self.model.rowCount():
+            self.queue_view.selectRow(0)
+        return True
+
+
+def run_review(path: Path) -> int:
+    """Create the QApplication if needed, open ``path`` and run the curator window."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    session = CuratorSession()
+    window = CuratorWindow(session)
+    window.show()
+    window.open_dataset(Path(path))
+    return int(app.exec())

@@ -1,0 +1,87 @@
+"""The curator window on a generated dataset: queue order, filters, adjudication through the UI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from hggt_desktop.core.adjudication import adjudication_path
+from hggt_desktop.core.dataset import load_dataset
+from hggt_desktop.core.labels import Label, read_label_file
+from hggt_desktop.gui.curator.session import CuratorSession
+from hggt_desktop.gui.curator.window import CuratorWindow
+from tests.curator.test_queue_adjudication import _stem, scripted
+from tests.datagen import make_dataset
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path) -> CuratorWindow:  # type: ignore[no-untyped-def]
+    make_dataset(tmp_path, n_sets=6, size=16, versions=("01", "02"), label=scripted)
+    window = CuratorWindow(CuratorSession())
+    qtbot.addWidget(window)
+    window.show()
+    assert window.open_dataset(tmp_path)
+    return window
+
+
+def _rows(window: CuratorWindow) -> list[str]:
+    model = window.model
+    return [model.data(model.index(r, 0), Qt.ItemDataRole.DisplayRole) for r in range(model.rowCount())]
+
+
+def test_queue_rows_are_in_severity_order(window: CuratorWindow) -> None:
+    assert _rows(window) == [_stem(4), _stem(3), _stem(2), _stem(5), _stem(1)]
+    model = window.model
+    assert model.data(model.index(0, 1), Qt.ItemDataRole.DisplayRole) == "Positive against Negative"
+    assert window.session.current == _stem(4)  # the worst set opens first
+    panels = window.set_view.grid.panels()
+    assert len(panels) == 3 and all(p.is_selected() for p in panels[1:])
+
+
+def test_filters_narrow_the_queue(window: CuratorWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window.version_filter.setCurrentText("02")
+    assert _rows(window) == [_stem(4), _stem(5), _stem(3)]
+    window.version_filter.setCurrentText("all")
+    window.pattern_filter.setText("npp")
+    window.pattern_filter.editingFinished.emit()
+    assert _rows(window) == [_stem(3)]
+
+
+def test_adjudicating_through_the_ui_writes_the_file_and_undo_removes_it(window: CuratorWindow, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    window.queue_view.selectRow(1)
+    assert window.session.current == _stem(3)
+    panel = window.adjudication
+    panel.choose("01", Label.NEGATIVE)
+    panel.choose("02", Label.SIMILAR)
+    panel.reason.setText("halo around the antenna")
+    qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    path = adjudication_path(tmp_path / "labels", _stem(3))
+    assert read_label_file(path).label_map == {"01": Label.NEGATIVE, "02": Label.SIMILAR}
+    assert load_dataset(tmp_path).effective(_stem(3))["01"].label is Label.NEGATIVE
+    assert (
+        window.model.data(window.model.index(window.model.row_of(_stem(3)), 4), Qt.ItemDataRole.DisplayRole)
+        == "yes"
+    )
+    badge_owner = window.set_view.grid.panels()[1]
+    assert badge_owner._badge.startswith("Negative · adjudicated")
+    assert panel.undo_button.isEnabled()
+    qtbot.mouseClick(panel.undo_button, Qt.MouseButton.LeftButton)
+    assert not path.exists()
+    assert window.session.effective_of(_stem(3))["01"].label is Label.POSITIVE
+
+
+def test_incomplete_decision_is_refused_with_a_message(window: CuratorWindow, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    panel = window.adjudication
+    panel.reason.setText("")
+    qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    assert "reason" in window.statusBar().currentMessage()
+    assert not adjudication_path(tmp_path / "labels", window.session.current or "").exists()
+
+
+def test_a_folder_that_is_not_a_dataset_is_reported(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = CuratorWindow(CuratorSession())
+    qtbot.addWidget(window)
+    assert not window.open_dataset(tmp_path)
+    assert "images folder" in window.statusBar().currentMessage()
