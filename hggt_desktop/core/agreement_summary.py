@@ -28,6 +28,7 @@ from hggt_desktop.core.annotator_stats import annotator_statistics, read_screen_
 from hggt_desktop.core.bootstrap import bootstrap_intervals
 from hggt_desktop.core.dataset import Dataset
 from hggt_desktop.core.rating_table import LABELS_BY_RANK, RatingTable, rating_table
+from hggt_desktop.core.trial_answers import trial_answers
 
 PROBLEMS_LISTED = 50
 
@@ -115,7 +116,9 @@ def summarize_agreement(
 
     overall_used = item_counts_used(stats.matrix[:, : stats.f].sum(axis=0))
     result: dict[str, Any] = {name: _number(point[f"overall/{name}"]) for name in COEFFICIENTS}
-    by_rater: np.ndarray = np.asarray((table.ratings >= 0).any(axis=1))  # (sets, raters): rater labelled the set
+    by_rater: np.ndarray = np.asarray(
+        (table.ratings >= 0).any(axis=1)
+    )  # (sets, raters): rater labelled the set
     rated_sets: np.ndarray = np.asarray(by_rater.any(axis=1))
     result["counts"] = {
         "sets": len(table.stems),
@@ -143,6 +146,9 @@ def summarize_agreement(
         }
     positions, record_problems = read_screen_positions(dataset.labels_dir, table)
     result["per_annotator"] = annotator_statistics(table, positions)
+    trials, trial_problems = trial_answers(dataset.labels_dir, table)
+    for rater, row in result["per_annotator"].items():
+        row["trials"] = trials.get(rater)
     result["confidence_intervals"] = {
         "level": 0.95,
         "resamples": resamples,
@@ -162,7 +168,7 @@ def summarize_agreement(
         },
     }
     result["label_distribution"] = label_distribution(table)
-    problems = [*dataset.problems, *record_problems]
+    problems = [*dataset.problems, *record_problems, *trial_problems]
     result["problems"] = {
         "count": len(problems),
         "unlabelled_by": {a: len(stems) for a, stems in dataset.unlabelled_by().items()},

@@ -118,10 +118,40 @@ def _annotator_table(summary: dict[str, Any]) -> str:
             f"<td>{lines['longest_run']}</td>"
             f"<td>{'no record' if bias is None else _num(bias['mean_rank_spread'], 2)}</td></tr>"
         )
-    return (
+    table_html = (
         "<table><thead><tr><th>annotator</th><th>sets</th><th>missing</th><th>% agree with majority of others</th>"
         "<th>mean κ with others</th><th>median s / set</th><th>IQR s</th><th>most frequent label</th>"
         "<th>% sets one label</th><th>longest run</th><th>position spread</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+    return table_html + _trials_table(summary)
+
+
+def _trials_table(summary: dict[str, Any]) -> str:
+    """Answers on hidden-reference, degraded and repeated trials, for raters that had them."""
+    rows = []
+    for name, row in summary["per_annotator"].items():
+        trials = row.get("trials")
+        if not trials:
+            continue
+        cells = []
+        for kind in ("hidden_reference", "degraded"):
+            tally = trials[kind]
+            cells.append(
+                f"<td>{tally['as_expected']} / {tally['trials']} ({_num(tally['percent_as_expected'], 0)}%)</td>"
+            )
+        repeat = trials["repeat"]
+        cells.append(
+            f"<td>{repeat['trials']} sets, {repeat['same_label']} / {repeat['versions_compared']} versions "
+            f"({_num(repeat['percent_same_label'], 0)}%)</td>"
+        )
+        rows.append(f"<tr><th>{escape(name)}</th>{''.join(cells)}</tr>")
+    if not rows:
+        return '<p class="note">No catch or repeated trials in these labels (they come from work packages made with trials).</p>'
+    return (
+        "<h3>Catch and repeated trials</h3><table><thead><tr><th>annotator</th>"
+        "<th>hidden reference answered Similar</th><th>degraded answered Negative</th>"
+        "<th>repeated sets: same label again</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
