@@ -26,8 +26,8 @@ def resample_weights(
         # Count draws per row with one bincount over row-offset indices (int32 halves the
         # memory traffic, which is most of the cost).
         dtype = np.int32 if b * n_sets < 2**31 else np.int64
-        drawn = rng.integers(0, n_sets, size=(b, n_sets), dtype=dtype)
-        drawn += (np.arange(b, dtype=dtype) * n_sets)[:, None]
+        offsets: np.ndarray = (np.arange(b, dtype=dtype) * n_sets)[:, None]
+        drawn: np.ndarray = rng.integers(0, n_sets, size=(b, n_sets), dtype=dtype) + offsets
         counts = np.bincount(drawn.ravel(), minlength=b * n_sets)
         yield counts.reshape(b, n_sets).astype(np.float64)
         done += b

@@ -38,8 +38,8 @@ def trial_answers(labels_dir: Path, table: RatingTable) -> tuple[dict[str, dict[
         folder = trials_dir(labels_dir, rater)
         if not folder.is_dir():
             continue
-        catch = {kind: {"trials": 0, "as_expected": 0, "answers": dict.fromkeys((x.value for x in Label), 0)} for kind in CATCH_KINDS}  # fmt: skip
-        repeat = {"trials": 0, "versions_compared": 0, "same_label": 0}
+        catch: dict[str, dict[str, Any]] = {kind: {"trials": 0, "as_expected": 0, "answers": dict.fromkeys((x.value for x in Label), 0)} for kind in CATCH_KINDS}  # fmt: skip
+        repeat: dict[str, Any] = {"trials": 0, "versions_compared": 0, "same_label": 0}
         with os.scandir(folder) as entries:
             names = sorted(e.name for e in entries if e.name.endswith(".json"))
         for name in names:
