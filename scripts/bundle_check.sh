@@ -6,7 +6,8 @@
 #
 # Checks, each printed with its reason when it fails (exit 1 if any fails, 0 when all pass):
 #  1. forbidden files: torch, onnxruntime, QtWebEngine, OpenCV's Qt build (cv2/qt);
-#  2. size (du -sb) at most HGGT_BUNDLE_MAX_MB (default 400 on Linux, see below);
+#  2. size (du -sb) at most HGGT_BUNDLE_MAX_MB (default 400 on Linux, see below), and every
+#     bundled library finds the Qt/Python/OpenCV libraries it links to (pruning went too far);
 #  3. `hggt-desktop --smoke --screenshot FILE` exits 0 and writes a PNG, run offscreen inside a
 #     network namespace without interfaces (`unshare -rn`) under `strace -f`;
 #  4. the trace shows no connect/sendto/sendmsg to an AF_INET/AF_INET6 address (AF_UNIX and
@@ -67,6 +68,23 @@ echo "largest parts:"
 (cd "$bundle/_internal" && du -s --block-size=1M -- * | sort -rn | head -6 | sed 's/^/    /')
 if ((mb > max_mb)); then
   fail "the bundle is $mb MB, over the $max_mb MB limit: see the largest parts above"
+fi
+
+# --- 2b. every bundled library finds what it links to (catches over-eager pruning) ----------------
+if command -v ldd >/dev/null; then
+  echo "== link-time dependencies"
+  unresolved=$(cd "$bundle/_internal" && find . -name '*.so*' -type f -print0 |
+    xargs -0 -n 20 env LD_LIBRARY_PATH="$PWD" ldd 2>/dev/null | grep 'not found' | sort | uniq -c | head -20)
+  ours=$(echo "$unresolved" | grep -E 'lib(Qt6|icu|pyside6|shiboken6|python3)|openblas|libav' || true)
+  if [[ -n "$ours" ]]; then
+    fail "bundled libraries link to Qt/Python/OpenCV libraries the bundle leaves out (see DROP_PATTERNS in build_windows.spec):"
+    echo "$ours" | sed 's/^/    /'
+  elif [[ -n "$unresolved" ]]; then
+    echo "warning: system libraries missing on this machine (the bundle expects them from the OS):"
+    echo "$unresolved" | sed 's/^/    /'
+  else
+    echo "ok: every bundled library resolves its link-time dependencies"
+  fi
 fi
 
 # --- 3. smoke run, offline, traced ------------------------------------------------------------

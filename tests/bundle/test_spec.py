@@ -104,6 +104,7 @@ def test_workstation_bundle_adds_onnxruntime_but_never_torch() -> None:
         "PySide6/Qt6WebEngineCore.dll",
         "PySide6/Qt/lib/libQt6Qml.so.6",
         "PySide6/Qt6Network.dll",
+        "PySide6/Qt6OpenGLWidgets.dll",
         "PySide6/Qt/lib/libQt6QuickControls2.so.6",
         "cv2/qt/plugins/platforms/libqxcb.so",
         "torch/lib/libtorch_cpu.so",
@@ -126,6 +127,7 @@ def test_unused_libraries_are_dropped(dest: str) -> None:
         "PySide6/Qt/lib/libQt6XcbQpa.so.6",
         "PySide6/Qt/lib/libQt6WaylandClient.so.6",
         "PySide6/Qt/lib/libQt6DBus.so.6",
+        "PySide6/Qt/lib/libQt6OpenGL.so.6",  # the Wayland EGL plugins link it
         "PySide6/Qt6Gui.dll",
         "PySide6/Qt/plugins/platforms/libqxcb.so",
         "PySide6/Qt/plugins/platforms/libqoffscreen.so",
