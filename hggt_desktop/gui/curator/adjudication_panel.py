@@ -77,13 +77,14 @@ class AdjudicationPanel(QWidget):
         if not stem:
             return
         effective = self._session.effective_of(stem)
-        for row, version in enumerate(self._session.sets[stem].version_ids):
-            self._grid.addWidget(QLabel(version), row, 0)
+        # One column per version, Positive / Similar / Negative downwards: compact under the viewer.
+        for column, version in enumerate(self._session.sets[stem].version_ids):
+            self._grid.addWidget(QLabel(f"<b>{version}</b>"), 0, column)
             group = QButtonGroup(self)
-            for column, label in enumerate(CHOICES):
+            for row, label in enumerate(CHOICES):
                 button = QRadioButton(label.value)
-                group.addButton(button, column)
-                self._grid.addWidget(button, row, column + 1)
+                group.addButton(button, row)
+                self._grid.addWidget(button, row + 1, column)
             found = effective.get(version)
             if found is not None:
                 group.button(CHOICES.index(found.label)).setChecked(True)

@@ -93,10 +93,16 @@ class CoefficientChart(QWidget):
                 continue
             x0, x1 = sorted((px(0.0), px(value)))
             painter.fillRect(QRectF(x0, y, max(x1 - x0, 1.0), ROW - 8), ACCENT)
+            right = value
             if interval and interval[0] is not None and interval[1] is not None:
-                mid = y + (ROW - 8) / 2
-                painter.drawLine(int(px(interval[0])), int(mid), int(px(interval[1])), int(mid))
-            painter.drawText(QRectF(px(max(value, 0.0)) + 6, y, 60, ROW - 8), Qt.AlignmentFlag.AlignVCenter, f"{value:.3f}")  # fmt: skip
+                mid = int(y + (ROW - 8) / 2)
+                a, b = int(px(interval[0])), int(px(interval[1]))
+                painter.drawLine(a, mid, b, mid)
+                painter.drawLine(a, mid - 4, a, mid + 4)
+                painter.drawLine(b, mid - 4, b, mid + 4)
+                right = max(value, interval[1])
+            # The number goes right of the whisker, where no line crosses its minus sign.
+            painter.drawText(QRectF(px(max(right, 0.0)) + 6, y, 60, ROW - 8), Qt.AlignmentFlag.AlignVCenter, f"{value:.3f}")  # fmt: skip
         painter.end()
 
 

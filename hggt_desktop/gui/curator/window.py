@@ -55,6 +55,8 @@ class CuratorWindow(QMainWindow):
         self.queue_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.queue_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.queue_view.horizontalHeader().setStretchLastSection(True)
+        self.queue_view.setWordWrap(False)
+        self.queue_view.verticalHeader().setDefaultSectionSize(22)
         self.queue_view.selectionModel().currentRowChanged.connect(self._on_row_changed)
 
         self.version_filter = QComboBox()
@@ -83,6 +85,8 @@ class CuratorWindow(QMainWindow):
         set_page.addWidget(self.set_view)
         set_page.addWidget(self.adjudication)
         set_page.setStretchFactor(0, 4)
+        set_page.setCollapsible(1, False)
+        self.adjudication.setMinimumHeight(self.adjudication.sizeHint().height() + 110)
         self.agreement = AgreementView(session)
         self.tabs = QTabWidget()
         self.tabs.addTab(set_page, "Set")
@@ -134,6 +138,7 @@ class CuratorWindow(QMainWindow):
             combo.blockSignals(False)
 
     def _on_queue_changed(self) -> None:
+        self.queue_view.resizeColumnsToContents()
         # The model was reset: select the set under review again if it is still listed.
         row = self.model.row_of(self.session.current or "")
         if row >= 0:
