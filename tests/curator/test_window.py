@@ -85,3 +85,18 @@ def test_a_folder_that_is_not_a_dataset_is_reported(qtbot, tmp_path: Path) -> No
     qtbot.addWidget(window)
     assert not window.open_dataset(tmp_path)
     assert "images folder" in window.statusBar().currentMessage()
+
+
+def test_contested_sets_go_out_as_packages_and_exports_write_files(
+    window: CuratorWindow, tmp_path: Path
+) -> None:
+    session = window.session
+    session.adjudicate(_stem(4), {"01": Label.NEGATIVE, "02": Label.NEGATIVE}, "clear halo")
+    assert _stem(4) not in session.contested_stems() and len(session.contested_stems()) == 4
+    key = session.write_contested_package(tmp_path / "out", ["D", "E"], seed=3)
+    assert key.is_file()
+    packaged = sorted((tmp_path / "out").glob("D*/images*/original/*"))
+    assert len(packaged) == 4
+    session.write_labels_csv(tmp_path / "labels.csv")
+    rows = (tmp_path / "labels.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "set,version,A,B,C,adjudicated,effective,votes" and len(rows) == 13

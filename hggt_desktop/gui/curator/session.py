@@ -211,5 +211,36 @@ class CuratorSession(QObject):
         if self.dataset is None:
             return ""
         summary = write_pack(self.dataset.images_dir, out, subset=subset)
-        self.message.emit(f"wrote {out}")
-        return str(summary)
+        line = f"wrote {summary.sets} sets ({summary.train} train, {summary.val} validation) to {out}"
+        self.message.emit(line)
+        return line
+
+    def contested_stems(self) -> list[str]:
+        """Sets in the queue (as filtered now) that no decision has settled yet."""
+        return [e.stem for e in self.queue if not e.adjudicated]
+
+    def write_contested_package(self, out_dir: Path, annotators: list[str], seed: int = 0) -> Path:
+        """Work packages of the still-contested sets for extra raters; returns the answer key.
+
+        Every listed annotator gets every contested set (hggt_desktop.tools.packages writes them,
+        with the layout and manifest that ``hggt-data merge`` takes back).
+        """
+        from hggt_desktop.tools.assignment import plan_packages
+        from hggt_desktop.tools.packages import PackageError, write_packages
+
+        if self.dataset is None:
+            raise PackageError("open a dataset first")
+        stems = self.contested_stems()
+        if not stems:
+            raise PackageError("no contested set left to send out (adjudicated sets are left out)")
+        sets = {stem: self.sets[stem] for stem in stems}
+        plans = plan_packages(
+            {stem: s.version_ids for stem, s in sets.items()},
+            annotators,
+            overlap=len(annotators),
+            per_annotator=max(1000, len(stems)),
+            seed=seed,
+        )
+        key = write_packages(plans, sets, self.dataset.images_dir, out_dir, seed, show_progress=False)
+        self.message.emit(f"wrote {len(plans)} packages of {len(stems)} contested sets to {out_dir}")
+        return key

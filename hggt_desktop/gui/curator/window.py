@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hggt_desktop.core.labels import is_plain_file_name
 from hggt_desktop.core.layout import LayoutError
 from hggt_desktop.core.sets import SetLayoutError
 from hggt_desktop.gui.curator.adjudication_panel import AdjudicationPanel
@@ -109,6 +111,7 @@ class CuratorWindow(QMainWindow):
             ("Write &report (HTML)…", self._on_report_triggered, None),
             ("Export &labels (CSV)…", self._on_csv_triggered, None),
             ("Export HDF5 &training pack…", self._on_pack_triggered, None),
+            ("Export still-&contested sets as a package…", self._on_contested_triggered, None),
             ("&Quit", self.close, QKeySequence.StandardKey.Quit),
         ):
             action = QAction(text, self)
@@ -199,6 +202,24 @@ class CuratorWindow(QMainWindow):
         path = self._save_path("Write the HDF5 training pack", "hggt-pack.h5", "HDF5 (*.h5)")
         if path:
             self._run_export(lambda: self.session.write_training_pack(path))
+
+    def _on_contested_triggered(self) -> None:
+        count = len(self.session.contested_stems())
+        names, ok = QInputDialog.getText(
+            self,
+            "Send contested sets out again",
+            f"{count} contested sets (as the queue is filtered, adjudicated ones left out).\n"
+            "Annotator ids of the extra raters, separated by commas:",
+        )
+        annotators = [a.strip() for a in names.split(",") if a.strip()]
+        if not ok or not annotators:
+            return
+        if any(not is_plain_file_name(a) or a.startswith((".", "_")) for a in annotators):
+            self.warn(f"Annotator ids must be plain names (no slashes, no leading dot): {names}")
+            return
+        folder = QFileDialog.getExistingDirectory(self, "An empty folder for the packages")
+        if folder:
+            self._run_export(lambda: self.session.write_contested_package(Path(folder), annotators))
 
     def _run_export(self, export) -> None:  # type: ignore[no-untyped-def]
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
