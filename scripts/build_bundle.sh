@@ -20,6 +20,12 @@ if [[ ! -x "$pyinstaller" ]]; then
   exit 2
 fi
 
+if [[ "$(uname -s)" == Linux ]] && ! command -v objdump >/dev/null; then
+  # PyInstaller reads binaries' link tables with objdump/ldd; the spec strips libpython with strip.
+  echo "error: PyInstaller needs objdump on Linux; install binutils (apt-get install binutils)" >&2
+  exit 2
+fi
+
 start=$(date +%s)
 "$pyinstaller" build_windows.spec --noconfirm --clean --log-level WARN \
   --distpath dist --workpath "build/$target" -- --target "$target"

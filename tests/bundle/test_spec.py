@@ -216,3 +216,27 @@ def test_entry_scripts_install_the_network_guard_before_anything_else(script: st
     first_import, first_call = tree.body[1], tree.body[2]  # body[0] is the docstring
     assert isinstance(first_import, ast.ImportFrom) and first_import.module == "hggt_desktop.offline"
     assert ast.unparse(first_call) == "install_network_guard()"
+
+
+def test_gtk_theme_plugin_goes_with_the_libraries_only_it_needs(monkeypatch: pytest.MonkeyPatch) -> None:
+    links = {
+        "libqgtk3.so": ["libgtk-3.so.0", "libQt6Gui.so.6"],
+        "libgtk-3.so.0": ["libcairo.so.2", "libfreetype.so.6"],
+        "libcairo.so.2": ["libfreetype.so.6"],
+        "libQt6Gui.so.6": ["libfreetype.so.6"],
+        "libfreetype.so.6": [],
+    }
+    monkeypatch.setattr(
+        "PyInstaller.depend.bindepend.get_imports",
+        lambda src, search_paths=None: {(name, f"/usr/lib/{name}") for name in links[Path(src).name]},
+    )
+    dests = {
+        "libqgtk3.so": "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
+        "libgtk-3.so.0": "libgtk-3.so.0",
+        "libcairo.so.2": "libcairo.so.2",
+        "libQt6Gui.so.6": "PySide6/Qt/lib/libQt6Gui.so.6",
+        "libfreetype.so.6": "libfreetype.so.6",
+    }
+    binaries = [(dest, f"/usr/lib/{name}", "BINARY") for name, dest in dests.items()]
+    kept = [dest for dest, _src, _type in load_spec()["drop_with_dependencies"](binaries)]
+    assert kept == ["PySide6/Qt/lib/libQt6Gui.so.6", "libfreetype.so.6"]
