@@ -5,10 +5,11 @@ to open internet sockets at all rather than trusting every library to behave. Py
 audit event before each connect, name lookup and URL request; the hook installed here raises
 :class:`NetworkBlockedError` from inside that event, so the attempt fails loudly at its source.
 
-What stays allowed: ``AF_UNIX`` sockets (Qt talks to D-Bus and the X server through them) and
-``socketpair`` on Linux/macOS (also ``AF_UNIX``), ``file:`` and ``data:`` URLs. Loopback TCP is
-blocked too: nothing in the app needs it, and the CI check (``scripts/bundle_check.sh``) fails on
-any ``AF_INET``/``AF_INET6`` connect anyway. Native code that bypasses Python (ONNX Runtime's
+What stays allowed: ``AF_UNIX`` sockets (Qt talks to D-Bus and the X server through them),
+``socket.socketpair()`` (on Windows Python builds it from a loopback TCP connection made inside
+the ``socket`` module, and asyncio's event loop relies on it), ``file:`` and ``data:`` URLs. Any
+other loopback connection is blocked too: nothing in the app needs one, and the CI check
+(``scripts/bundle_check.sh``) fails on any ``AF_INET``/``AF_INET6`` connect anyway. Native code that bypasses Python (ONNX Runtime's
 telemetry) is not seen by this hook; that is why ``ORT_DISABLE_TELEMETRY`` is set here and why CI
 also runs the bundle under ``strace`` in a network namespace without interfaces.
 """
@@ -34,6 +35,9 @@ _HTTP_EVENTS = frozenset({"http.client.connect"})
 _WATCHED = _SOCKET_EVENTS | _LOOKUP_EVENTS | _URL_EVENTS | _HTTP_EVENTS
 
 _LOCAL_URL_SCHEMES = ("file:", "data:")
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1"})
+# Python's socketpair() for platforms without AF_UNIX socketpair (the name changed in 3.12).
+_SOCKETPAIR_FUNCTIONS = frozenset({"socketpair", "_fallback_socketpair"})
 
 _installed = False
 
@@ -56,6 +60,14 @@ def _is_local_socket(sock: Any) -> bool:
     return af_unix is not None and getattr(sock, "family", None) == af_unix
 
 
+def _is_socketpair_fallback(address: object) -> bool:
+    """Whether this connect is ``socket.socketpair()`` joining two loopback sockets (Windows)."""
+    if not (isinstance(address, tuple) and address and address[0] in _LOOPBACK_HOSTS):
+        return False
+    caller = sys._getframe(2)  # 0: this function, 1: _audit, 2: the code that called connect()
+    return caller.f_globals.get("__name__") == "socket" and caller.f_code.co_name in _SOCKETPAIR_FUNCTIONS
+
+
 def _audit(event: str, args: tuple[Any, ...]) -> None:
     """The audit hook: raise on network events, return at once on everything else."""
     # Called for every audited operation in the process (imports, opens, ...): keep it cheap.
@@ -66,6 +78,8 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         if _is_local_socket(sock):
             return
         address = args[1] if len(args) > 1 else None
+        if event == "socket.connect" and _is_socketpair_fallback(address):
+            return
         raise NetworkBlockedError(event, address)
     if event in _LOOKUP_EVENTS:
         host = args[0] if args else None

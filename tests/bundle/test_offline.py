@@ -93,3 +93,30 @@ def test_guard_disables_onnxruntime_telemetry() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "1"
+
+
+def test_socketpair_fallback_over_loopback_is_allowed_but_other_loopback_connects_are_not() -> None:
+    # Windows builds socket.socketpair() from a loopback TCP connection inside the socket module;
+    # run the same code as that module would (asyncio needs it), then the same connect from app code.
+    result = run_guarded(
+        """
+        import inspect, textwrap
+        source = inspect.getsource(socket)
+        start = source.index("    def socketpair(family=AF_INET")
+        end = source.index('__all__.append("socketpair")', start)
+        body = textwrap.dedent(source[start:end])
+        namespace = dict(vars(socket))  # __name__ == "socket", like the real module
+        exec(compile(body, socket.__file__, "exec"), namespace)
+        a, b = namespace["socketpair"]()
+        a.sendall(b"ping")
+        assert b.recv(4) == b"ping"
+        print("socketpair fallback ok")
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        expect_blocked("app loopback", lambda: socket.create_connection(listener.getsockname()))
+        """
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "socketpair fallback ok" in result.stdout
+    assert "app loopback blocked" in result.stdout
