@@ -28,6 +28,8 @@ class Targets:
     positive_votes: torch.Tensor  # (B,) count_P, 0 where the sample has no Positive
     negative_votes: torch.Tensor  # (B,) count_N, 0 where the sample has no Negative
     has_negative: torch.Tensor  # (B,) 1.0 / 0.0
+    positive_index: torch.Tensor  # (B,) index into the 1+V images (0 = the original)
+    negative_index: torch.Tensor  # (B,) index into the 1+V images (0 where there is no Negative)
 
 
 def _random_pick(candidates: torch.Tensor, scores: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -56,6 +58,8 @@ def choose_targets(
         positive_votes=torch.where(has_pos, votes[rows, pos_k], zero).to(hr.dtype),
         negative_votes=torch.where(has_neg, votes[rows, neg_k], zero).to(hr.dtype),
         has_negative=has_neg.to(hr.dtype),
+        positive_index=pos_index,
+        negative_index=neg_index,
     )
 
 

@@ -77,7 +77,7 @@ def load_vgg19(path: Path | str) -> VGG19Features:
     missing = expected - set(wanted)
     if missing:
         raise VGGError(f"{path}: not a torchvision vgg19 state dict (missing {sorted(missing)[:3]} ...)")
-    model.load_state_dict({k: wanted[k] for k in expected})
+    model.load_state_dict({k: wanted[k].float() for k in expected})
     return model.eval()
 
 
