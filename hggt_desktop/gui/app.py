@@ -21,7 +21,7 @@ from hggt_desktop.version import __version__
 
 log = logging.getLogger(__name__)
 
-ORGANISATION = "hggt-desktop"
+ORGANISATION = "hggt"
 APPLICATION = "hggt-desktop"
 
 

@@ -148,10 +148,12 @@ class AnnotatorView(QWidget):
             panel.set_image(image, None if image is not None else (reason or "not loaded"))
             panel.set_caption(session.letter(position))
             panel.set_swap_image(None)
-        self.grid.set_two_panel(session.two_panel and count > 0, max(session.selected, 0) + 1)
+        if session.two_panel or self.grid.is_two_panel():
+            self.grid.set_two_panel(session.two_panel and count > 0, max(session.selected, 0) + 1)
         self._on_labels_changed()
         self._on_selection_changed(session.selected)
-        self.notice.setText("")
+        if self.notice.text():
+            self.notice.setText("")
 
     def _on_labels_changed(self) -> None:
         panels = self.grid.panels()

@@ -71,7 +71,7 @@ class SetProgress:
     @property
     def done(self) -> bool:
         """Counted as finished work: complete and saved."""
-        return self.complete and self.file_on_disk
+        return self.file_on_disk and self.complete
 
 
 class LabelStore:

@@ -76,10 +76,16 @@ class SetPrefetcher:
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="prefetch")
         self._futures: dict[int, Future[LoadedSet]] = {}
         self.enabled = True
+        self.hits = 0  # sets that were ready when asked for (the benchmark reports these)
+        self.misses = 0
 
     def get(self, index: int) -> LoadedSet:
         """The decoded set ``index`` (waits if it is still loading), then prefetch around it."""
         future = self._futures.get(index)
+        if future is not None and future.done():
+            self.hits += 1
+        else:
+            self.misses += 1
         if future is None:
             loaded = load_set(self._sets[index])
             done: Future[LoadedSet] = Future()

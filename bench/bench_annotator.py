@@ -1,0 +1,177 @@
+"""Annotator benchmark: next-set switch time with and without prefetch, first show, memory, start.
+
+    python bench/bench_annotator.py [--sets 200] [--size 512] [--dwell-ms 50]
+
+Runs offscreen. Generates ``--sets`` sets of ``--size`` px (original + 4 versions, textured
+like photos so PNG decoding costs what it costs on real patches), then for each mode (prefetch
+on, prefetch off as the baseline in the same run) labels every set through the session and
+times the switch to the next set: ``session.next_set()`` plus the event processing that paints
+the new images. ``--dwell-ms`` is the pause between switches (a person takes ~40 s a set; the
+prefetcher needs tens of ms). Goal (issue 3): p95 <= 16 ms with prefetch; memory growth
+< 50 MB over 1000 sets; start to first set < 2 s.
+"""
+
+from __future__ import annotations
+
+import time
+
+T_PROCESS = time.perf_counter()
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+from hggt_desktop.core.images import write_image  # noqa: E402
+from hggt_desktop.core.labels import Label  # noqa: E402
+
+VERSIONS = ("01", "02", "03", "04")
+UNIQUE = 12  # distinct image contents; further sets reuse them under new names
+
+
+def rss_mb() -> float:
+    """Resident memory of this process in MB (Linux /proc; 0 elsewhere)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def textured(rng: np.random.Generator, size: int) -> np.ndarray:
+    """A photo-like patch: smooth shapes plus fine texture (compresses like real PNG patches)."""
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    base = np.stack([np.sin(6 * x + c) * np.cos(5 * y - c) for c in (0.0, 1.0, 2.0)], axis=2)
+    noise = rng.normal(0, 0.15, (size, size, 3)).astype(np.float32)
+    return np.clip((base * 0.5 + 0.5 + noise) * 255, 0, 255).astype(np.uint8)
+
+
+def make_sets(root: Path, count: int, size: int) -> Path:
+    images = root / "images"
+    rng = np.random.default_rng(0)
+    sources: list[dict[str, Path]] = []
+    for k in range(UNIQUE):
+        stem = f"u{k:03d}"
+        original = textured(rng, size)
+        paths = {"original": images / "original" / f"{stem}.png"}
+        write_image(paths["original"], original)
+        for j, version in enumerate(VERSIONS, start=1):
+            paths[version] = images / version / f"{stem}_{version}.png"
+            write_image(paths[version], np.clip(original.astype(np.int16) + j * 4, 0, 255).astype(np.uint8))
+        sources.append(paths)
+    for index in range(count):
+        stem = f"{index:05d}-0-0"
+        source = sources[index % UNIQUE]
+        shutil.copyfile(source["original"], images / "original" / f"{stem}.png")
+        for version in VERSIONS:
+            shutil.copyfile(source[version], images / version / f"{stem}_{version}.png")
+    for k in range(UNIQUE):
+        for path in sources[k].values():
+            path.unlink()
+    return images
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def run_mode(app: object, images: Path, prefetch: bool, dwell_s: float, view: str) -> dict[str, float]:
+    from hggt_desktop.gui.annotate.keymap import KeyMap
+    from hggt_desktop.gui.annotate.session import AnnotationSession
+    from hggt_desktop.gui.annotate.workspace import open_workspace
+    from hggt_desktop.gui.main_window import MainWindow
+
+    annotator = f"bench-{view.replace(':', 'to')}-{'on' if prefetch else 'off'}"
+    t0 = time.perf_counter()
+    session = AnnotationSession(open_workspace(images, annotator), prefetch=prefetch)
+    window = MainWindow(keymap=KeyMap(), break_interval_min=0)
+    window.resize(1600, 1000)
+    window.attach_session(session)
+    window.show()
+    app.processEvents()
+    first_show = time.perf_counter() - t0
+    if view == "1:1":
+        window.view.transform.one_to_one()
+        app.processEvents()
+    switches: list[float] = []
+    rss_start = 0.0
+    for step in range(session.count - 1):
+        for _ in VERSIONS:
+            session.give_label(Label.SIMILAR)
+        end = time.perf_counter() + dwell_s
+        while time.perf_counter() < end:
+            app.processEvents()
+            time.sleep(0.002)
+        t = time.perf_counter()
+        session.next_set()
+        app.processEvents()
+        switches.append((time.perf_counter() - t) * 1000)
+        if step == 10:
+            rss_start = rss_mb()
+    rss_end = rss_mb()
+    window.close()
+    app.processEvents()
+    return {
+        "first_show_s": first_show,
+        "p50_ms": statistics.median(switches),
+        "p95_ms": percentile(switches, 95),
+        "max_ms": max(switches),
+        "rss_growth_mb": rss_end - rss_start,
+        "rss_end_mb": rss_end,
+        "switches": len(switches),
+        "ready": session.prefetcher.hits,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", type=int, default=200)
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--dwell-ms", type=float, default=150.0)
+    args = parser.parse_args()
+
+    from hggt_desktop.gui.app import make_application
+
+    app = make_application()
+    start_to_app = time.perf_counter() - T_PROCESS
+    with tempfile.TemporaryDirectory(prefix="hggt-bench-") as tmp:
+        t = time.perf_counter()
+        images = make_sets(Path(tmp), args.sets, args.size)
+        print(f"generated {args.sets} sets of {args.size}x{args.size} in {time.perf_counter() - t:.1f} s")
+        modes = {
+            "prefetch, fit": (True, "fit"),
+            "prefetch, 1:1": (True, "1:1"),
+            "no prefetch, fit (baseline)": (False, "fit"),
+        }
+        results = {name: run_mode(app, images, p, args.dwell_ms / 1000, v) for name, (p, v) in modes.items()}
+    on = results["prefetch, fit"]
+    print(f"process start to QApplication (imports): {start_to_app:.2f} s")
+    print(f"start to first set shown (scan + lock + first decode + paint): {on['first_show_s']:.2f} s")
+    print(f"start to first set, total: {start_to_app + on['first_show_s']:.2f} s   (goal < 2 s)")
+    print(f"{'next-set switch':<30}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'RSS growth MB':>15}")
+    for name, r in results.items():
+        print(
+            f"{name:<30}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['max_ms']:>9.1f}{r['rss_growth_mb']:>15.1f}"
+        )
+    print(f"CPU load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"switches per mode: {on['switches']}, dwell {args.dwell_ms:.0f} ms; prefetched set ready at {on['ready']} switches"
+    )
+    print("goal: p95 <= 16 ms with prefetch; RSS growth < 50 MB over 1000 sets")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
