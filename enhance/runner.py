@@ -128,6 +128,7 @@ class Runner:
         self._lock = threading.Lock()
         # Images that failed to decode once are not read again for the other models of this run.
         self._unreadable: set[str] = set()
+        self._originals_pending: set[str] = set()
 
     def _todo(self, model_id: str, sha: str) -> list[str]:
         options = self.options.pixel_options() if model_id != ORIGINAL else {}
@@ -141,21 +142,30 @@ class Runner:
 
     def run(self) -> RunSummary:
         """Process every (model, image) pair that the manifest does not mark as done."""
-        passes = [(ORIGINAL, None, "")] + [(m.model_id, m.path, m.sha256) for m in self.models]
-        work = [(mid, path, sha, self._todo(mid, sha)) for mid, path, sha in passes]
-        total = len(self.images) * len(passes)
-        self.summary.skipped = total - sum(len(todo) for *_, todo in work)
+        originals = self._todo(ORIGINAL, "")
+        work = [(m.model_id, m.path, m.sha256, self._todo(m.model_id, m.sha256)) for m in self.models]
+        total = len(self.images) * (1 + len(self.models))
+        self.summary.skipped = total - len(originals) - sum(len(todo) for *_, todo in work)
         self.reporter.started(total, self.summary.skipped)
+        # The copy of the original is written by the reader of the first model pass that decodes
+        # the image anyway; only what is left (all models already done) needs a pass of its own.
+        self._originals_pending = set(originals)
         for model_id, path, sha, todo in work:
-            if self.stop.is_set():
-                break
-            for name in [n for n in todo if n in self._unreadable]:
-                self._fail(model_id, name, "not readable (reported above); skipped")
-            todo = [name for name in todo if name not in self._unreadable]
-            if todo:
-                self._run_pass(model_id, path, sha, todo)
+            self._run_todo(model_id, path, sha, todo)
+        with self._lock:
+            left = [name for name in originals if name in self._originals_pending]
+        self._run_todo(ORIGINAL, None, "", left)
         self.summary.interrupted = self.stop.is_set()
         return self.summary
+
+    def _run_todo(self, model_id: str, path: Path | None, sha: str, todo: list[str]) -> None:
+        if self.stop.is_set():
+            return
+        for name in [n for n in todo if n in self._unreadable]:
+            self._fail(model_id, name, "not readable (reported above); skipped")
+        todo = [name for name in todo if name not in self._unreadable]
+        if todo:
+            self._run_pass(model_id, path, sha, todo)
 
     def _run_pass(self, model_id: str, path: Path | None, sha: str, todo: list[str]) -> None:
         names: queue.Queue[str] = queue.Queue()
@@ -232,6 +242,12 @@ class Runner:
                 item.canvas = make_canvas(image, item.plan)
             if not self._put(ready, item):
                 return
+            with self._lock:
+                copy_original = tiled and name in self._originals_pending
+                self._originals_pending.discard(name)
+            if copy_original:
+                # Written after handing the image to the engine, so the copy costs no engine time.
+                self._write_output(ORIGINAL, "", item, image)
 
     def _compute_loop(self, model_id, path, device, ready, computed, readers_done) -> None:
         engine = None
@@ -313,23 +329,32 @@ class Runner:
                 if compute_done.is_set() and computed.empty():
                     return
                 continue
-            target = output_path(self.out_dir, model_id, item.name)
-            try:
-                if model_id == ORIGINAL:
-                    result = item.image
-                else:
-                    result = self._merge(item)
-                write_image(target, result)
-            except Exception as exc:
-                self._fail(model_id, item.name, f"cannot write {target}: {exc}")
+            if model_id == ORIGINAL:
+                self._write_output(ORIGINAL, "", item, item.image)
                 continue
-            options = self.options.pixel_options() if model_id != ORIGINAL else {}
-            self.manifest.record(Record(item.name, model_id, sha, options, DONE, output=str(target)))
-            with self._lock:
-                self.summary.done += 1
-                if model_id != ORIGINAL:
+            try:
+                result = self._merge(item)
+            except Exception as exc:
+                self._fail(model_id, item.name, f"cannot blend the tiles: {exc}")
+                continue
+            if self._write_output(model_id, sha, item, result):
+                with self._lock:
                     self.summary.megapixels += item.image.shape[0] * item.image.shape[1] / 1e6
-            self.reporter.finished_one(model_id, item.name, True)
+
+    def _write_output(self, model_id: str, sha: str, item: _Item, result: np.ndarray) -> bool:
+        """Write one output atomically and record it; False (recorded as failed) on error."""
+        target = output_path(self.out_dir, model_id, item.name)
+        try:
+            write_image(target, result)
+        except Exception as exc:
+            self._fail(model_id, item.name, f"cannot write {target}: {exc}")
+            return False
+        options = self.options.pixel_options() if model_id != ORIGINAL else {}
+        self.manifest.record(Record(item.name, model_id, sha, options, DONE, output=str(target)))
+        with self._lock:
+            self.summary.done += 1
+        self.reporter.finished_one(model_id, item.name, True)
+        return True
 
     def _merge(self, item: _Item) -> np.ndarray:
         assert item.plan is not None and item.outputs

@@ -1,0 +1,177 @@
+"""Benchmark: the enhancement runner against the straightforward approach, in one run.
+
+    python bench/bench_enhance.py [--photos 4] [--long-side 2048] [--tile 512] [--overlap 32]
+
+Builds a folder of 2K photos (the CC0 photos in resources/photos, resized), a small RCAN
+(1 group x 2 blocks x 16 features: the published layout, scaled down for a CPU), and measures:
+
+- baseline: what the published HGGT script does: eager PyTorch, one tile per call, each tile
+  padded with context and centre-cropped (no blending), read -> compute -> write in sequence;
+- runner: ``enhance.runner.Runner`` with the ONNX Runtime engine (and with the PyTorch engine,
+  to separate the engine from the pipeline), same model and the same tile size.
+
+It prints megapixels per second, the speed-up, and the share of wall time the engine is busy.
+Goals on the CPU: speed-up >= 1.5x, engine busy >= 90%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import cv2
+import numpy as np
+import torch
+
+from enhance.archs.rcan import RCAN
+from enhance.engines.base import open_engine
+from enhance.onnx_export import export_onnx
+from enhance.runner import ModelSpec, Runner, RunOptions
+from hggt_desktop.core.hashing import sha256_file
+from hggt_desktop.core.images import is_image_file, read_image, write_image
+from hggt_desktop.resources import resource_path
+
+
+def make_photos(folder: Path, count: int, long_side: int) -> list[str]:
+    """``count`` photos resized so the long side is ``long_side`` (synthetic if none are found)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sources = sorted(p for p in resource_path("photos").glob("*") if is_image_file(p))
+    names = []
+    for i in range(count):
+        if sources:
+            image = read_image(sources[i % len(sources)])
+        else:
+            image = np.random.default_rng(i).integers(0, 256, (512, 768, 3), dtype=np.uint8)
+        h, w = image.shape[:2]
+        scale = long_side / max(h, w)
+        image = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_CUBIC)
+        name = f"photo{i:02d}.png"
+        write_image(folder / name, image)
+        names.append(name)
+    return names
+
+
+def make_model(path: Path) -> RCAN:
+    torch.manual_seed(0)
+    model = RCAN(num_feat=16, num_group=1, num_block=2, squeeze_factor=4).eval()
+    torch.save({"params": model.state_dict()}, path)
+    return model
+
+
+def run_baseline(model: RCAN, src: Path, dst: Path, names: list[str], tile: int, overlap: int) -> float:
+    """The published approach; returns megapixels processed."""
+    pad = overlap // 2
+    core = tile - 2 * pad  # same input tile size as the runner's
+    dst.mkdir(parents=True, exist_ok=True)
+    megapixels = 0.0
+    for name in names:
+        image = read_image(src / name)
+        h, w = image.shape[:2]
+        x = torch.from_numpy(image.transpose(2, 0, 1)[None].astype(np.float32) / 255.0)
+        out = torch.zeros_like(x)
+        for ty in range(math.ceil(h / core)):
+            for tx in range(math.ceil(w / core)):
+                y0, x0 = ty * core, tx * core
+                y1, x1 = min(y0 + core, h), min(x0 + core, w)
+                py0, px0 = max(y0 - pad, 0), max(x0 - pad, 0)
+                py1, px1 = min(y1 + pad, h), min(x1 + pad, w)
+                with torch.no_grad():
+                    result = model(x[:, :, py0:py1, px0:px1])
+                out[:, :, y0:y1, x0:x1] = result[:, :, y0 - py0 : y1 - py0, x0 - px0 : x1 - px0]
+        result = (out[0].clamp(0, 1).numpy().transpose(1, 2, 0) * 255.0).round().astype(np.uint8)
+        write_image(dst / f"{Path(name).stem}_01.png", result)
+        megapixels += h * w / 1e6
+    return megapixels
+
+
+def run_runner(
+    model_path: Path, src: Path, dst: Path, names: list[str], options: RunOptions
+) -> tuple[float, float]:
+    """The runner; returns (megapixels, engine busy seconds)."""
+    spec = ModelSpec("01", model_path, sha256_file(model_path))
+    summary = Runner(src, dst, names, [spec], options, open_engine).run()
+    assert not summary.failed, summary.failed
+    return summary.megapixels, summary.engine_busy_s
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=int, default=4)
+    parser.add_argument("--long-side", type=int, default=2048)
+    parser.add_argument("--tile", type=int, default=512)
+    parser.add_argument("--overlap", type=int, default=32)
+    parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--provider", default="cpu", choices=("cpu", "cuda", "auto"))
+    parser.add_argument("--repeat", type=int, default=2, help="rounds; the best of each approach counts")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="hggt-bench-enhance-"))
+    try:
+        names = make_photos(work / "in", args.photos, args.long_side)
+        model = make_model(work / "rcan.pth")
+        export_onnx(model, work / "rcan.onnx")
+        options = RunOptions(tile=args.tile, overlap=args.overlap, batch=args.batch, provider=args.provider)
+        print(
+            f"{len(names)} photos, long side {args.long_side}; tile {args.tile}, overlap {args.overlap}; "
+            f"torch threads {torch.get_num_threads()}, CPUs {os.cpu_count()}"
+        )
+
+        # The machine may be shared: alternate the approaches and keep each one's best round.
+        # CPU seconds are reported too: on a loaded machine they vary much less than wall time.
+        best: dict[str, tuple[float, float, float, float]] = {}  # label -> (wall, cpu, MP, busy s)
+        for round_index in range(args.repeat):
+            rounds = {}
+            start, cpu = time.perf_counter(), time.process_time()
+            mp = run_baseline(
+                model, work / "in", work / f"baseline{round_index}", names, args.tile, args.overlap
+            )
+            rounds["baseline"] = (time.perf_counter() - start, time.process_time() - cpu, mp, float("nan"))
+            for label, model_file in (
+                ("runner, ONNX Runtime", "rcan.onnx"),
+                ("runner, PyTorch engine", "rcan.pth"),
+            ):
+                start, cpu = time.perf_counter(), time.process_time()
+                out = work / f"out{round_index}-{model_file}"
+                mp, busy = run_runner(work / model_file, work / "in", out, names, options)
+                rounds[label] = (time.perf_counter() - start, time.process_time() - cpu, mp, busy)
+            for label, (wall, cpu_s, mp, _busy) in rounds.items():
+                print(
+                    f"round {round_index + 1}: {label:24s} {mp / wall:6.3f} MP/s ({wall:.1f} s wall, {cpu_s:.1f} s CPU)"
+                )
+                if label not in best or wall < best[label][0]:
+                    best[label] = rounds[label]
+        base_wall, base_cpu, base_mp, _ = best["baseline"]
+        print(
+            f"best of {args.repeat} rounds (load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs):"
+        )
+        print(
+            f"  baseline (eager PyTorch, one tile per call, sequential): {base_mp / base_wall:6.3f} MP/s, "
+            f"{base_cpu / base_mp:.2f} CPU s/MP"
+        )
+        for label in ("runner, ONNX Runtime", "runner, PyTorch engine"):
+            wall, cpu_s, mp, busy = best[label]
+            print(
+                f"  {label:24s}: {mp / wall:6.3f} MP/s, speed-up {mp / wall / (base_mp / base_wall):.2f}x "
+                f"(CPU-time ratio {base_cpu / base_mp / (cpu_s / mp):.2f}x), engine busy {100 * busy / wall:5.1f}% of wall time"
+            )
+        wall, cpu_s, mp, busy = best["runner, ONNX Runtime"]
+        print(
+            f"RESULT speed-up {mp / wall / (base_mp / base_wall):.2f}x (goal >= 1.5x), "
+            f"engine busy {100 * busy / wall:.1f}% (goal >= 90%)"
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
