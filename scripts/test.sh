@@ -10,3 +10,5 @@ echo "== ruff";          ruff check .
 echo "== mypy (core)";   mypy
 echo "== import-linter"; lint-imports
 echo "== pytest";        python -m pytest -q -p no:cacheprovider
+echo "== annotator bundle: build, size, forbidden files, offline smoke run"
+bash scripts/bundle_check.sh
