@@ -65,8 +65,12 @@ def read_annotator_labels(
 
     files: dict[str, LabelFile] = {}
     problems: list[Problem] = []
+    # Threads get whole chunks: ThreadPoolExecutor.map ignores chunksize, and one future per
+    # file cost more than the parsing (10 s instead of 4-5 s for 60,579 files).
+    chunks = [names[i : i + 256] for i in range(0, len(names), 256)]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for result in pool.map(read, names, chunksize=256):
+        batches = pool.map(lambda chunk: [read(name) for name in chunk], chunks)
+        for result in (item for batch in batches for item in batch):
             if isinstance(result, Problem):
                 problems.append(result)
             else:
