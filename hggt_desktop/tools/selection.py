@@ -71,10 +71,16 @@ def draw_candidates(
 
 
 def luma(rgb: np.ndarray) -> np.ndarray:
-    """8-bit luma exactly as PIL's ``convert("L")``: (R*19595 + G*38470 + B*7471 + 0x8000) >> 16."""
-    wide = rgb.astype(np.uint32)
-    total = wide[..., 0] * 19595 + wide[..., 1] * 38470 + wide[..., 2] * 7471 + 0x8000
-    return (total >> 16).astype(np.uint8)
+    """8-bit luma exactly as PIL's ``convert("L")``: (R*19595 + G*38470 + B*7471 + 0x8000) >> 16.
+
+    Computed in float32 as ``R*19595/65536 + G*38470/65536 + B*7471/65536 + 0.5``, then
+    truncated: every product and partial sum is a multiple of 2^-16 below 256, which float32
+    holds exactly, so the result equals the integer formula for all 2^24 colours (tested).
+    """
+    return cv2.transform(rgb.astype(np.float32), _LUMA).astype(np.uint8)
+
+
+_LUMA = np.array([[19595 / 65536, 38470 / 65536, 7471 / 65536, 0.5]], dtype=np.float32)
 
 
 def laplacian(gray: np.ndarray) -> np.ndarray:
@@ -91,8 +97,19 @@ def direct_statistics(gray_crop: np.ndarray) -> tuple[float, float]:
 
 def _box(table: np.ndarray, xs: np.ndarray, ys: np.ndarray, rows: int, cols: int) -> np.ndarray:
     """Sums of ``rows x cols`` boxes with top-left (xs, ys) from a summed-area table, as int64."""
-    total = table[xs + rows, ys + cols] - table[xs, ys + cols] - table[xs + rows, ys] + table[xs, ys]
-    return np.rint(total).astype(np.int64)
+    corners = [table[xs + rows, ys + cols], table[xs, ys + cols], table[xs + rows, ys], table[xs, ys]]
+    # Exact integers either way (int32, or float64 below 2^53); subtract in int64.
+    a, b, c, d = (np.rint(t).astype(np.int64) if t.dtype.kind == "f" else t.astype(np.int64) for t in corners)
+    return a - b - c + d
+
+
+def _integrals(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Summed-area tables of an 8-bit image and of its squares, exact.
+
+    int32 sums are much faster in OpenCV than float64 ones and exact while 255 * pixels < 2^31.
+    """
+    depth = cv2.CV_32S if image.size * 255 < 2**31 else cv2.CV_64F
+    return cv2.integral2(image, sdepth=depth, sqdepth=cv2.CV_64F)
 
 
 def _frame_sums(lap_source: np.ndarray, x: int, y: int, crop: int) -> tuple[int, int]:
@@ -121,13 +138,13 @@ def passes_texture_test(rgb: np.ndarray, candidates: np.ndarray, params: Selecti
     count = crop * crop
     xs, ys = candidates[:, 0], candidates[:, 1]
     gray = luma(rgb)
-    gray_sum, gray_sq = cv2.integral2(gray, sdepth=cv2.CV_64F, sqdepth=cv2.CV_64F)
+    gray_sum, gray_sq = _integrals(gray)
     std = np.sqrt(
         _exact_variance(count, _box(gray_sum, xs, ys, crop, crop), _box(gray_sq, xs, ys, crop, crop))
     )
 
     lap = laplacian(gray)
-    lap_sum, lap_sq = cv2.integral2(lap, sdepth=cv2.CV_64F, sqdepth=cv2.CV_64F)
+    lap_sum, lap_sq = _integrals(lap)
     inner = crop - 2
     lap_s1 = _box(lap_sum, xs + 1, ys + 1, inner, inner)
     lap_s2 = _box(lap_sq, xs + 1, ys + 1, inner, inner)
@@ -149,11 +166,9 @@ def passes_texture_test(rgb: np.ndarray, candidates: np.ndarray, params: Selecti
 
 
 def channel_sums(rgb: np.ndarray, candidates: np.ndarray, crop: int) -> np.ndarray:
-    """Sum over each candidate crop of all pixels and channels, exact, as int64."""
-    table = cv2.integral(rgb, sdepth=cv2.CV_64F)  # (H+1, W+1, 3)
-    xs, ys = candidates[:, 0], candidates[:, 1]
-    per_channel = table[xs + crop, ys + crop] - table[xs, ys + crop] - table[xs + crop, ys] + table[xs, ys]
-    return np.rint(per_channel.sum(axis=1)).astype(np.int64)
+    """Sum over each candidate crop of all pixels and channels, exact (integers in float64), as int64."""
+    sums = [sum(cv2.sumElems(rgb[x : x + crop, y : y + crop])[:3]) for x, y in candidates.tolist()]
+    return np.rint(np.asarray(sums, dtype=np.float64)).astype(np.int64)
 
 
 def select_crops(
