@@ -160,7 +160,7 @@ def position_lines(series: Mapping[str, Sequence[float | None]], title: str, wid
     palette = ("#3467c2", "#e07b00", "#7b4fb8", "#168a8a", "#b83280", "#5c6f2b")
 
     def px(i: int) -> float:
-        return left + (i / max(positions - 1, 1)) * plot_w
+        return left + 16 + (i / max(positions - 1, 1)) * (plot_w - 32)  # clear of the axis labels
 
     def py(v: float) -> float:
         return top + (1 - v / 2) * plot_h
