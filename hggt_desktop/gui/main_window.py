@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSettings, QStandardPaths, QUrl
@@ -146,13 +147,16 @@ class MainWindow(QMainWindow):
 
     def attach_session(self, session: AnnotationSession) -> bool:
         """Start ``session`` (locking its labels) and show it; False when refused."""
+        # Close what is open first: reopening the same labels must not meet our own lock.
+        self.close_session()
         try:
             problems = session.start()
         except InstanceLockError as exc:
             session.prefetcher.shutdown()
             self.show_error(str(exc))
+            self._show_page(self.start_screen)
             return False
-        self.close_session()
+        session.earlier_today_seconds = float(self.settings.value(self._today_key(session), 0.0) or 0.0)
         session.set_screen_scale(self.devicePixelRatioF())
         session.set_focused(self.isActiveWindow())
         self.session = session
@@ -171,7 +175,14 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{len(problems)} problem(s): {problems[0]}", 20000)
         return True
 
+    @staticmethod
+    def _today_key(session: AnnotationSession) -> str:
+        """QSettings key of today's active seconds for this annotator (for "time today")."""
+        return f"time_today/{session.workspace.annotator}/{date.today().isoformat()}"
+
     def close_session(self) -> None:
+        if self.session is not None:
+            self.settings.setValue(self._today_key(self.session), self.session.seconds_today())
         for attr in ("session", "practice_session"):
             session = getattr(self, attr)
             if session is not None:

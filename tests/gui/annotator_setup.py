@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QStandardPaths, Qt
 
 from hggt_desktop.gui.annotate.keymap import KeyMap
 from hggt_desktop.gui.annotate.session import AnnotationSession
 from hggt_desktop.gui.annotate.workspace import open_workspace
 from hggt_desktop.gui.main_window import MainWindow
 from tests.datagen import make_dataset
+
+# Settings (start screen, time today) go to a test location, not the person's own config.
+QStandardPaths.setTestModeEnabled(True)
 
 ANNOTATOR = "T"
 KEY = {

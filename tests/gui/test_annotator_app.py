@@ -45,7 +45,7 @@ def test_smoke_exits_0_and_writes_a_png_screenshot(tmp_path: Path) -> None:
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
 
 
-def test_bad_paths_and_a_missing_curator_exit_2_with_a_reason(tmp_path: Path, capsys) -> None:
+def test_bad_paths_exit_2_with_a_reason(tmp_path: Path, capsys) -> None:
     assert main(["annotate", str(tmp_path / "nowhere"), "--annotator", "A"]) == 2
     assert "does not exist" in capsys.readouterr().err
     (tmp_path / "empty").mkdir()
@@ -54,9 +54,12 @@ def test_bad_paths_and_a_missing_curator_exit_2_with_a_reason(tmp_path: Path, ca
     images = make_images(tmp_path)
     assert main(["annotate", str(images), "--annotator", "../x"]) == 2
     assert "cannot be an annotator id" in capsys.readouterr().err
-    result = main(["review", str(images)])
-    if result == 2:
-        assert "curator" in capsys.readouterr().err
+
+
+def test_review_without_the_curator_module_exits_2_with_a_reason(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "hggt_desktop.gui.curator.window", None)  # import fails
+    assert main(["review", str(tmp_path)]) == 2
+    assert "curator app is not available" in capsys.readouterr().err
 
 
 def test_a_work_package_gives_the_default_annotator_and_salts_the_order(tmp_path: Path) -> None:

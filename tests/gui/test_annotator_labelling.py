@@ -103,3 +103,29 @@ def test_clicking_a_panel_and_the_buttons_label_too(qtbot, tmp_path: Path) -> No
     assert session.selected == 2
     qtbot.mouseClick(window.view.buttons["negative"], Qt.MouseButton.LeftButton)
     assert session.label_at(2).value == "Negative"
+
+
+def test_two_panel_mode_shows_the_original_beside_the_selected_version_and_tab_steps(
+    qtbot, tmp_path: Path
+) -> None:
+    window, session = open_window(qtbot, make_images(tmp_path))
+    grid = window.view.grid
+    qtbot.keyClick(window.view, Qt.Key.Key_T)
+    assert grid.is_two_panel() and grid.two_panel_version() == 1
+    qtbot.keyClick(window.view, Qt.Key.Key_Tab)
+    assert session.selected == 1 and grid.two_panel_version() == 2
+    visible = [i for i, p in enumerate(grid.panels()) if p.isVisible()]
+    assert visible == [0, 2]
+    type_keys(qtbot, window, "n")  # the label goes to the version on screen
+    assert session.label_at(1).value == "Negative"
+    qtbot.keyClick(window.view, Qt.Key.Key_T)
+    assert not grid.is_two_panel()
+
+
+def test_help_overlay_lists_the_keys_and_any_key_closes_it(qtbot, tmp_path: Path) -> None:
+    window, session = open_window(qtbot, make_images(tmp_path))
+    qtbot.keyClick(window.view, Qt.Key.Key_F1)
+    overlay = window.view.help_overlay
+    assert overlay.isVisible() and "Ctrl+Z" in overlay._label.text()
+    qtbot.keyClick(window.view, Qt.Key.Key_P)
+    assert not overlay.isVisible() and session.label_at(0) is None, "closing the list gives no label"

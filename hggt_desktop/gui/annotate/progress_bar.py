@@ -15,7 +15,7 @@ def format_duration(seconds: float) -> str:
 
 
 class ProgressStrip(QWidget):
-    """Set number, sets done of the package, and active time this session."""
+    """Set number, sets done of the package, and active time today."""
 
     def __init__(self, session: AnnotationSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -25,7 +25,7 @@ class ProgressStrip(QWidget):
         self._bar.setTextVisible(True)
         self._bar.setMaximumHeight(16)
         self._time = QLabel()
-        self._time.setToolTip("Active time in this session: idle and unfocused time excluded")
+        self._time.setToolTip("Active time today: idle (30 s without input) and unfocused time excluded")
         self._mode = QLabel()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 2, 8, 2)
@@ -54,9 +54,9 @@ class ProgressStrip(QWidget):
         self._on_tick()
 
     def _on_tick(self) -> None:
-        seconds = self._session.active_seconds()
+        seconds = self._session.seconds_today()
         idle = self._session.is_idle()
-        self._time.setText(f"Active {format_duration(seconds)}" + ("  (paused)" if idle else ""))
+        self._time.setText(f"Today {format_duration(seconds)}" + ("  (paused)" if idle else ""))
 
     def set_mode_text(self, text: str) -> None:
         """Zoom and view mode, e.g. ``"1:1"`` or ``"Fit 75%"``."""

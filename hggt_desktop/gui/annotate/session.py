@@ -87,6 +87,7 @@ class AnnotationSession(QObject):
         self.two_panel = False
         self.save_error: str | None = None
         self.session_seconds = 0.0
+        self.earlier_today_seconds = 0.0  # from earlier runs today, set by the window
         self._undo: list[tuple[int, str, Label | None]] = []
         self._record_touched = False
         self._last_retry = float("-inf")
@@ -419,6 +420,10 @@ class AnnotationSession(QObject):
     def is_idle(self) -> bool:
         """True while time is not counted (unfocused, or no input for the idle limit)."""
         return self.timer.is_idle(self._clock())
+
+    def seconds_today(self) -> float:
+        """Active seconds today: earlier runs plus this one."""
+        return self.earlier_today_seconds + self.active_seconds()
 
     def active_seconds(self) -> float:
         """Active seconds in this session, including time not yet moved into a record."""
