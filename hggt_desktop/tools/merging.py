@@ -103,7 +103,7 @@ class _Merger:
             listed = manifest["images"].get(f"{images_dir.name}/{folder}/{name}")
             if not path.is_file() or sha256_file(path) != expected or listed != expected:
                 return f"{path} differs from the image that was packaged (SHA-256 mismatch or missing)"
-            if item["kind"] == SET or (item["kind"] != SET and folder != item.get("catch_slot")):
+            if folder != item.get("catch_slot"):  # a catch image is not a dataset file
                 if folder == ORIGINAL_FOLDER:
                     source = image_set.original
                 else:
