@@ -43,8 +43,11 @@ def read_screen_positions(
                 return Problem(exc.path, exc.reason)
             return name[:-5], record.screen_order
 
+        # Whole chunks per thread: ThreadPoolExecutor.map ignores chunksize.
+        chunks = [names[i : i + 256] for i in range(0, len(names), 256)]
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for found in pool.map(read, names, chunksize=256):
+            batches = pool.map(lambda chunk: [read(name) for name in chunk], chunks)
+            for found in (item for batch in batches for item in batch):
                 if isinstance(found, Problem):
                     problems.append(found)
                     continue
