@@ -43,6 +43,9 @@ def run(args: argparse.Namespace) -> int:
     ):
         for line in lines:
             print(f"{kind}: {line}", file=sys.stderr)
+    if not report.packages:
+        print("hggt-data merge: no package could be read; nothing was merged", file=sys.stderr)
+        return 2
     if report.changed:
         print(
             f"merged: {report.added} new labels, {report.replaced} replaced, {report.unchanged} already there, "

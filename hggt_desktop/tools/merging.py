@@ -41,6 +41,7 @@ class MergeError(Exception):
 
 @dataclass
 class MergeReport:
+    packages: int = 0
     added: int = 0
     unchanged: int = 0
     replaced: int = 0
@@ -248,11 +249,15 @@ def merge_packages(
     merger = _Merger(dataset, prefer_newer)
     keys: dict[Path, dict] = {}
     for package_dir in package_dirs:
+        if not (package_dir / MANIFEST).is_file():
+            merger.report.problems.append(f"{package_dir}: not a package (no {MANIFEST}); skipped")
+            continue
         try:
             path = find_key(package_dir, key_path)
             if path not in keys:
                 keys[path] = _read_json(path, "answer key")
             merger.merge_package(package_dir, keys[path])
+            merger.report.packages += 1
         except (MergeError, KeyError) as exc:
             merger.report.problems.append(
                 str(exc) if isinstance(exc, MergeError) else f"{package_dir}: malformed ({exc})"
