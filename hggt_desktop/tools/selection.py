@@ -128,8 +128,14 @@ def _frame_sums(lap_source: np.ndarray, x: int, y: int, crop: int) -> tuple[int,
 
 
 def _exact_variance(count: int, sums: np.ndarray, squares: np.ndarray) -> np.ndarray:
-    # N*S2 - S1^2 is an exact integer in int64 for any crop up to several thousand pixels.
-    return (count * squares - sums * sums).astype(np.float64) / float(count * count)
+    """Population variance (N*S2 - S1^2) / N^2 from exact sums, correctly rounded.
+
+    Python integers: N*S2 overflows int64 for crops above ~2900 pixels.
+    """
+    return np.array(
+        [(count * int(q) - int(s) * int(s)) / (count * count) for s, q in zip(sums, squares, strict=True)],
+        dtype=np.float64,
+    )
 
 
 def passes_texture_test(rgb: np.ndarray, candidates: np.ndarray, params: SelectionParams) -> np.ndarray:
