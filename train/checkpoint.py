@@ -47,7 +47,7 @@ def save_weights(
 ) -> None:
     """Write G and its EMA with BasicSR names (flattened as ``params.*`` / ``params_ema.*``)."""
     tensors = {f"params.{k}": v.detach().cpu().contiguous() for k, v in params.items()}
-    tensors.update({f"params_ema.{k}": v.detach().cpu().contiguous() for k, v in params_ema.items()})
+    tensors.update({f"params_ema.{k}": v.detach().cpu().clone() for k, v in params_ema.items()})
     metadata = {"format": FORMAT, "config": cfg.to_json(), "iteration": str(iteration), "arch": "RRDBNet"}
     write_bytes_atomic(path, save_safetensors(tensors, metadata=metadata))
 
