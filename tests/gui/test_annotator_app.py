@@ -70,6 +70,7 @@ def test_a_work_package_gives_the_default_annotator_and_salts_the_order(tmp_path
     workspace = open_workspace(package)
     assert workspace.annotator == "R7" and workspace.package_seed == 1234
     assert workspace.labels_dir == package / "labels0-2"
+    assert open_workspace(package / "images0-2").annotator == "R7"  # opened by its images folder
     session = AnnotationSession(workspace, prefetch=False, use_lock=False)
     stem = workspace.sets[0].stem
     assert session.store.sets[0].order == screen_order(("01", "02", "03", "04"), "R7", stem, 1234)

@@ -86,7 +86,14 @@ def open_workspace(path: Path | str, annotator: str | None = None) -> Workspace:
     path = Path(path).expanduser()
     if not path.exists():
         raise WorkspaceError(f"{path} does not exist; choose the images folder or work package to label.")
-    package = read_package(path) or read_package(path.parent)
+    package = read_package(path)
+    if package is None:
+        # The images folder inside a package: its parent's description counts, but an
+        # unrelated package.json above a plain images folder must not stop anything.
+        try:
+            package = read_package(path.parent)
+        except WorkspaceError as exc:
+            log.info("ignoring %s", exc)
     try:
         images_dir = resolve_images_dir(path)
     except LayoutError as exc:
