@@ -15,14 +15,14 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from hggt_desktop.core.active_time import DEFAULT_IDLE_LIMIT_S, ActiveTime
+from hggt_desktop.core.active_time import DEFAULT_IDLE_LIMIT_S
 from hggt_desktop.core.instance_lock import HEARTBEAT_INTERVAL_S, InstanceLock
 from hggt_desktop.core.labels import Label
 from hggt_desktop.core.layout import lock_path
-from hggt_desktop.core.record import record_path, write_record
 from hggt_desktop.core.screen_order import screen_letter
 from hggt_desktop.gui.annotate.label_store import LabelStore, SaveError, SetProgress
 from hggt_desktop.gui.annotate.prefetch import LoadedSet, SetPrefetcher
+from hggt_desktop.gui.annotate.set_recorder import SetRecorder
 from hggt_desktop.gui.annotate.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -67,9 +67,8 @@ class AnnotationSession(QObject):
         self.store = LabelStore(workspace)
         self.answers = answers
         self.reasons = reasons or {}
-        self._clock = clock
         self._wall_clock = wall_clock
-        self.timer = ActiveTime(clock(), idle_limit_s)
+        self.recorder = SetRecorder(self.store, clock, wall_clock, idle_limit_s)
         self.prefetcher = SetPrefetcher([p.image_set for p in self.store.sets])
         self.prefetcher.enabled = prefetch
         self.lock = (
@@ -86,10 +85,8 @@ class AnnotationSession(QObject):
         self.swap_mode = SWAP_NONE
         self.two_panel = False
         self.save_error: str | None = None
-        self.session_seconds = 0.0
         self.earlier_today_seconds = 0.0  # from earlier runs today, set by the window
         self._undo: list[tuple[int, str, Label | None]] = []
-        self._record_touched = False
         self._last_retry = float("-inf")
         self._heartbeat = QTimer(self)
         self._heartbeat.setInterval(int(HEARTBEAT_INTERVAL_S * 1000))
@@ -183,13 +180,7 @@ class AnnotationSession(QObject):
             progress.broken_reason = self.loaded.broken_reason
         self.swap_mode = SWAP_NONE
         if progress.broken_reason is None:
-            record = self.store.record(index)
-            if record.first_shown is None:
-                record.first_shown = self._wall_clock()
-                self._record_touched = True
-            if record.image_sha256 != self.loaded.sha256:
-                record.image_sha256 = dict(self.loaded.sha256)
-                self._record_touched = True
+            self.recorder.shown(index, self.loaded)
         self.selected = -1
         self._select(self._next_unlabelled_position(-1))
         self.set_shown.emit(index)
@@ -244,7 +235,7 @@ class AnnotationSession(QObject):
             return
         self.selected = position
         version = self.version_at(position) if position >= 0 else None
-        self.timer.charge_to((self.progress.stem, version), self._clock())
+        self.recorder.charge_to(self.progress.stem, version)
         self.selection_changed.emit(position)
 
     def _next_unlabelled_position(self, after: int) -> int:
@@ -292,7 +283,7 @@ class AnnotationSession(QObject):
         return True
 
     def _change_label(self, version: str, label: Label | None) -> None:
-        self._harvest_time()
+        self.recorder.harvest(self.index)
         self.store.set_label(self.index, version, label, self._wall_clock())
         self._save(self.index)
         self.labels_changed.emit()
@@ -326,7 +317,7 @@ class AnnotationSession(QObject):
             self.save_error = str(exc)
             self.save_failed.emit(str(exc))
             return False
-        self._record_touched = False
+        self.recorder.saved()
         if self.save_error is not None:
             self.save_error = None
             self.saved.emit()
@@ -340,36 +331,10 @@ class AnnotationSession(QObject):
                 return False
         return True
 
-    def _harvest_time(self) -> None:
-        """Move the active seconds charged to the current set into its record."""
-        if self.index < 0 or self.progress.broken_reason is not None:
-            return
-        self.timer.flush(self._clock())
-        record = self.store.record(self.index)
-        stem = self.progress.stem
-        for key in self.timer.keys():
-            if isinstance(key, tuple) and key[0] == stem:
-                seconds = self.timer.take(key)
-                self.session_seconds += seconds
-                record.active_seconds += seconds
-                if key[1] is not None:
-                    record.version_seconds[key[1]] = record.version_seconds.get(key[1], 0.0) + seconds
-                self._record_touched = self._record_touched or seconds >= 1.0
-
     def _leave_set(self) -> None:
         """Keep the time spent and what was shown; a failure here never blocks the labels."""
-        self._harvest_time()
-        if (
-            self._record_touched
-            and self.progress.broken_reason is None
-            and (self.lock is None or self.lock.held)
-        ):
-            path = record_path(self.store.labels_dir, self.store.annotator, self.progress.stem)
-            try:
-                write_record(path, self.store.record(self.index))
-            except OSError as exc:
-                log.warning("could not write the record %s: %s", path, exc)
-            self._record_touched = False
+        if self.progress.broken_reason is None:
+            self.recorder.leave(self.index, may_write=self.lock is None or self.lock.held)
 
     # --- viewing and time ------------------------------------------------------------------
 
@@ -379,8 +344,7 @@ class AnnotationSession(QObject):
         if mode == self.swap_mode:
             return
         if mode != SWAP_NONE and self.progress.broken_reason is None:
-            self.store.record(self.index).swap_count += 1
-            self._record_touched = True
+            self.recorder.swapped(self.index)
         self.swap_mode = mode
         self.swap_changed.emit(mode)
 
@@ -398,28 +362,24 @@ class AnnotationSession(QObject):
 
     def note_zoom(self, zoom: float) -> None:
         if self.index >= 0 and self.progress.broken_reason is None:
-            record = self.store.record(self.index)
-            if zoom > record.max_zoom:
-                record.max_zoom = zoom
-                self._record_touched = True
+            self.recorder.zoomed(self.index, zoom)
 
     def set_screen_scale(self, scale: float) -> None:
         self.store.screen_scale = scale
 
     def note_input(self) -> None:
         """The user acted: restart the idle window and retry a failed save (at most every 2 s)."""
-        now = self._clock()
-        self.timer.record_input(now)
+        now = self.recorder.record_input()
         if self.store.dirty and now - self._last_retry >= 2.0:
             self._last_retry = now
             self._retry_saves()
 
     def set_focused(self, focused: bool) -> None:
-        self.timer.set_focused(focused, self._clock())
+        self.recorder.set_focused(focused)
 
     def is_idle(self) -> bool:
         """True while time is not counted (unfocused, or no input for the idle limit)."""
-        return self.timer.is_idle(self._clock())
+        return self.recorder.is_idle()
 
     def seconds_today(self) -> float:
         """Active seconds today: earlier runs plus this one."""
@@ -427,5 +387,4 @@ class AnnotationSession(QObject):
 
     def active_seconds(self) -> float:
         """Active seconds in this session, including time not yet moved into a record."""
-        self.timer.flush(self._clock())
-        return self.session_seconds + self.timer.total()
+        return self.recorder.active_seconds()
