@@ -28,7 +28,7 @@ import datetime as dt
 import hashlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +38,7 @@ import numpy as np
 
 from hggt_desktop.core.consensus import Subset, in_subset
 from hggt_desktop.core.dataset import Dataset, load_dataset
-from hggt_desktop.core.images import read_image
+from hggt_desktop.core.images import decode_image
 from hggt_desktop.core.labels import Label
 from hggt_desktop.version import __version__
 
@@ -250,21 +250,35 @@ def _write_images(
     def load(stem: str) -> tuple[list[bytes], list[np.ndarray]]:
         paths = sets[stem].paths()
         raw = [Path(p).read_bytes() for p in paths]
-        return raw, [read_image(p) for p in paths]
+        pixels = [decode_image(data, path) for data, path in zip(raw, paths, strict=True)]
+        for path, image in zip(paths, pixels, strict=True):
+            if image.shape != pixels[0].shape:
+                raise PackError(
+                    f"{path}: is {image.shape[1]}x{image.shape[0]} but its original is "
+                    f"{pixels[0].shape[1]}x{pixels[0].shape[0]}; fix or remove the set (hggt-data check lists it)"
+                )
+        return raw, pixels
 
     # Decoding is the slow part and releases the GIL in OpenCV: a few threads keep writing busy.
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        for i, (raw, pixels) in enumerate(pool.map(load, stems)):
+    # Executor.map submits everything at once and holds every result until it is consumed, so
+    # go in windows of a few sets: memory stays bounded on 20,000 sets.
+    def loaded() -> Iterator[tuple[list[bytes], list[np.ndarray]]]:
+        window = 16
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            for start in range(0, n, window):
+                yield from pool.map(load, stems[start : start + window])
+
+    for i, (raw, pixels) in enumerate(loaded()):
+        for k in range(per_set):
+            file_sha[i, k] = hashlib.sha256(raw[k]).hexdigest().encode()
+            pixel_sha[i, k] = hashlib.sha256(pixels[k].tobytes()).hexdigest().encode()
+        if encoding == "raw":
+            images[i] = np.stack(pixels)
+        else:
             for k in range(per_set):
-                file_sha[i, k] = hashlib.sha256(raw[k]).hexdigest().encode()
-                pixel_sha[i, k] = hashlib.sha256(pixels[k].tobytes()).hexdigest().encode()
-            if encoding == "raw":
-                images[i] = np.stack(pixels)
-            else:
-                for k in range(per_set):
-                    images[i, k] = np.frombuffer(raw[k], np.uint8)
-            if progress is not None:
-                progress(i + 1, n)
+                images[i, k] = np.frombuffer(raw[k], np.uint8)
+        if progress is not None:
+            progress(i + 1, n)
     h5.create_dataset("file_sha256", data=file_sha)
     h5.create_dataset("pixel_sha256", data=pixel_sha)
     h5.attrs["complete"] = True

@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hggt_desktop.core.images import ImageError
     from hggt_desktop.core.layout import LayoutError
     from hggt_desktop.core.sets import SetLayoutError
     from hggt_desktop.training_pack import PackError
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     except PackError as exc:
         print(f"hggt-data pack: {exc}", file=sys.stderr)
         return 1 if args.check else 2
-    except (LayoutError, SetLayoutError) as exc:
+    except (LayoutError, SetLayoutError, ImageError) as exc:
         print(f"hggt-data pack: {exc}", file=sys.stderr)
         return 2
 

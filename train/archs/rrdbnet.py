@@ -1,9 +1,12 @@
 """RRDBNet (ESRGAN generator) with BasicSR parameter names, so published checkpoints load.
 
 Names: ``conv_first``, ``body.N.rdb{1,2,3}.conv{1..5}``, ``conv_body``, ``conv_up1``, ``conv_up2``,
-``conv_hr``, ``conv_last``. The HGGT variant replaces the two nearest+conv upsamplers by a
-pixel-shuffle upsampler whose parameters live under ``upsample.*`` (BasicSR's ``Upsample``:
-``upsample.0`` conv to 4*C, shuffle x2, ``upsample.2`` conv, shuffle x2).
+``conv_hr``, ``conv_last``. The HGGT variant (``RRDBPSNet`` in
+the HGGT code) replaces the two nearest+conv upsamplers by a pixel-shuffle upsampler whose
+parameters live under ``upsample.*`` (BasicSR's ``Upsample(4, C)``: ``upsample.0`` conv to 4*C,
+shuffle x2, ``upsample.2`` conv, shuffle x2), followed by one LeakyReLU. It matches HGGT's x4
+model; for x2/x1 inputs this class still upsamples x4 after the pixel-unshuffle, so the output is
+scale x the input (HGGT's code would upsample by ``scale`` only).
 """
 
 from __future__ import annotations
@@ -109,7 +112,7 @@ class RRDBNet(nn.Module):
             feat = self.lrelu(self.conv_up1(F.interpolate(feat, scale_factor=2, mode="nearest")))
             feat = self.lrelu(self.conv_up2(F.interpolate(feat, scale_factor=2, mode="nearest")))
         else:
-            feat = self.upsample(feat)
+            feat = self.lrelu(self.upsample(feat))  # as HGGT's RRDBPSNet: one LeakyReLU after both shuffles
         return self.conv_last(self.lrelu(self.conv_hr(feat)))
 
 
