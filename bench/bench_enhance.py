@@ -109,7 +109,7 @@ def main() -> int:
     parser.add_argument("--long-side", type=int, default=2048)
     parser.add_argument("--tile", type=int, default=512)
     parser.add_argument("--overlap", type=int, default=32)
-    parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--batch", type=int, default=2, help="tiles per engine call for the runner")
     parser.add_argument("--provider", default="cpu", choices=("cpu", "cuda", "auto"))
     parser.add_argument("--repeat", type=int, default=2, help="rounds; the best of each approach counts")
     args = parser.parse_args()
@@ -121,7 +121,7 @@ def main() -> int:
         export_onnx(model, work / "rcan.onnx")
         options = RunOptions(tile=args.tile, overlap=args.overlap, batch=args.batch, provider=args.provider)
         print(
-            f"{len(names)} photos, long side {args.long_side}; tile {args.tile}, overlap {args.overlap}; "
+            f"{len(names)} photos, long side {args.long_side}; tile {args.tile}, overlap {args.overlap}, runner batch {args.batch}; "
             f"torch threads {torch.get_num_threads()}, CPUs {os.cpu_count()}"
         )
 

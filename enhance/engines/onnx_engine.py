@@ -55,6 +55,8 @@ class OnnxEngine:
     def __init__(self, path: Path, options: EngineOptions) -> None:
         session_options = ort.SessionOptions()
         session_options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Reader and writer threads share the cores: idle ORT workers must sleep, not spin.
+        session_options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         asked = requested_providers(options)
         try:
             self.session = ort.InferenceSession(str(path), session_options, providers=asked)
