@@ -1,5 +1,6 @@
 """The runner: outputs, resume from the manifest, interruption, bad images, OOM retry."""
 
+import json
 import threading
 
 import numpy as np
@@ -149,3 +150,19 @@ def test_out_of_memory_halves_batch_then_tile_and_retries(tmp_path):
     summary = Runner(tmp_path / "in", tmp_path / "out", names, models[:1], options, factory).run()
     assert summary.done == 2 and not summary.failed
     assert seen_shapes[0][2:] == (64, 64) and seen_shapes[-1] == (1, 3, 32, 32)
+
+
+def test_torn_manifest_line_and_leftover_temp_file_after_a_crash_are_survived(tmp_path):
+    # What a hard kill (power loss, SIGKILL) can leave: a half-written manifest line and a
+    # temporary file beside an output. Neither may stop the re-run or count as done.
+    names, models = _setup(tmp_path, count=2)
+    _runner(tmp_path, names, models, CountingFactory()).run()
+    manifest = tmp_path / "out" / ".hggt-enhance" / "manifest.jsonl"
+    lines = manifest.read_text(encoding="utf-8").splitlines(keepends=True)
+    last = json.loads(lines[-1])
+    manifest.write_text("".join(lines[:-1]) + lines[-1][:25], encoding="utf-8")
+    output_path(tmp_path / "out", last["model"], last["image"]).unlink()
+    (tmp_path / "out" / "01" / ".img00_01.png.abc.tmp").write_bytes(b"partial")
+    summary = _runner(tmp_path, names, models, CountingFactory()).run()
+    assert summary.done == 1 and not summary.failed
+    _assert_complete(tmp_path, names, models)
