@@ -58,6 +58,30 @@ def test_fit_on_demo_data_writes_checkpoints_logs_and_previews(tiny_dataset: Pat
     assert training_state["iteration"] == 4 and "opt_g" in training_state and "pool" in training_state
 
 
+def test_fit_with_the_perceptual_loss_from_a_local_vgg19(tiny_pack: Path, tmp_path: Path) -> None:
+    from safetensors.torch import save_file
+
+    from train.vgg import VGG19Features
+
+    weights = tmp_path / "vgg19.safetensors"
+    save_file({k: v.half() for k, v in VGG19Features().state_dict().items()}, weights)
+    out = tmp_path / "run"
+    overrides = [*TINY, "perceptual_weight=1", f"vgg_weights={weights}", "total_iter=1", "save_every=1"]
+    assert main(["fit", "--pack", str(tiny_pack), "--out", str(out), *overrides]) == 0
+    assert (out / "models" / "net_g_00000001.safetensors").is_file()
+    missing = [
+        "fit",
+        "--pack",
+        str(tiny_pack),
+        "--out",
+        str(out),
+        *TINY,
+        "perceptual_weight=1",
+        "vgg_weights=none.pth",
+    ]
+    assert main(missing) == 2
+
+
 def _run(pack: Path, out: Path, total: int, workers: int, resume: bool = False) -> None:
     overrides = [*TINY, f"total_iter={total}", "save_every=10", f"num_workers={workers}", "preview_every=100"]
     fit(make_config("posneg", None, overrides), pack, out, resume=resume)
