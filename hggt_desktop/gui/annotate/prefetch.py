@@ -69,7 +69,7 @@ def load_set(image_set: ImageSet) -> LoadedSet:
 class SetPrefetcher:
     """Keeps the decoded sets around the current one, loading the others in the background."""
 
-    def __init__(self, sets: list[ImageSet], ahead: int = 2, behind: int = 1, workers: int = 2) -> None:
+    def __init__(self, sets: list[ImageSet], ahead: int = 2, behind: int = 1, workers: int = 1) -> None:
         self._sets = sets
         self.ahead = ahead
         self.behind = behind
@@ -79,8 +79,12 @@ class SetPrefetcher:
         self.hits = 0  # sets that were ready when asked for (the benchmark reports these)
         self.misses = 0
 
-    def get(self, index: int) -> LoadedSet:
-        """The decoded set ``index`` (waits if it is still loading), then prefetch around it."""
+    def get(self, index: int, neighbours: bool = True) -> LoadedSet:
+        """The decoded set ``index`` (waits if it is still loading), then prefetch around it.
+
+        With ``neighbours=False`` the caller starts :meth:`around` itself, later: decoding in
+        a worker competes for the GIL and the CPU with painting the set just fetched.
+        """
         future = self._futures.get(index)
         if future is not None and future.done():
             self.hits += 1
@@ -93,7 +97,8 @@ class SetPrefetcher:
             self._futures[index] = done
         else:
             loaded = future.result()
-        self.around(index)
+        if neighbours:
+            self.around(index)
         return loaded
 
     def around(self, index: int) -> None:

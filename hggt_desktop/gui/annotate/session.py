@@ -28,6 +28,7 @@ from hggt_desktop.gui.annotate.workspace import Workspace
 log = logging.getLogger(__name__)
 
 SWAP_NONE, SWAP_SELECTED, SWAP_ALL = "none", "selected", "all"
+PREFETCH_DELAY_MS = 30
 
 
 def local_now() -> datetime:
@@ -88,6 +89,10 @@ class AnnotationSession(QObject):
         self.earlier_today_seconds = 0.0  # from earlier runs today, set by the window
         self._undo: list[tuple[int, str, Label | None]] = []
         self._last_retry = float("-inf")
+        self._prefetch_timer = QTimer(self)
+        self._prefetch_timer.setSingleShot(True)
+        self._prefetch_timer.setInterval(PREFETCH_DELAY_MS)
+        self._prefetch_timer.timeout.connect(lambda: self.prefetcher.around(self.index))
         self._heartbeat = QTimer(self)
         self._heartbeat.setInterval(int(HEARTBEAT_INTERVAL_S * 1000))
         self._heartbeat.timeout.connect(self._on_heartbeat)
@@ -118,6 +123,7 @@ class AnnotationSession(QObject):
         except SaveError as exc:
             log.error("%s", exc)
         self._heartbeat.stop()
+        self._prefetch_timer.stop()
         self.prefetcher.shutdown()
         if self.lock is not None:
             self.lock.release()
@@ -174,7 +180,10 @@ class AnnotationSession(QObject):
         if self.index >= 0:
             self._leave_set()
         self.index = index
-        self.loaded = self.prefetcher.get(index)
+        self.loaded = self.prefetcher.get(index, neighbours=False)
+        # Prefetch once this set is painted, so the decoding does not slow the switch down.
+        if not self._prefetch_timer.isActive():
+            self._prefetch_timer.start()
         progress = self.progress
         if progress.broken_reason is None and self.loaded.broken_reason is not None:
             progress.broken_reason = self.loaded.broken_reason
