@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
         self.practice: PracticeMaterial | None = None
         self._workspace: Workspace | None = None
         self._error_box: QMessageBox | None = None
+        self._close_anyway = False
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.start_screen = StartScreen(
@@ -278,5 +279,15 @@ class MainWindow(QMainWindow):
                     session.set_focused(self.isActiveWindow())
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        session = self.session
+        if session is not None and not session.retry_saves() and not self._close_anyway:
+            # Closing would drop labels that are only on screen: say so once, close the next time.
+            self._close_anyway = True
+            self.show_error(
+                f"{len(session.store.dirty)} set(s) could not be saved: {session.save_error} "
+                "Close the window again to quit without them."
+            )
+            event.ignore()
+            return
         self.close_session()
         super().closeEvent(event)

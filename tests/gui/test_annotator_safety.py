@@ -104,6 +104,8 @@ def test_a_failed_save_keeps_the_previous_file_says_so_and_retries(
     assert "Could not save" in window.statusBar().currentMessage()
     qtbot.keyClick(window.view, Qt.Key.Key_Right)
     assert session.index == 0, "the screen does not move on while a label is not on disk"
+    window.close()
+    assert window.isVisible() and window.session is session, "closing first warns about the unsaved label"
 
     monkeypatch.undo()
     path.parent.chmod(0o755)

@@ -175,7 +175,7 @@ class AnnotationSession(QObject):
         """Show set ``index``; refuses (False) while a failed save is still pending."""
         if not 0 <= index < self.count:
             return False
-        if not self._retry_saves():
+        if not self.retry_saves():
             return False
         if self.index >= 0:
             self._leave_set()
@@ -332,7 +332,8 @@ class AnnotationSession(QObject):
             self.saved.emit()
         return True
 
-    def _retry_saves(self) -> bool:
+    def retry_saves(self) -> bool:
+        """Save every set whose last save failed; False while one still fails."""
         if not self.store.dirty:
             return True
         for index in sorted(self.store.dirty):
@@ -381,7 +382,7 @@ class AnnotationSession(QObject):
         now = self.recorder.record_input()
         if self.store.dirty and now - self._last_retry >= 2.0:
             self._last_retry = now
-            self._retry_saves()
+            self.retry_saves()
 
     def set_focused(self, focused: bool) -> None:
         self.recorder.set_focused(focused)
