@@ -120,9 +120,13 @@ def plan_packages(
             n_repeat = min(round(repeat_rate * len(chunk)), room - n_catch, len(chunk))
             for _ in range(n_catch):
                 items.insert(rng.randrange(len(items) + 1), _catch_item(rng, others, versions))
-            for source in rng.sample(chunk, n_repeat):
+            # Repeats come from the first half and at least a quarter of the package later, so
+            # that the set is not fresh in memory when it comes back.
+            early = chunk[: max(n_repeat, len(chunk) // 2)]
+            for source in rng.sample(early, n_repeat):
                 after = next(i for i, item in enumerate(items) if item.kind == SET and item.source == source)
-                items.insert(rng.randint(after + 1, len(items)), _repeat_item(rng, source, versions[source]))
+                earliest = min(after + 1 + len(items) // 4, len(items))
+                items.insert(rng.randint(earliest, len(items)), _repeat_item(rng, source, versions[source]))
             plan.items = [
                 Item(
                     f"{first + i + 1:06d}",
