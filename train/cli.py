@@ -1,4 +1,4 @@
-"""``hggt-train fit | eval | export``: train on a pack, measure with the HGGT protocol, export ONNX.
+"""hggt-train fit | eval | export: train on a pack, measure with the HGGT protocol, export ONNX.
 
 Data-parallel: ``torchrun --nproc_per_node N -m train.cli fit ...``.
 """

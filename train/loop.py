@@ -28,7 +28,15 @@ from train.degradations import degrade
 from train.logbook import Logbook
 from train.losses import choose_targets, gan_loss, negative_loss
 from train.pool import PairPool
-from train.runtime import all_finite, barrier, check_losses, end_process, iteration_generators, start_process
+from train.runtime import (
+    Process,
+    all_finite,
+    barrier,
+    check_losses,
+    end_process,
+    iteration_generators,
+    start_process,
+)
 from train.vgg import load_vgg19, perceptual_loss
 
 log = logging.getLogger(__name__)
@@ -73,14 +81,14 @@ def update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> No
 def fit(cfg: Config, pack: Path, run_dir: Path, resume: bool = False) -> Path | None:
     """Train from ``pack`` into ``run_dir``; returns the last weights written (main process)."""
     process = start_process(cfg.device)
-    device = process.device
     try:
-        return _fit(cfg, pack, run_dir, resume, process, device)
+        return _fit(cfg, pack, run_dir, resume, process)
     finally:
         end_process()
 
 
-def _fit(cfg: Config, pack: Path, run_dir: Path, resume: bool, process, device: torch.device) -> Path | None:
+def _fit(cfg: Config, pack: Path, run_dir: Path, resume: bool, process: Process) -> Path | None:
+    device = process.device
     # --- data
     reader = PackReader(pack)
     indices = training_indices(reader, cfg)
