@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from hggt_desktop.core.labels import ORIGINAL_FOLDER
 from hggt_desktop.core.sets import ImageSet
 from hggt_desktop.tools.assignment import DEGRADED, HIDDEN_REFERENCE, Item, PackagePlan
 from hggt_desktop.tools.catch_trials import degrade
-from hggt_desktop.tools.progress import progress
+from hggt_desktop.tools.progress import progress_counter
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,42 @@ def _write_item(
     return written
 
 
+def _write_package(
+    plan: PackagePlan,
+    sets: dict[str, ImageSet],
+    root: Path,
+    hashes: _Hashes,
+    advance: Callable[[int], object],
+) -> dict:
+    """Write one package folder; return its entry of the key."""
+    images_dir = root / f"images{plan.span}"
+    (root / f"labels{plan.span}").mkdir(parents=True, exist_ok=True)
+    manifest_images: dict[str, str] = {}
+    key_items: dict[str, dict] = {}
+    for item in plan.items:
+        suffix = sets[item.source].original.suffix.lower()
+        written = _write_item(item, sets[item.source], images_dir, hashes, plan.seed)
+        for folder, digest in written.items():
+            name = f"{item.stem}{suffix}" if folder == ORIGINAL_FOLDER else f"{item.stem}_{folder}.png"
+            manifest_images[f"{images_dir.name}/{folder}/{name}"] = digest
+        key_items[item.stem] = {**asdict(item), "hashes": written}
+        advance(1)
+    lines = [f"{item.stem}{sets[item.source].original.suffix.lower()}\n" for item in plan.items]
+    write_text_atomic(root / f"img_info_{plan.span}.txt", "".join(lines))
+    manifest = {
+        "format": FORMAT,
+        "annotator": plan.annotator,
+        "seed": plan.seed,
+        "package": plan.folder,
+        "images_dir": images_dir.name,
+        "labels_dir": f"labels{plan.span}",
+        "sets": len(plan.items),
+        "images": manifest_images,
+    }
+    write_text_atomic(root / MANIFEST, json.dumps(manifest, indent=1) + "\n")
+    return {"annotator": plan.annotator, "images_dir": images_dir.name, "items": key_items}
+
+
 def write_packages(
     plans: list[PackagePlan],
     sets: dict[str, ImageSet],
@@ -99,42 +136,9 @@ def write_packages(
     hashes = _Hashes()
     key_packages: dict[str, dict] = {}
     total = sum(len(p.items) for p in plans)
-    bar = progress(iter(range(total)), total=total, desc="package", enabled=show_progress)
-    for plan in plans:
-        root = out_dir / plan.folder
-        images_dir = root / f"images{plan.span}"
-        (root / f"labels{plan.span}").mkdir(parents=True, exist_ok=True)
-        manifest_images: dict[str, str] = {}
-        key_items: dict[str, dict] = {}
-        for item in plan.items:
-            written = _write_item(item, sets[item.source], images_dir, hashes, plan.seed)
-            for folder, digest in written.items():
-                name = (
-                    f"{item.stem}{sets[item.source].original.suffix.lower()}"
-                    if folder == ORIGINAL_FOLDER
-                    else f"{item.stem}_{folder}.png"
-                )
-                manifest_images[f"{images_dir.name}/{folder}/{name}"] = digest
-            key_items[item.stem] = {**asdict(item), "hashes": written}
-            next(bar, None)
-        lines = [f"{item.stem}{sets[item.source].original.suffix.lower()}\n" for item in plan.items]
-        write_text_atomic(root / f"img_info_{plan.span}.txt", "".join(lines))
-        manifest = {
-            "format": FORMAT,
-            "annotator": plan.annotator,
-            "seed": plan.seed,
-            "package": plan.folder,
-            "images_dir": images_dir.name,
-            "labels_dir": f"labels{plan.span}",
-            "sets": len(plan.items),
-            "images": manifest_images,
-        }
-        write_text_atomic(root / MANIFEST, json.dumps(manifest, indent=1) + "\n")
-        key_packages[plan.folder] = {
-            "annotator": plan.annotator,
-            "images_dir": images_dir.name,
-            "items": key_items,
-        }
+    with progress_counter(total, "package", show_progress) as advance:
+        for plan in plans:
+            key_packages[plan.folder] = _write_package(plan, sets, out_dir / plan.folder, hashes, advance)
     key = {"format": FORMAT, "seed": seed, "dataset": str(dataset_images.resolve()), "packages": key_packages}
     key_path = out_dir / KEY_PATH
     write_text_atomic(key_path, json.dumps(key) + "\n")

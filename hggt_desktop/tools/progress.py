@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -19,3 +20,15 @@ def progress(
     from tqdm import tqdm
 
     yield from tqdm(items, total=total, desc=desc, file=sys.stderr, disable=None, unit="img", leave=False)
+
+
+@contextmanager
+def progress_counter(total: int, desc: str = "", enabled: bool = True) -> Iterator[Callable[[int], object]]:
+    """A progress bar advanced by hand: ``with progress_counter(n) as advance: ... advance(1)``."""
+    if not enabled:
+        yield lambda _n=1: None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc=desc, file=sys.stderr, disable=None, leave=False) as bar:
+        yield bar.update
