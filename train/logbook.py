@@ -35,6 +35,16 @@ class Logbook:
             self.sums[key] += float(value.detach())
         self.count += 1
 
+    def average_across_processes(self, world: int, device: torch.device) -> None:
+        """Make the window's sums the mean over all processes (every process must call this)."""
+        if world > 1 and self.sums:
+            import torch.distributed as dist
+
+            # On the training device: NCCL reduces only CUDA tensors.
+            values = torch.tensor(list(self.sums.values()), dtype=torch.float64, device=device)
+            dist.all_reduce(values)
+            self.sums = defaultdict(float, zip(self.sums, (values / world).tolist(), strict=True))
+
     def write(self, iteration: int, lr: float) -> None:
         """Log the window's mean losses, speed and ETA, then start a new window."""
         now = time.perf_counter()

@@ -220,6 +220,7 @@ def _fit(cfg: Config, pack: Path, run_dir: Path, resume: bool, process: Process)
             }
         )
         if iteration % cfg.log_every == 0 or iteration == cfg.total_iter:
+            logbook.average_across_processes(process.world, device)
             logbook.write(iteration, sched_g.get_last_lr()[0])
         if iteration % cfg.preview_every == 0 or iteration == cfg.total_iter:
             logbook.preview(iteration, lr, sr, targets.positive, targets.negative)
