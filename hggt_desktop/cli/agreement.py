@@ -7,7 +7,10 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hggt_desktop.core.dataset import Dataset
 
 _NAMES = {
     "krippendorff_alpha_nominal": "Krippendorff alpha (nominal)",
@@ -44,11 +47,26 @@ def _fmt(value: float | None, interval: list[float | None] | None = None, percen
 
 
 def _print_table(summary: dict[str, Any]) -> None:
-    counts, ci = summary["counts"], summary["confidence_intervals"]
+    from hggt_desktop.core.agreement_notice import missing_files_line
+
+    counts = summary["counts"]
     print(
         f"{counts['sets']} sets, {counts['items_pairable']} items (version of a set) rated by two or more "
-        f"of {len(counts['raters'])} raters ({', '.join(counts['raters'])})"
+        f"of {len(counts['raters'])} rater{'s' if len(counts['raters']) != 1 else ''} "
+        f"({', '.join(counts['raters'])})"
     )
+    missing = missing_files_line(summary["problems"]["unlabelled_by"], counts["sets"])
+    if missing:
+        print(missing)
+    if summary.get("notice"):
+        print(f"Note: {summary['notice']}")
+    if counts["items_pairable"]:
+        _print_coefficients(summary)
+    _print_pairs_and_annotators(summary)
+
+
+def _print_coefficients(summary: dict[str, Any]) -> None:
+    counts, ci = summary["counts"], summary["confidence_intervals"]
     if ci.get("resamples"):
         print(f"95% intervals: bootstrap over sets, {ci['resamples']} resamples, seed {ci['seed']}")
     versions = list(summary["per_version"])
@@ -65,7 +83,11 @@ def _print_table(summary: dict[str, Any]) -> None:
             f"(Fleiss kappa uses the {counts['items_fleiss']} items rated by exactly {counts['fleiss_raters']}; "
             f"{counts['items_left_out_of_fleiss']} others are left out)"
         )
-    if summary["per_pair"]:
+
+
+def _print_pairs_and_annotators(summary: dict[str, Any]) -> None:
+    ci = summary["confidence_intervals"]
+    if summary["per_pair"] and summary["counts"]["items_pairable"]:
         print()
         print(f"{'pair':12s} {'Cohen kappa':>26s} {'% agree':>9s} {'items':>7s}")
         for pair, row in summary["per_pair"].items():
@@ -125,15 +147,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"hggt-data agreement: {exc}", file=sys.stderr)
         return 2
     if not dataset.raters:
-        print(
-            f"hggt-data agreement: no annotator folders in {dataset.labels_dir}; "
-            "expected <labels>/<annotator>/<stem>.json",
-            file=sys.stderr,
-        )
+        print(f"hggt-data agreement: {no_raters_notice(dataset)}", file=sys.stderr)
         return 2
     summary = summarize_agreement(dataset, resamples=args.bootstrap, seed=args.seed)
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
         _print_table(summary)
-    return 1 if summary["problems"]["count"] else 0
+    # 1: files were skipped, or nothing could be measured (one annotator, no overlap ...).
+    return 1 if summary["problems"]["count"] or summary["notice"] else 0
+
+
+def no_raters_notice(dataset: Dataset) -> str:
+    """The notice for a dataset without annotators' labels (no folder, only 'adjudicated')."""
+    from hggt_desktop.core.agreement_notice import labels_notice
+    from hggt_desktop.core.rating_table import rating_table
+
+    return labels_notice(dataset, rating_table(dataset)) or "no annotators' labels"

@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hggt_desktop.cli.agreement import limit_blas_threads
+    from hggt_desktop.cli.agreement import limit_blas_threads, no_raters_notice
 
     limit_blas_threads()
     from hggt_desktop.cli.export_labels import labels_csv_text
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"hggt-data report: {exc}", file=sys.stderr)
         return 2
     if not dataset.raters:
-        print(f"hggt-data report: no annotator folders in {dataset.labels_dir}", file=sys.stderr)
+        print(f"hggt-data report: {no_raters_notice(dataset)}", file=sys.stderr)
         return 2
     try:
         summary = write_report(dataset, args.out, args.bootstrap, args.seed, args.worst)
@@ -50,10 +50,13 @@ def run(args: argparse.Namespace) -> int:
     except AtomicWriteError as exc:
         print(f"hggt-data report: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {args.out} ({len(dataset.sets)} sets, {len(dataset.raters)} annotators)")
+    raters = len(dataset.raters)
+    print(f"wrote {args.out} ({len(dataset.sets)} sets, {raters} annotator{'s' if raters != 1 else ''})")
     if args.csv:
         print(f"wrote {args.csv}")
     count = summary["problems"]["count"]
+    if summary["notice"]:
+        print(f"Note: {summary['notice']}", file=sys.stderr)
     if count:
         print(f"{count} problems (files skipped); they are listed in the report", file=sys.stderr)
-    return 1 if count else 0
+    return 1 if count or summary["notice"] else 0

@@ -89,7 +89,9 @@ def item_statistics(counts: np.ndarray, fleiss_raters: int) -> np.ndarray:
     o = n[..., :, None] * n[..., None, :] - np.eye(k) * n[..., :, None]
     o = o / safe_m1[..., None, None] * pairable[..., None, None]
     out[..., lay.o] = o.reshape(*n.shape[:-1], k * k)
-    fleiss = m == fleiss_raters
+    # Fleiss needs two or more raters per item: with fleiss_raters 0 (nothing rated twice) no
+    # item counts, instead of every unrated one.
+    fleiss = (m == fleiss_raters) & pairable
     out[..., lay.fleiss_n] = fleiss
     out[..., lay.fleiss_sq] = (n**2).sum(axis=-1) * fleiss
     out[..., lay.fleiss_tot] = n * fleiss[..., None]

@@ -24,6 +24,7 @@ from hggt_desktop.core.agreement import (
     percent_agreement,
     statistic_count,
 )
+from hggt_desktop.core.agreement_notice import labels_notice
 from hggt_desktop.core.annotator_stats import annotator_statistics, read_screen_positions
 from hggt_desktop.core.bootstrap import bootstrap_intervals
 from hggt_desktop.core.dataset import Dataset
@@ -174,4 +175,6 @@ def summarize_agreement(
         "unlabelled_by": {a: len(stems) for a, stems in dataset.unlabelled_by().items()},
         "listed": [str(p) for p in problems[:PROBLEMS_LISTED]],
     }
+    # Why nothing could be measured (no labels, one annotator ...), None when it could.
+    result["notice"] = labels_notice(dataset, table)
     return result

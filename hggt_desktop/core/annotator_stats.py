@@ -135,7 +135,10 @@ def annotator_statistics(
     """Rater -> figures a curator screens raters with (JSON-ready)."""
     result: dict[str, dict[str, Any]] = {}
     n_raters = len(table.raters)
-    flat = table.ratings.reshape(-1, n_raters)
+    if n_raters == 0:
+        return result  # no labels yet (or only the adjudicator's): nothing to screen
+    # Explicit item count: reshape(-1, 0) cannot infer it (the 'review' crash on no labels).
+    flat = table.ratings.reshape(len(table.stems) * len(table.versions), n_raters)
     for r, rater in enumerate(table.raters):
         mine = flat[:, r]
         majority = others_majority(flat, r) if n_raters > 1 else np.full_like(mine, MISSING)

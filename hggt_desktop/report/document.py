@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from hggt_desktop.core.agreement_notice import missing_files_line
 from hggt_desktop.core.agreement_summary import summarize_agreement
 from hggt_desktop.core.atomic import write_text_atomic
 from hggt_desktop.core.dataset import Dataset
@@ -159,7 +160,9 @@ def _trials_table(summary: dict[str, Any]) -> str:
 def _worst(dataset: Dataset, table: RatingTable, limit: int) -> str:
     queue = disagreement_queue(table)[:limit]
     if not queue:
-        return '<p class="muted">No disagreements: every rated version is unanimous.</p>'
+        if not ((table.ratings >= 0).sum(axis=-1) >= 2).any():
+            return '<p class="muted">None yet: no version of a set is labelled by two annotators.</p>'
+        return '<p class="muted">No disagreements: every version labelled twice or more is unanimous.</p>'
     by_stem = {s.stem: s for s in dataset.sets}
     index = {stem: i for i, stem in enumerate(table.stems)}
     blocks = []
@@ -245,16 +248,10 @@ def render_report(
     counts, problems = summary["counts"], summary["problems"]
     problem_html = "".join(f"<li>{escape(p)}</li>" for p in problems["listed"])
     more = problems["count"] - len(problems["listed"])
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>HGGT labels report</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>
-<body><main>
-<header><h1>How far the annotators agree</h1>
-<p class="muted">{escape(str(dataset.images_dir))} · {counts["sets"]} sets · {counts["items_pairable"]} items
-(one version of one set) rated by two or more of {len(table.raters)} annotators ({escape(", ".join(table.raters))}) ·
-labels Negative &lt; Similar &lt; Positive · 95% intervals from {ci["resamples"]} bootstrap resamples of sets (seed {ci["seed"]})</p></header>
-{_cards(summary)}
-<section><h2>Agreement by version</h2><div class="row">
+    missing = missing_files_line(problems["unlabelled_by"], counts["sets"])
+    notice = f'<p class="notice">{escape(summary["notice"])}</p>' if summary.get("notice") else ""
+    if counts["items_pairable"]:
+        agreement_html = f"""<section><h2>Agreement by version</h2><div class="row">
 <div>{svg.interval_bars(alpha_rows, "Krippendorff alpha (ordinal) with 95% interval")}</div>
 <div><p class="note">Krippendorff's α, ordinal (Negative &lt; Similar &lt; Positive), with its 95% bootstrap
 interval over sets. His own guide: .800 and above is reliable; .667 to .800 allows tentative conclusions only.</p>
@@ -264,7 +261,24 @@ interval over sets. His own guide: .800 and above is reliable; .667 to .800 allo
 <div class="scroll">{_version_table(summary)}</div></section>
 <section><h2>Agreement between annotators</h2><div class="row">
 <div>{svg.heatmap(list(table.raters), kappas, "Cohen's kappa per pair")}</div>
-<div>{svg.interval_bars(pair_rows, "Cohen's kappa per pair with 95% interval")}</div></div></section>
+<div>{svg.interval_bars(pair_rows, "Cohen's kappa per pair with 95% interval")}</div></div></section>"""
+    else:
+        # Empty charts and a column of n/a read as a broken page: say why instead.
+        agreement_html = (
+            '<section><h2>Agreement</h2><p class="muted">Nothing to compare yet: no version of a set '
+            "is labelled by two annotators.</p></section>"
+        )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>HGGT labels report</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>
+<body><main>
+<header><h1>How far the annotators agree</h1>
+<p class="muted">{escape(str(dataset.images_dir))} · {counts["sets"]} sets · {counts["items_pairable"]} items
+(one version of one set) rated by two or more of {len(table.raters)} annotators ({escape(", ".join(table.raters))}) ·
+labels Negative &lt; Similar &lt; Positive · 95% intervals from {ci["resamples"]} bootstrap resamples of sets (seed {ci["seed"]})</p>
+{notice}</header>
+{_cards(summary)}
+{agreement_html}
 <section><h2>Label distribution</h2><div class="row">
 <div><h3>per version</h3>{svg.stacked_label_bars(version_rows, "Labels per version and annotator")}</div>
 <div><h3>per annotator</h3>{svg.stacked_label_bars(annotator_rows, "Labels per annotator")}</div></div></section>
@@ -274,7 +288,8 @@ interval over sets. His own guide: .800 and above is reliable; .667 to .800 allo
 <section><h2>Worst disagreements</h2>
 <p class="muted">Ordered by severity: Positive against Negative, then two against one, then all different.</p>
 {_worst(dataset, table, worst)}</section>
-<section><h2>Problems</h2>{f"<ul>{problem_html}</ul>" if problem_html else '<p class="muted">None: every label file was valid.</p>'}
+<section><h2>Problems</h2>{f"<p>{escape(missing)}.</p>" if missing else ""}
+{f"<ul>{problem_html}</ul>" if problem_html else '<p class="muted">None: every label file was valid.</p>'}
 {f'<p class="muted">and {more} more (run hggt-data check).</p>' if more > 0 else ""}</section>
 <footer>hggt-desktop {escape(__version__)} · {datetime.now():%Y-%m-%d %H:%M}</footer>
 </main></body></html>

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from hggt_desktop.core.agreement_notice import missing_files_line
 from hggt_desktop.gui.curator.session import CuratorSession
+
+NOTICE_STYLE = "QLabel { background: #fff8e1; border: 1px solid #f0d58a; border-radius: 4px; padding: 8px; }"
 
 LABEL_COLOURS = (
     ("Positive", QColor(47, 158, 98)),
@@ -17,6 +21,7 @@ LABEL_COLOURS = (
     ("Negative", QColor(217, 83, 79)),
 )
 ACCENT, GRID, INK = QColor(52, 103, 194), QColor(228, 231, 235), QColor(31, 41, 51)
+MUTED = QColor(123, 135, 148)
 ROW, LABEL_W = 24, 120
 
 
@@ -46,7 +51,11 @@ class LabelBarsChart(QWidget):
             y = 24 + i * ROW
             painter.setPen(INK)
             painter.drawText(QRectF(0, y, LABEL_W - 8, ROW - 4), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)  # fmt: skip
-            total = sum(counts.values()) or 1
+            total = sum(counts.values())
+            if not total:
+                painter.setPen(MUTED)
+                painter.drawText(QRectF(LABEL_W, y, width, ROW - 6), Qt.AlignmentFlag.AlignVCenter, "no labels")  # fmt: skip
+                continue
             left = float(LABEL_W)
             for key, colour in LABEL_COLOURS:
                 w = counts.get(key, 0) / total * width
@@ -140,26 +149,60 @@ def summary_html(summary: dict[str, Any]) -> str:
     )
 
 
+def problems_html(summary: dict[str, Any]) -> str:
+    """Missing label files and the problems found (files skipped), as Qt rich text."""
+    problems, sets = summary["problems"], summary["counts"]["sets"]
+    missing = missing_files_line(problems["unlabelled_by"], sets)
+    parts = ["<p><b>Problems</b></p>"]
+    if missing:
+        parts.append(f"<p>{escape(missing)}.</p>")
+    if problems["count"]:
+        listed = "".join(f"<li>{escape(line)}</li>" for line in problems["listed"])
+        more = problems["count"] - len(problems["listed"])
+        parts.append(
+            f"<p>{problems['count']} skipped (run <tt>hggt-data check</tt> for the full list):</p><ul>{listed}</ul>"
+            + (f"<p>and {more} more.</p>" if more > 0 else "")
+        )
+    elif not missing:
+        parts.append("<p>None: every set has a valid label file from every annotator.</p>")
+    return "".join(parts)
+
+
 class AgreementView(QScrollArea):
     """The numbers, alpha per version, and label distributions; redrawn from the session."""
 
     def __init__(self, session: CuratorSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session = session
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet(NOTICE_STYLE)
+        self.notice.hide()
         self.numbers = QLabel()
         self.numbers.setTextFormat(Qt.TextFormat.RichText)
+        self.alpha_title = QLabel("<b>Krippendorff's α (ordinal) with 95% interval</b>")
         self.alpha_chart = CoefficientChart()
         self.version_bars = LabelBarsChart()
         self.annotator_bars = LabelBarsChart()
+        self.problems = QLabel()
+        self.problems.setTextFormat(Qt.TextFormat.RichText)
+        self.problems.setWordWrap(True)
+        self.problems.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         body = QWidget()
         layout = QVBoxLayout(body)
+        layout.addWidget(self.notice)
         layout.addWidget(self.numbers)
-        layout.addWidget(QLabel("<b>Krippendorff's α (ordinal) with 95% interval</b>"))
+        layout.addWidget(self.alpha_title)
         layout.addWidget(self.alpha_chart)
-        layout.addWidget(QLabel("<b>Labels per version (effective, then each annotator)</b>"))
+        self.label_titles = (
+            QLabel("<b>Labels per version (effective, then each annotator)</b>"),
+            QLabel("<b>Labels per annotator</b>"),
+        )
+        layout.addWidget(self.label_titles[0])
         layout.addWidget(self.version_bars)
-        layout.addWidget(QLabel("<b>Labels per annotator</b>"))
+        layout.addWidget(self.label_titles[1])
         layout.addWidget(self.annotator_bars)
+        layout.addWidget(self.problems)
         layout.addStretch(1)
         self.setWidget(body)
         self.setWidgetResizable(True)
@@ -170,7 +213,15 @@ class AgreementView(QScrollArea):
         summary = self._session.summary
         if summary is None:
             return
+        notice = summary.get("notice")
+        self.notice.setText(notice or "")
+        self.notice.setVisible(bool(notice))
+        # With nothing rated twice every coefficient is n/a: show the notice, not empty charts.
+        measured = bool(summary["counts"]["items_pairable"])
+        for widget in (self.numbers, self.alpha_title, self.alpha_chart):
+            widget.setVisible(measured)
         self.numbers.setText(summary_html(summary))
+        self.problems.setText(problems_html(summary))
         ci = summary["confidence_intervals"]
         rows = [
             ("overall", summary["krippendorff_alpha_ordinal"], ci["overall"]["krippendorff_alpha_ordinal"])
@@ -191,6 +242,9 @@ class AgreementView(QScrollArea):
         if summary is None:
             return
         dist = summary["label_distribution"]
+        labelled = bool(sum(dist["effective"].values()))  # not a single label: no bars to draw
+        for widget in (*self.label_titles, self.version_bars, self.annotator_bars):
+            widget.setVisible(labelled)
         rows: list[tuple[str, dict[str, int]]] = []
         for version, row in dist["per_version"].items():
             rows.append((f"{version} effective", row["effective"]))

@@ -45,6 +45,10 @@ class QueueFilter:
     include_adjudicated: bool = True
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 class CuratorSession(QObject):
     """Owns what the curator's screen shows and changes it through the core."""
 
@@ -68,17 +72,41 @@ class CuratorSession(QObject):
     def open(self, path: Path | str) -> None:
         """Load the dataset and everything computed from it (errors propagate to the caller)."""
         dataset = load_dataset(path)
-        self.dataset = dataset
-        self.table = rating_table(dataset)
-        self.summary = summarize_agreement(dataset, resamples=GUI_RESAMPLES, table=self.table)
+        table = rating_table(dataset)
+        summary = summarize_agreement(dataset, resamples=GUI_RESAMPLES, table=table)
+        # Only a dataset that loaded completely replaces the one on screen.
+        self.dataset, self.table, self.summary = dataset, table, summary
         self.current = None
         self.dataset_loaded.emit()
+        self.current_changed.emit("")  # the previous dataset's set is gone
         self._refresh_queue()
-        problems = len(dataset.problems)
+        problems = self.summary["problems"]["count"]
         self.message.emit(
-            f"{len(dataset.sets)} sets, {len(dataset.raters)} annotators, {len(self.queue)} contested"
-            + (f", {problems} problem files skipped" if problems else "")
+            f"{_count(len(dataset.sets), 'set')}, {_count(len(dataset.raters), 'annotator')}, "
+            f"{len(self.queue)} contested"
+            + (f", {_count(problems, 'problem')} (listed in the Agreement tab)" if problems else "")
         )
+
+    @property
+    def notice(self) -> str | None:
+        """Why agreement cannot be measured yet (no labels, one annotator ...), or None."""
+        return self.summary.get("notice") if self.summary else None
+
+    def status_text(self) -> str:
+        """The line the status bar keeps: sets, annotators, contested sets, problems."""
+        if self.dataset is None or self.summary is None:
+            return "No dataset open (File > Open dataset…)"
+        parts = [
+            _count(len(self.dataset.sets), "set"),
+            _count(len(self.dataset.raters), "annotator"),
+            f"{len(self.queue)} contested in the queue",
+        ]
+        problems = self.summary["problems"]["count"]
+        if problems:
+            parts.append(_count(problems, "problem"))
+        if self.notice:
+            parts.append("no labels to compare yet")
+        return " · ".join(parts)
 
     @property
     def sets(self) -> dict[str, ImageSet]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from html import escape
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from hggt_desktop.core.consensus import ADJUDICATOR
 from hggt_desktop.core.images import ImageError, read_image
 from hggt_desktop.core.labels import Label
 from hggt_desktop.gui.curator.session import CuratorSession
@@ -39,14 +39,28 @@ class SetReviewView(QWidget):
         self.heading.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        # Shown instead of the viewer while no set is chosen: what to do, or why there is nothing.
+        self.placeholder = QLabel()
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setStyleSheet("QLabel { color: #52606d; font-size: 15px; padding: 40px; }")
         layout.addWidget(self.heading)
         layout.addWidget(self.grid, 1)
+        layout.addWidget(self.placeholder, 1)
         session.current_changed.connect(self._on_current_changed)
         session.set_changed.connect(self._on_set_changed)
+        self._on_current_changed("")
 
     def _on_current_changed(self, stem: str) -> None:
+        self.grid.setVisible(bool(stem))
+        self.heading.setVisible(bool(stem))
+        self.placeholder.setVisible(not stem)
         if not stem:
-            self.heading.setText("Choose a set in the queue")
+            if self._session.dataset is None:
+                text = "Open an images folder with its labels: File > Open dataset… (Ctrl+O)."
+            else:
+                text = self._session.notice or "Choose a set in the queue on the left."
+            self.placeholder.setText(text)
             return
         image_set = self._session.sets[stem]
         panels = self.grid.set_panel_count(len(image_set.versions) + 1)
@@ -72,6 +86,7 @@ class SetReviewView(QWidget):
         image_set = self._session.sets[stem]
         panels = self.grid.panels()
         labels = self._session.labels_of(stem)
+        raters = self._session.dataset.raters if self._session.dataset else ()
         effective = self._session.effective_of(stem)
         entry = next((e for e in self._session.queue if e.stem == stem), None)
         worst = set(entry.worst_versions) if entry else set()
@@ -79,10 +94,10 @@ class SetReviewView(QWidget):
         panels[0].set_badge(None)
         panels[0].set_selected(False)
         for panel, version in zip(panels[1:], image_set.version_ids, strict=True):
+            # Every rater, so a missing label file shows as "C –" instead of silently shrinking.
             given = [
-                f"{name} {LETTER[by_version[version]]}"
-                for name, by_version in sorted(labels.items())
-                if name != ADJUDICATOR and version in by_version
+                f"{name} {LETTER[labels[name][version]] if version in labels.get(name, {}) else '–'}"
+                for name in raters
             ]
             panel.set_caption(f"{version}   " + "  ".join(given))
             found = effective.get(version)

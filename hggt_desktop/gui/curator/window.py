@@ -42,6 +42,7 @@ from hggt_desktop.gui.curator.set_view import SetReviewView
 
 log = logging.getLogger(__name__)
 ALL = "all"
+NOTE_STYLE = "QLabel { background: #fff8e1; border: 1px solid #f0d58a; border-radius: 4px; padding: 6px; }"
 
 
 class CuratorWindow(QMainWindow):
@@ -79,6 +80,12 @@ class CuratorWindow(QMainWindow):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.addLayout(filters)
+        # Says why the queue is empty (no labels yet, one annotator, filters, all agreed).
+        self.queue_note = QLabel()
+        self.queue_note.setWordWrap(True)
+        self.queue_note.setStyleSheet(NOTE_STYLE)
+        self.queue_note.hide()
+        left_layout.addWidget(self.queue_note)
         left_layout.addWidget(self.queue_view)
 
         self.set_view = SetReviewView(session)
@@ -99,6 +106,8 @@ class CuratorWindow(QMainWindow):
         splitter.setStretchFactor(1, 3)
         self.setCentralWidget(splitter)
         self._build_menus()
+        self.dataset_status = QLabel(session.status_text())
+        self.statusBar().addPermanentWidget(self.dataset_status)
         session.dataset_loaded.connect(self._on_dataset_loaded)
         session.queue_changed.connect(self._on_queue_changed)
         session.message.connect(self._on_message)
@@ -149,7 +158,19 @@ class CuratorWindow(QMainWindow):
                 self.model.index(row, 0),
                 QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
             )
-        self.statusBar().showMessage(f"{self.model.rowCount()} contested sets in the queue")
+        self.dataset_status.setText(self.session.status_text())
+        self.queue_note.setText(self._queue_note())
+        self.queue_note.setVisible(bool(self.queue_note.text()))
+
+    def _queue_note(self) -> str:
+        """Why the queue is empty, or "" when it is not (or no dataset is open)."""
+        if self.session.dataset is None or self.model.rowCount():
+            return ""
+        if self.session.notice:
+            return self.session.notice
+        if self.session.filter != QueueFilter():
+            return "No contested set matches these filters."
+        return "No contested sets: every version labelled by two or more annotators is agreed on."
 
     def _on_message(self, text: str) -> None:
         log.info(text)
@@ -237,12 +258,24 @@ class CuratorWindow(QMainWindow):
         box = QMessageBox(QMessageBox.Icon.Warning, "HGGT curator", text, parent=self)
         box.open()
 
+    def _show_open_failure(self, text: str) -> None:
+        self.warn(text)
+        if self.session.dataset is None:
+            self.queue_note.setText(f"{text}\n\nOpen an images folder with File > Open dataset… (Ctrl+O).")
+            self.queue_note.show()
+
     def open_dataset(self, path: Path) -> bool:
         """Open ``path`` in the session; a folder that is not a dataset is reported, not fatal."""
         try:
             self.session.open(path)
         except (LayoutError, SetLayoutError, OSError) as exc:
-            self.warn(str(exc))
+            self._show_open_failure(str(exc))
+            return False
+        except Exception as exc:  # a bug must not take the window down with a traceback
+            log.exception("opening %s failed", path)
+            self._show_open_failure(
+                f"Could not open {path}: {type(exc).__name__}: {exc} (details in the log)"
+            )
             return False
         if self.model.rowCount():
             self.queue_view.selectRow(0)
