@@ -9,6 +9,7 @@ computed, records it, and leaves the rest for the next run, which the manifest r
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -195,13 +196,19 @@ class Runner:
             for thread in stage:
                 thread.start()
         start = time.perf_counter()
-        for stage, done in zip(stages, (readers_done, compute_done, None), strict=True):
+        ends = ((readers_done, ready, len(devices)), (compute_done, computed, self.options.writers), None)
+        for stage, end in zip(stages, ends, strict=True):
             for thread in stage:
                 # A timed join keeps the main thread responsive to Ctrl-C on every platform.
                 while thread.is_alive():
                     thread.join(_POLL_S)
-            if done is not None:
+            if end is not None:
+                done, next_queue, consumers = end
                 done.set()
+                # Wake the next stage now rather than at its next poll (a None is "look again").
+                for _ in range(consumers):
+                    with contextlib.suppress(queue.Full):
+                        next_queue.put_nowait(None)
         if path is not None:
             self.summary.compute_wall_s += (time.perf_counter() - start) * len(devices)
 
@@ -269,6 +276,8 @@ class Runner:
                 try:
                     item = ready.get(timeout=_POLL_S)
                 except queue.Empty:
+                    item = None
+                if item is None:
                     if readers_done.is_set() and ready.empty():
                         return
                     continue
@@ -326,6 +335,8 @@ class Runner:
             try:
                 item = computed.get(timeout=_POLL_S)
             except queue.Empty:
+                item = None
+            if item is None:
                 if compute_done.is_set() and computed.empty():
                     return
                 continue
