@@ -31,7 +31,7 @@ def stacked_label_bars(rows: Sequence[tuple[str, Mapping[str, int]]], title: str
     bar_w = width - label_w - 16
     height = top + len(rows) * (bar_h + gap) + 8
     body = []
-    x = label_w
+    x = float(label_w)
     for name, colour in LABEL_COLOURS.items():  # legend
         body.append(f'<rect x="{x}" y="4" width="12" height="12" rx="2" fill="{colour}"/>')
         body.append(_text(x + 16, 14, name, 11, colour=MUTED))

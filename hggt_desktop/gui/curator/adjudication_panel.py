@@ -65,8 +65,9 @@ class AdjudicationPanel(QWidget):
     def _clear(self) -> None:
         while self._grid.count():
             item = self._grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         self._groups.clear()
 
     def _on_current_changed(self, stem: str) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from hggt_desktop.core.agreement_notice import missing_files_line
+from hggt_desktop.gui.curator.annotator_table import annotators_html
 from hggt_desktop.gui.curator.session import CuratorSession
 
 NOTICE_STYLE = "QLabel { background: #fff8e1; border: 1px solid #f0d58a; border-radius: 4px; padding: 8px; }"
@@ -89,7 +90,7 @@ class CoefficientChart(QWidget):
         def px(v: float) -> float:
             return LABEL_W + (min(max(v, self.LO), self.HI) - self.LO) / (self.HI - self.LO) * width
 
-        for tick in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0):
+        for tick in (-0.2, 0.0, 0.2, 0.4, 0.6, 0.8, 1.0):
             painter.setPen(GRID)
             painter.drawLine(int(px(tick)), 0, int(px(tick)), ROW * len(self._rows))
             painter.setPen(INK)
@@ -142,11 +143,16 @@ def summary_html(summary: dict[str, Any]) -> str:
     )
     counts = summary["counts"]
     return (
-        f"<p>{counts['sets']} sets, {counts['items_pairable']} items rated twice or more; "
-        f"{summary['problems']['count']} problem files skipped.</p>"
+        f"<p>{counts['sets']} sets, {counts['items_pairable']} items (one version of one set) rated "
+        f"twice or more; {problems_line(summary['problems']['count'])}.</p>"
         f"<table cellspacing=0 cellpadding=3><tr><th></th>{head}</tr>{''.join(rows)}</table>"
         f"<p><b>Cohen's κ per pair</b></p><table cellpadding=3><tr><th>pair</th><th>κ</th><th>% agree</th></tr>{pairs}</table>"  # fmt: skip
+        + annotators_html(summary)
     )
+
+
+def problems_line(count: int) -> str:
+    return "no problems found" if not count else f"{count} problem{'s' if count != 1 else ''} (listed below)"
 
 
 def problems_html(summary: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor
 from hggt_desktop.core.disagreement import QueueEntry
 from hggt_desktop.gui.curator.session import CuratorSession
 
-COLUMNS = ("Set", "Severity", "Worst versions", "Labels (per version)", "Adjudicated")
+COLUMNS = ("Set", "Severity", "Worst", "Labels per version", "Adjudicated")
 SEVERITY_COLOURS = {3: QColor(251, 225, 224), 2: QColor(255, 243, 214), 1: QColor(232, 238, 251)}
 
 _Index = QModelIndex | QPersistentModelIndex

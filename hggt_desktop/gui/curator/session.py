@@ -81,10 +81,10 @@ class CuratorSession(QObject):
         self.current_changed.emit("")  # the previous dataset's set is gone
         self._refresh_queue()
         problems = self.summary["problems"]["count"]
+        # The counts stay in the status bar (status_text); this says what just happened.
         self.message.emit(
-            f"{_count(len(dataset.sets), 'set')}, {_count(len(dataset.raters), 'annotator')}, "
-            f"{len(self.queue)} contested"
-            + (f", {_count(problems, 'problem')} (listed in the Agreement tab)" if problems else "")
+            f"Opened {dataset.images_dir}"
+            + (f"; {_count(problems, 'problem')} listed in the Agreement tab" if problems else "")
         )
 
     @property

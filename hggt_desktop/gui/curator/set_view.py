@@ -37,6 +37,7 @@ class SetReviewView(QWidget):
         self.grid = PatchGrid(self.transform)
         self.heading = QLabel("Choose a set in the queue")
         self.heading.setWordWrap(True)
+        self.heading.setContentsMargins(6, 4, 6, 4)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         # Shown instead of the viewer while no set is chosen: what to do, or why there is nothing.

@@ -105,6 +105,8 @@ class CuratorWindow(QMainWindow):
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 3)
         self.setCentralWidget(splitter)
+        # Room for every queue column (the labels and "Adjudicated" were cut off at 1500 px).
+        splitter.setSizes([690, 810])
         self._build_menus()
         self.dataset_status = QLabel(session.status_text())
         self.statusBar().addPermanentWidget(self.dataset_status)
