@@ -1,6 +1,6 @@
 """Annotator benchmark: next-set switch time with and without prefetch, first show, memory, start.
 
-    python bench/bench_annotator.py [--sets 200] [--size 512] [--dwell-ms 50]
+    python bench/bench_annotator.py [--sets 200] [--size 512] [--dwell-ms 150] [--only-prefetch]
 
 Runs offscreen. Generates ``--sets`` sets of ``--size`` px (original + 4 versions, textured
 like photos so PNG decoding costs what it costs on real patches), then for each mode (prefetch
@@ -140,6 +140,9 @@ def main() -> int:
     parser.add_argument("--sets", type=int, default=200)
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--dwell-ms", type=float, default=150.0)
+    parser.add_argument(
+        "--only-prefetch", action="store_true", help="one mode only (the 1000-set memory run)"
+    )
     args = parser.parse_args()
 
     from hggt_desktop.gui.app import make_application
@@ -155,6 +158,8 @@ def main() -> int:
             "prefetch, 1:1": (True, "1:1"),
             "no prefetch, fit (baseline)": (False, "fit"),
         }
+        if args.only_prefetch:
+            modes = {"prefetch, fit": modes["prefetch, fit"]}
         results = {name: run_mode(app, images, p, args.dwell_ms / 1000, v) for name, (p, v) in modes.items()}
     on = results["prefetch, fit"]
     print(f"process start to QApplication (imports): {start_to_app:.2f} s")

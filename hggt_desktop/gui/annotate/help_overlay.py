@@ -26,7 +26,7 @@ def keys_html(keymap: KeyMap) -> str:
     return (
         "<h2>Keys</h2><table cellspacing='0' cellpadding='4'>"
         + "".join(rows)
-        + "</table><p>Keys can be changed in keys.json (see Help &gt; Keys file).</p>"
+        + "</table><p>Keys can be changed in keys.json (Help &gt; Open the keys file folder).</p>"
         "<p><i>Press any key to close.</i></p>"
     )
 
