@@ -16,8 +16,12 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hggt_desktop.version import __version__
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +59,12 @@ def install_network_guard() -> None:
     install()
 
 
-def make_application() -> object:
+def make_application() -> QApplication:
     """The QApplication with the names QSettings and QStandardPaths use."""
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationVersion(__version__)
@@ -103,7 +108,7 @@ def run_annotator(args: argparse.Namespace) -> int:
         return 2
     _quit_on_signals(app, window)
     window.show()
-    return int(app.exec())  # type: ignore[attr-defined]
+    return int(app.exec())
 
 
 def _quit_on_signals(app: object, window: object) -> None:

@@ -157,7 +157,7 @@ class MainWindow(QMainWindow):
             self.show_error(str(exc))
             self._show_page(self.start_screen)
             return False
-        session.earlier_today_seconds = float(self.settings.value(self._today_key(session), 0.0) or 0.0)
+        session.earlier_today_seconds = float(str(self.settings.value(self._today_key(session), 0.0) or 0.0))
         session.set_screen_scale(self.devicePixelRatioF())
         session.set_focused(self.isActiveWindow())
         self.session = session
@@ -241,7 +241,7 @@ class MainWindow(QMainWindow):
         current = self.stack.currentWidget()
         if self.view is not None:
             self._show_page(self.view)
-        if current is not self.view and current is not self.start_screen:
+        if current is not None and current is not self.view and current is not self.start_screen:
             self.stack.removeWidget(current)
             current.deleteLater()
 

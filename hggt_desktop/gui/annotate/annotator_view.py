@@ -131,6 +131,8 @@ class AnnotatorView(QWidget):
 
     def _on_set_shown(self, index: int) -> None:
         session = self.session
+        # The window may have moved to a screen with another scaling: the record says which.
+        session.set_screen_scale(self.devicePixelRatioF())
         loaded = session.loaded
         count = session.version_count
         panels = self.grid.set_panel_count(count + 1)

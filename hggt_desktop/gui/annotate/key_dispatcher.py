@@ -31,7 +31,9 @@ class KeyDispatcher(QObject):
         super().__init__(view)
         self._view = view
         self._swap_key: int | None = None
-        QApplication.instance().installEventFilter(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
         view.destroyed.connect(self._on_view_destroyed)
 
     def _on_view_destroyed(self) -> None:

@@ -79,8 +79,8 @@ class KeyMap:
                 continue
             self.keys[name] = tuple(p for p in parsed if p)
         self._by_key: dict[str, str] = {}
-        for name, keys in self.keys.items():
-            for key in keys:
+        for name, action_keys in self.keys.items():
+            for key in action_keys:
                 normal = normalise_key(key)
                 if normal:
                     self._by_key.setdefault(normal, name)
