@@ -9,6 +9,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 
@@ -25,8 +26,8 @@ from tests.gui.annotator_setup import ANNOTATOR, make_images, read_json
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _run_app(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
+def _run_app(*args: str, cwd: Path, scale: str = "1") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO), "QT_SCALE_FACTOR": scale}
     return subprocess.run(
         [sys.executable, "-m", "hggt_desktop.gui.app", *args],
         cwd=cwd,  # not the repository: resources must be found without the CWD
@@ -37,9 +38,11 @@ def _run_app(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_smoke_exits_0_and_writes_a_png_screenshot(tmp_path: Path) -> None:
+@pytest.mark.parametrize("scale", ["1", "1.25"])
+def test_smoke_exits_0_and_writes_a_png_screenshot(tmp_path: Path, scale: str) -> None:
+    # --smoke itself checks that the original's pixels are on screen unchanged at 1:1.
     shot = tmp_path / "shot.png"
-    result = _run_app("--smoke", "--screenshot", str(shot), cwd=tmp_path)
+    result = _run_app("--smoke", "--screenshot", str(shot), cwd=tmp_path, scale=scale)
     assert result.returncode == 0, result.stderr
     assert str(shot) in result.stdout
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
