@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hggt_desktop.core.images import encode_png, read_image
 from hggt_desktop.resources import resource_path
-from hggt_desktop.tools.selection import SelectionParams
+from hggt_desktop.tools.selection import SelectionParams, select_crops
 from hggt_desktop.tools.selection_job import choose_crops, plan_selection, run_selection
 from tests.tools.enhanced_data import make_enhanced
-from tests.tools.select_reference import reference_select
+from tests.tools.select_reference import reference_score, reference_select
 
 WIDTH, HEIGHT = 2040, 1356
 
@@ -70,6 +70,20 @@ def main() -> int:
 
         identical = files_of(tmp / "baseline") == files_of(tmp / "select")
 
+        # Deciding only (texture test + score on decoded images), one thread each.
+        plan, _ = plan_selection(enhanced, SelectionParams(), args.seed)
+        decoded = [[read_image(p) for p in image.paths] for image in plan]
+        start = time.perf_counter()
+        for image, pixels in zip(plan, decoded, strict=True):
+            for x, y in image.candidates:
+                reference_score([p[x : x + 512, y : y + 512] for p in pixels], 30, 30)
+        baseline_decide_s = time.perf_counter() - start
+        start = time.perf_counter()
+        for image, pixels in zip(plan, decoded, strict=True):
+            select_crops(pixels, list(image.candidates), SelectionParams())
+        decide_s = time.perf_counter() - start
+        del decoded
+
         # Choosing only (decode + texture test + score, no PNG writing), one thread each.
         start = time.perf_counter()
         reference_select(enhanced, tmp / "unused", args.seed, write=False)
@@ -97,6 +111,10 @@ def main() -> int:
     print(f"choosing   baseline, 1 thread:                       {baseline_choose_s:7.2f} s")
     print(
         f"choosing   select, 1 thread:                         {choose_s:7.2f} s   x{baseline_choose_s / choose_s:.1f}"
+    )
+    print(f"deciding   baseline, 1 thread:                       {baseline_decide_s:7.2f} s")
+    print(
+        f"deciding   select, 1 thread:                         {decide_s:7.2f} s   x{baseline_decide_s / decide_s:.1f}"
     )
     print(f"PNG encoding of the {len(crops)} output files alone, 1 thread: {encode_s:.2f} s")
     print(f"identical output: {identical}")

@@ -18,6 +18,21 @@ from PIL import Image
 from hggt_desktop.core.images import read_image, write_image
 
 
+def reference_score(crops: list[np.ndarray], contrast: float, frequency: float) -> float | None:
+    """The texture test of one candidate (original first), and its score when it passes."""
+    flag = False
+    for c in crops:
+        gray = np.array(Image.fromarray(c).convert("L"))
+        std = np.std(gray.astype(np.float32))
+        lap = cv2.Laplacian(gray, cv2.CV_8U).var()
+        if std >= contrast and lap >= frequency:
+            flag = True
+    if not flag:
+        return None
+    ori = crops[0].astype(np.float64)
+    return max(abs(np.mean(ori - c.astype(np.float64))) for c in crops[1:])
+
+
 def reference_select(
     enhanced_dir: Path,
     out_dir: Path,
@@ -53,16 +68,8 @@ def reference_select(
                 if x + crop > h or y + crop > w:
                     continue
                 crops = [im[x : x + crop, y : y + crop] for im in images]
-                flag = False
-                for c in crops:
-                    gray = np.array(Image.fromarray(c).convert("L"))
-                    std = np.std(gray.astype(np.float32))
-                    lap = cv2.Laplacian(gray, cv2.CV_8U).var()
-                    if std >= contrast and lap >= frequency:
-                        flag = True
-                if flag:
-                    ori = crops[0].astype(np.float64)
-                    score = max(abs(np.mean(ori - c.astype(np.float64))) for c in crops[1:])
+                score = reference_score(crops, contrast, frequency)
+                if score is not None:
                     kept.append((score, index, x, y, crops))
                 index += 1
         kept.sort(key=lambda t: (t[0], t[1]), reverse=True)
