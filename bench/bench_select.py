@@ -55,23 +55,26 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--step", type=int, default=288, help="grid step (288; smaller = more candidates)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         enhanced = make_enhanced(tmp / "enhanced", benchmark_photos())
 
         start, cpu = time.perf_counter(), time.process_time()
-        reference_select(enhanced, tmp / "baseline", args.seed)
+        reference_select(enhanced, tmp / "baseline", args.seed, step=args.step)
         baseline_s, baseline_cpu = time.perf_counter() - start, time.process_time() - cpu
 
         start, cpu = time.perf_counter(), time.process_time()
-        report = run_selection(enhanced, tmp / "select", SelectionParams(), args.seed, args.workers, False)
+        report = run_selection(
+            enhanced, tmp / "select", SelectionParams(step=args.step), args.seed, args.workers, False
+        )
         select_s, select_cpu = time.perf_counter() - start, time.process_time() - cpu
 
         identical = files_of(tmp / "baseline") == files_of(tmp / "select")
 
         # Deciding only (texture test + score on decoded images), one thread each.
-        plan, _ = plan_selection(enhanced, SelectionParams(), args.seed)
+        plan, _ = plan_selection(enhanced, SelectionParams(step=args.step), args.seed)
         decoded = [[read_image(p) for p in image.paths] for image in plan]
         start = time.perf_counter()
         for image, pixels in zip(plan, decoded, strict=True):
@@ -80,18 +83,18 @@ def main() -> int:
         baseline_decide_s = time.perf_counter() - start
         start = time.perf_counter()
         for image, pixels in zip(plan, decoded, strict=True):
-            select_crops(pixels, list(image.candidates), SelectionParams())
+            select_crops(pixels, list(image.candidates), SelectionParams(step=args.step))
         decide_s = time.perf_counter() - start
         del decoded
 
         # Choosing only (decode + texture test + score, no PNG writing), one thread each.
         start = time.perf_counter()
-        reference_select(enhanced, tmp / "unused", args.seed, write=False)
+        reference_select(enhanced, tmp / "unused", args.seed, step=args.step, write=False)
         baseline_choose_s = time.perf_counter() - start
         start = time.perf_counter()
-        plan, _ = plan_selection(enhanced, SelectionParams(), args.seed)
+        plan, _ = plan_selection(enhanced, SelectionParams(step=args.step), args.seed)
         for image in plan:
-            choose_crops(image, SelectionParams())
+            choose_crops(image, SelectionParams(step=args.step))
         choose_s = time.perf_counter() - start
 
         # What every implementation pays for the output: encoding the kept crops as PNG.
@@ -100,7 +103,9 @@ def main() -> int:
         for crop in crops:
             encode_png(crop)
         encode_s = time.perf_counter() - start
-    print(f"input: 4 images {WIDTH}x{HEIGHT}, 4 versions each; seed {args.seed}; kept crops: {report.kept}")
+    print(
+        f"input: 4 images {WIDTH}x{HEIGHT}, 4 versions each; seed {args.seed}, step {args.step}; kept: {report.kept}"
+    )
     print(
         f"full run   baseline (published algorithm, 1 thread): {baseline_s:7.2f} s  (CPU {baseline_cpu:.2f} s)"
     )

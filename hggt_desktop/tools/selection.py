@@ -190,7 +190,10 @@ def select_crops(
     cand = np.asarray(candidates, dtype=np.int64).reshape(-1, 2)
     kept = np.zeros(len(cand), dtype=bool)
     for rgb in images:
-        kept |= passes_texture_test(rgb, cand, params)
+        if kept.all():
+            break  # any one passing version keeps a candidate; nothing left to decide
+        undecided = np.flatnonzero(~kept)
+        kept[undecided] |= passes_texture_test(rgb, cand[undecided], params)
     if not kept.any():
         return []
     chosen = cand[kept]
