@@ -94,7 +94,23 @@ class _Item:
     image: np.ndarray
     plan: TilePlan | None = None
     canvas: np.ndarray | None = None
-    outputs: list[tuple[range, np.ndarray]] = field(default_factory=list)
+
+
+@dataclass
+class _Attempt:
+    """One pass of an image's tiles through the engine; a retry (out of memory) starts a new one.
+
+    Writers blend each batch as it arrives, so when the engine finishes an image only its
+    last batch, the encoding and the write remain.
+    """
+
+    item: _Item
+    plan: TilePlan
+    batches: int
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    merger: TileMerger | None = None
+    added: int = 0
+    failed: bool = False
 
 
 def output_path(out_dir: Path, model_id: str, image_name: str) -> Path:
@@ -173,7 +189,8 @@ class Runner:
         for name in todo:
             names.put(name)
         ready: queue.Queue[_Item] = queue.Queue(maxsize=self.options.queue_size)
-        computed: queue.Queue[_Item] = queue.Queue(maxsize=self.options.queue_size)
+        # Batches of output tiles (or whole images for the originals' own pass).
+        computed: queue.Queue = queue.Queue(maxsize=self.options.queue_size * 8)
         readers_done, compute_done = threading.Event(), threading.Event()
         devices = self.options.devices if path is not None else (None,)
         stages = [
@@ -281,29 +298,32 @@ class Runner:
                     if readers_done.is_set() and ready.empty():
                         return
                     continue
-                if engine is not None:
-                    try:
-                        batch, tile = self._infer_image(engine, item, batch, tile)
-                    except _Abandoned:
-                        return
-                    except Exception as exc:
-                        self._fail(model_id, item.name, f"model failed: {exc}")
-                        continue
-                # Blocking put: writers drain until every engine thread has ended.
-                computed.put(item)
+                if engine is None:
+                    # Blocking put: writers drain until every engine thread has ended.
+                    computed.put(item)
+                    continue
+                try:
+                    batch, tile = self._infer_image(engine, item, batch, tile, computed)
+                except _Abandoned:
+                    return
+                except Exception as exc:
+                    self._fail(model_id, item.name, f"model failed: {exc}")
         finally:
             if engine is not None:
                 engine.close()
 
-    def _infer_image(self, engine: Engine, item: _Item, batch: int, tile: int) -> tuple[int, int]:
-        """Run all tiles of an item; on out-of-memory halve the batch, then the tile, and retry."""
+    def _infer_image(
+        self, engine: Engine, item: _Item, batch: int, tile: int, computed: queue.Queue
+    ) -> tuple[int, int]:
+        """Send all tiles of an item through the engine to the writers; on out-of-memory halve
+        the batch, then the tile, and retry the image. Returns the sizes that worked."""
         overlap = self.options.overlap
         while True:
             plan = item.plan
             if plan is None or plan.tile != tile:
                 plan = item.plan = plan_tiles(item.image.shape[0], item.image.shape[1], tile, overlap)
                 item.canvas = make_canvas(item.image, plan)
-            item.outputs = []
+            attempt = _Attempt(item, plan, batches=-(-plan.count // batch))
             try:
                 for start in range(0, plan.count, batch):
                     if self.stop.is_set():
@@ -314,7 +334,7 @@ class Runner:
                     outputs = engine.infer(tiles)
                     with self._lock:
                         self.summary.engine_busy_s += time.perf_counter() - began
-                    item.outputs.append((indices, outputs))
+                    computed.put((attempt, indices, outputs))
                 return batch, tile
             except Exception as exc:
                 if not is_out_of_memory(exc):
@@ -325,6 +345,7 @@ class Runner:
                     tile //= 2
                 else:
                     raise
+                # The batches already sent belong to an attempt that never completes.
                 log.warning("%s: out of memory; retrying with batch %d, tile %d", item.name, batch, tile)
 
     def _write_loop(
@@ -343,14 +364,11 @@ class Runner:
             if model_id == ORIGINAL:
                 self._write_output(ORIGINAL, "", item, item.image)
                 continue
-            try:
-                result = self._merge(item)
-            except Exception as exc:
-                self._fail(model_id, item.name, f"cannot blend the tiles: {exc}")
-                continue
-            if self._write_output(model_id, sha, item, result):
+            attempt, indices, outputs = item
+            result = self._blend(model_id, attempt, indices, outputs)
+            if result is not None and self._write_output(model_id, sha, attempt.item, result):
                 with self._lock:
-                    self.summary.megapixels += item.image.shape[0] * item.image.shape[1] / 1e6
+                    self.summary.megapixels += attempt.item.image.size / 3e6
 
     def _write_output(self, model_id: str, sha: str, item: _Item, result: np.ndarray) -> bool:
         """Write one output atomically and record it; False (recorded as failed) on error."""
@@ -367,12 +385,26 @@ class Runner:
         self.reporter.finished_one(model_id, item.name, True)
         return True
 
-    def _merge(self, item: _Item) -> np.ndarray:
-        assert item.plan is not None and item.outputs
-        first = item.outputs[0][1]
-        merger = TileMerger(item.plan, first.shape[-1] // item.plan.tile, first.shape[1])
-        for indices, outputs in item.outputs:
-            merger.add(outputs, indices)
+    def _blend(
+        self, model_id: str, attempt: _Attempt, indices: range, outputs: np.ndarray
+    ) -> np.ndarray | None:
+        """Add one batch to its image; the finished 8-bit image once every batch is in."""
+        with attempt.lock:
+            if attempt.failed:
+                return None
+            try:
+                if attempt.merger is None:
+                    scale = outputs.shape[-1] // attempt.plan.tile
+                    attempt.merger = TileMerger(attempt.plan, scale, outputs.shape[1])
+                attempt.merger.add(outputs, indices)
+            except Exception as exc:
+                attempt.failed = True
+                self._fail(model_id, attempt.item.name, f"cannot blend the tiles: {exc}")
+                return None
+            attempt.added += 1
+            if attempt.added < attempt.batches:
+                return None
+            merger, attempt.merger = attempt.merger, None
         return to_uint8(merger.result())
 
 
