@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         dataset = load_dataset(args.path, args.labels)
-    except (LayoutError, SetLayoutError) as exc:
+    except (LayoutError, SetLayoutError, OSError) as exc:
         print(f"hggt-data agreement: {exc}", file=sys.stderr)
         return 2
     if not dataset.raters:

@@ -94,7 +94,8 @@ def disagreement_queue(
         keep &= (dissents & (severity > AGREED)).any(axis=1)
     if not include_adjudicated:
         keep &= ~table.adjudicated.any(axis=1)
-    wanted = normalise_pattern(pattern) if pattern else None
+    # A pattern without any P, S or N letter filters nothing (it would match unlabelled versions).
+    wanted = (normalise_pattern(pattern) or None) if pattern else None
 
     entries: list[QueueEntry] = []
     for s in np.flatnonzero(keep):

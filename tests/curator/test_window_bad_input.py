@@ -71,6 +71,12 @@ def test_window_on_unusual_version_counts(name: str, qtbot, tmp_path: Path) -> N
         versions = window.session.sets[stem].version_ids
         assert len(window.set_view.grid.panels()) == len(versions) + 1
         assert sorted(window.adjudication.chosen()) == list(versions)
+        if len(versions) > 4:  # narrow panels: each rater's letter in order, the order in the heading
+            caption = window.set_view.grid.panels()[1]._caption
+            assert (
+                len(caption.split()[-1]) == 3
+                and "labels of A, B, C in that order" in window.set_view.heading.text()
+            )
 
 
 def test_opening_a_dataset_without_labels_after_one_with_clears_the_set(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -106,3 +112,30 @@ def test_review_entry_point_on_images_without_labels_does_not_raise(
     assert gui_app.run_review(tmp_path / "images") == 0
     assert opened and "No labels yet" in opened[0].queue_note.text()
     opened[0].close()
+
+
+def test_a_pattern_without_p_s_or_n_is_ignored_with_a_message(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    BAD["invalid_and_partial"](tmp_path)
+    window = _window(qtbot)
+    assert window.open_dataset(tmp_path)
+    rows = window.model.rowCount()
+    window.pattern_filter.setText("xyz")
+    window.pattern_filter.editingFinished.emit()
+    assert window.model.rowCount() == rows  # not an empty queue for a typo
+    assert "uses only P, S and N" in window.statusBar().currentMessage()
+
+
+def test_an_unreadable_decision_record_is_shown_not_called_a_decision(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    BAD["invalid_and_partial"](tmp_path)
+    stem = "0003-48-24"
+    record = tmp_path / "labels" / ".hggt" / "records" / "adjudicated" / f"{stem}.json"
+    record.parent.mkdir(parents=True)
+    record.write_text("garbage", encoding="utf-8")
+    window = _window(qtbot)
+    assert window.open_dataset(tmp_path)
+    window.session.select(stem)
+    heading = window.set_view.heading.text()
+    assert "adjudicated:" not in heading and "cannot be read" in heading
+    assert not window.adjudication.undo_button.isEnabled()
+    window.session.select("no-such-set")
+    assert window.session.current is None

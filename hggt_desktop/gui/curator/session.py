@@ -132,7 +132,10 @@ class CuratorSession(QObject):
         self.queue_changed.emit()
 
     def select(self, stem: str | None) -> None:
-        """Make ``stem`` the set under review (None: nothing)."""
+        """Make ``stem`` the set under review (None, or a set not in the dataset: nothing)."""
+        if stem is not None and stem not in self.sets:
+            log.warning("no set %r in the dataset", stem)
+            stem = None
         self.current = stem
         self.current_changed.emit(stem or "")
 
@@ -147,12 +150,23 @@ class CuratorSession(QObject):
         return self.dataset.effective(stem) if self.dataset else {}
 
     def reason_of(self, stem: str) -> str | None:
+        """The reason of the decision in force, None when there is none or it cannot be read."""
         if self.dataset is None:
             return None
         try:
             return current_reason(self.dataset.labels_dir, stem)
+        except AdjudicationError:
+            return None
+
+    def record_error_of(self, stem: str) -> str | None:
+        """What is wrong with the set's adjudication record, None when it reads (or is absent)."""
+        if self.dataset is None:
+            return None
+        try:
+            read_decisions(self.dataset.labels_dir, stem)
         except AdjudicationError as exc:
-            return f"(record unreadable: {exc})"
+            return str(exc)
+        return None
 
     def can_undo(self, stem: str) -> bool:
         if self.dataset is None:

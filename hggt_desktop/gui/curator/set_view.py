@@ -94,22 +94,35 @@ class SetReviewView(QWidget):
         panels[0].set_caption("Original")
         panels[0].set_badge(None)
         panels[0].set_selected(False)
+        # Many versions (narrow panels) or many raters: letters in rater order, explained in the
+        # heading, so the captions are not cut off half-way through the annotators.
+        compact = len(image_set.versions) > 4 or len(raters) > 3
         for panel, version in zip(panels[1:], image_set.version_ids, strict=True):
             # Every rater, so a missing label file shows as "C –" instead of silently shrinking.
-            given = [
-                f"{name} {LETTER[labels[name][version]] if version in labels.get(name, {}) else '–'}"
-                for name in raters
+            letters = [
+                LETTER[labels[name][version]] if version in labels.get(name, {}) else "–" for name in raters
             ]
-            panel.set_caption(f"{version}   " + "  ".join(given))
+            if compact:
+                panel.set_caption(f"{version}  {''.join(letters)}")
+            else:
+                panel.set_caption(
+                    f"{version}   " + "  ".join(f"{n} {x}" for n, x in zip(raters, letters, strict=True))
+                )
             found = effective.get(version)
             if found is None:
                 panel.set_badge("unlabelled")
             else:
                 how = "adjudicated" if found.adjudicated else f"{found.votes}/{found.raters}"
-                panel.set_badge(f"{found.label.value} · {how}", LABEL_COLOURS[found.label])
+                name = LETTER[found.label] if compact else found.label.value
+                panel.set_badge(f"{name} · {how}", LABEL_COLOURS[found.label])
             panel.set_selected(version in worst)
         reason = self._session.reason_of(stem)
         heading = f"<b>{escape(stem)}</b>" + (f" — {entry.severity_name}" if entry else " — agreed")
         if reason:
             heading += f" — adjudicated: <i>{escape(reason)}</i>"
+        if compact:
+            heading += f" — captions: labels of {escape(', '.join(raters))} in that order"
+        error = self._session.record_error_of(stem)
+        if error:
+            heading += f"<br><span style='color:#a12f2b'>{escape(error)}</span>"
         self.heading.setText(heading)

@@ -60,6 +60,7 @@ class CuratorWindow(QMainWindow):
         self.queue_view.horizontalHeader().setStretchLastSection(True)
         self.queue_view.setWordWrap(False)
         self.queue_view.verticalHeader().setDefaultSectionSize(22)
+        self.queue_view.resizeColumnsToContents()  # headers readable before any dataset opens
         self.queue_view.selectionModel().currentRowChanged.connect(self._on_row_changed)
 
         self.version_filter = QComboBox()
@@ -188,11 +189,18 @@ class CuratorWindow(QMainWindow):
 
     def _on_filter_edited(self, *_args: object) -> None:
         version, annotator = self.version_filter.currentText(), self.annotator_filter.currentText()
+        pattern = self.pattern_filter.text().strip()
+        if set(pattern.upper()) - set("PSN ,"):
+            # Say so rather than silently show an empty queue.
+            self.statusBar().showMessage(
+                f"A label pattern uses only P, S and N (for example PPN); {pattern!r} is ignored", 15000
+            )
+            pattern = ""
         self.session.set_filter(
             QueueFilter(
                 version=None if version in ("", ALL) else version,
                 annotator=None if annotator in ("", ALL) else annotator,
-                pattern=self.pattern_filter.text().strip() or None,
+                pattern=pattern or None,
                 include_adjudicated=not self.hide_adjudicated.isChecked(),
             )
         )
