@@ -34,8 +34,9 @@ import torch
 
 from enhance.archs.rcan import RCAN
 from enhance.engines.base import open_engine
+from enhance.job import ModelSpec, RunOptions
 from enhance.onnx_export import export_onnx
-from enhance.runner import ModelSpec, Runner, RunOptions
+from enhance.runner import Runner
 from hggt_desktop.core.hashing import sha256_file
 from hggt_desktop.core.images import is_image_file, read_image, write_image
 from hggt_desktop.resources import resource_path

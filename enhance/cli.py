@@ -174,8 +174,9 @@ def watch_stdin(stop: threading.Event) -> None:
 
 def run_enhance(args: argparse.Namespace) -> int:
     from enhance.engines.base import open_engine
+    from enhance.job import ModelSpec, RunOptions
     from enhance.progress import ProgressReporter
-    from enhance.runner import ModelSpec, Runner, RunOptions
+    from enhance.runner import Runner
     from enhance.tiling import check_tile_size
     from hggt_desktop.core.hashing import sha256_file
 

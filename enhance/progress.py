@@ -13,7 +13,7 @@ import time
 
 from tqdm import tqdm
 
-from enhance.runner import Reporter
+from enhance.job import Reporter
 
 
 class ProgressReporter(Reporter):

@@ -8,8 +8,9 @@ import torch
 from enhance.archs.registry import ARCHITECTURES
 from enhance.checkpoints import build_model
 from enhance.engines.torch_engine import TorchEngine
+from enhance.job import ModelSpec, RunOptions, output_path
 from enhance.manifest import Manifest
-from enhance.runner import ModelSpec, Runner, RunOptions, output_path
+from enhance.runner import Runner
 from enhance.tiling import run_untiled, tile_image
 from hggt_desktop.core.hashing import sha256_file
 from hggt_desktop.core.images import read_image

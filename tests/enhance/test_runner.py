@@ -7,8 +7,9 @@ import numpy as np
 
 from enhance.engines.base import EngineOptions
 from enhance.engines.torch_engine import TorchEngine
+from enhance.job import ModelSpec, Reporter, RunOptions, output_path
 from enhance.manifest import Manifest
-from enhance.runner import ModelSpec, Reporter, Runner, RunOptions, output_path
+from enhance.runner import Runner
 from enhance.tiling import tile_image
 from hggt_desktop.core.hashing import sha256_file
 from hggt_desktop.core.images import read_image

@@ -1,0 +1,73 @@
+"""What a run is: the models, the options, where outputs go, and what it reports back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from enhance.engines.base import Engine, EngineOptions
+
+ORIGINAL = "original"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One enhancer of the run: its id ("01".."04"), file and content hash."""
+
+    model_id: str
+    path: Path
+    sha256: str
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything about a run except the folders and models."""
+
+    tile: int = 512
+    overlap: int = 32
+    batch: int = 1
+    precision: str = "fp32"
+    provider: str = "auto"
+    devices: tuple[int, ...] = (0,)
+    readers: int = 2
+    writers: int = 2
+    queue_size: int = 3
+
+    def pixel_options(self) -> dict:
+        """The options that change output pixels (what the manifest compares)."""
+        return {"tile": self.tile, "overlap": self.overlap, "precision": self.precision}
+
+
+@dataclass
+class RunSummary:
+    """What a run did, for the exit code and the benchmark."""
+
+    done: int = 0
+    skipped: int = 0
+    failed: list[tuple[str, str, str]] = field(default_factory=list)
+    fatal: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    engine_busy_s: float = 0.0
+    megapixels: float = 0.0
+
+
+class Reporter:
+    """Receives progress from the worker threads; the CLI draws a bar and/or JSON lines."""
+
+    def started(self, total: int, skipped: int) -> None: ...
+
+    def engine_opened(self, model_id: str, device: int, description: str) -> None: ...
+
+    def finished_one(self, model_id: str, image: str, ok: bool, message: str = "") -> None: ...
+
+
+EngineFactory = Callable[[Path, EngineOptions], Engine]
+
+
+def output_path(out_dir: Path, model_id: str, image_name: str) -> Path:
+    """Where an output goes: ``original/<stem>.png`` or ``<id>/<stem>_<id>.png``."""
+    stem = Path(image_name).stem
+    if model_id == ORIGINAL:
+        return out_dir / ORIGINAL / f"{stem}.png"
+    return out_dir / model_id / f"{stem}_{model_id}.png"
