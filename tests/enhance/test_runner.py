@@ -101,6 +101,14 @@ def test_changed_options_or_missing_output_are_redone(tmp_path):
         CountingFactory(),
     )
     assert changed.run().done == 4  # both models, both images; originals unchanged
+    original = output_path(tmp_path / "out", "original", names[1])
+    original.unlink()
+    factory = CountingFactory()
+    summary = Runner(
+        tmp_path / "in", tmp_path / "out", names, models, RunOptions(tile=48, overlap=8), factory
+    ).run()
+    assert (summary.done, factory.opened) == (1, 0)  # only the copy, no model loaded
+    assert np.array_equal(read_image(original), read_image(tmp_path / "in" / names[1]))
 
 
 def test_interrupted_run_then_rerun_gives_complete_outputs(tmp_path):
