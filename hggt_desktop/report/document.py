@@ -222,7 +222,11 @@ def render_report(
         )
         for v, row in summary["per_version"].items()
     ]
-    kappas = {tuple(pair.split("-", 1)): row["cohen_kappa"] for pair, row in summary["per_pair"].items()}
+    # By index, not by splitting "A-B": annotator ids may contain hyphens ("anno-01").
+    kappas = {
+        (table.raters[a], table.raters[b]): summary["per_pair"][name]["cohen_kappa"]
+        for (a, b), name in zip(table.pairs, table.pair_names(), strict=True)
+    }
     pair_rows = [(pair, row["cohen_kappa"], ci["per_pair"][pair]["cohen_kappa"]) for pair, row in summary["per_pair"].items()]  # fmt: skip
     finite_times = table.seconds[np.isfinite(table.seconds)]
     upper = float(np.percentile(finite_times, 99)) if finite_times.size else None

@@ -19,6 +19,7 @@ from hggt_desktop.core.annotator_stats import annotator_statistics
 from hggt_desktop.core.dataset import load_dataset
 from hggt_desktop.core.rating_table import rating_table
 from tests.curator.bad_datasets import BAD, no_labels, only_adjudicated
+from tests.datagen import make_dataset
 
 # Exit status and a phrase the curator must see, per dataset (None: no notice expected).
 EXPECTED = {
@@ -131,3 +132,14 @@ def test_report_on_bad_datasets_is_written_and_says_why(
         assert "Agreement by version" in html
     if name == "zero_valid_files":
         assert "Sets without a valid label file: A 3, B 3 (of 3)" in html
+
+
+def test_report_heatmap_with_hyphenated_annotator_ids(tmp_path: Path) -> None:
+    # Regression: the heatmap split pair names at the first "-", so "anno-1"/"anno-2" showed n/a.
+    make_dataset(tmp_path, n_sets=6, size=8, annotators=("anno-1", "anno-2"))
+    out = tmp_path / "report.html"
+    assert main(["report", str(tmp_path), "--out", str(out), "--bootstrap", "5"]) == 0
+    html = out.read_text(encoding="utf-8")
+    heatmap = html[html.index("kappa per pair</title>") :]
+    heatmap = heatmap[: heatmap.index("</svg>")]
+    assert "n/a" not in heatmap
