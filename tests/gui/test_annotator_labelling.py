@@ -129,3 +129,15 @@ def test_help_overlay_lists_the_keys_and_any_key_closes_it(qtbot, tmp_path: Path
     assert overlay.isVisible() and "Ctrl+Z" in overlay._label.text()
     qtbot.keyClick(window.view, Qt.Key.Key_P)
     assert not overlay.isVisible() and session.label_at(0) is None, "closing the list gives no label"
+
+
+def test_next_unlabelled_skips_finished_sets(qtbot, tmp_path: Path) -> None:
+    window, session = open_window(qtbot, make_images(tmp_path, n_sets=4))
+    type_keys(qtbot, window, "psnp")
+    qtbot.keyClick(window.view, Qt.Key.Key_Right)
+    type_keys(qtbot, window, "ssss")
+    qtbot.keyClick(window.view, Qt.Key.Key_Left)
+    qtbot.keyClick(window.view, Qt.Key.Key_Left)
+    assert session.index == 0
+    qtbot.keyClick(window.view, Qt.Key.Key_U)
+    assert session.index == 2, "sets 0 and 1 are done: U goes to set 2"

@@ -10,10 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
 import hggt_desktop.core.atomic as atomic
+from hggt_desktop.core.images import write_image
 from hggt_desktop.core.layout import find_labels_dir, lock_path
 from hggt_desktop.gui.annotate.keymap import KeyMap
 from hggt_desktop.gui.annotate.session import AnnotationSession
@@ -146,3 +148,13 @@ def test_a_corrupt_image_shows_the_set_as_broken_and_it_can_be_skipped(qtbot, tm
     assert window.view.grid.panels()[1].isVisible()  # shown as broken, not hidden
     qtbot.keyClick(window.view, Qt.Key.Key_Right)
     assert session.index == 3
+
+
+def test_versions_of_a_different_size_make_the_set_broken(qtbot, tmp_path: Path) -> None:
+    images = make_images(tmp_path)
+    write_image(images / "03" / "0000-0-0_03.png", np.zeros((30, 20, 3), np.uint8))
+    window, session = open_window(qtbot, images)
+    assert session.index == 1, "a broken set is not where work resumes"
+    qtbot.keyClick(window.view, Qt.Key.Key_Left)
+    assert session.index == 0 and "20x30" in session.broken_reason()
+    assert session.can_advance(), "a broken set can be skipped"
