@@ -278,7 +278,7 @@ interval over sets. His own guide: .800 and above is reliable; .667 to .800 allo
 <body><main>
 <header><h1>How far the annotators agree</h1>
 <p class="muted">{escape(str(dataset.images_dir))} · {counts["sets"]} sets · {counts["items_pairable"]} items
-(one version of one set) rated by two or more of {len(table.raters)} annotators ({escape(", ".join(table.raters))}) ·
+(one version of one set) rated by two or more of {len(table.raters)} annotators{f" ({escape(', '.join(table.raters))})" if table.raters else ""} ·
 labels Negative &lt; Similar &lt; Positive · 95% intervals from {ci["resamples"]} bootstrap resamples of sets (seed {ci["seed"]})</p>
 {notice}</header>
 {_cards(summary)}
