@@ -158,3 +158,16 @@ def test_versions_of_a_different_size_make_the_set_broken(qtbot, tmp_path: Path)
     qtbot.keyClick(window.view, Qt.Key.Key_Left)
     assert session.index == 0 and "20x30" in session.broken_reason()
     assert session.can_advance(), "a broken set can be skipped"
+
+
+def test_after_another_copy_took_the_lock_over_nothing_is_written(qtbot, tmp_path: Path) -> None:
+    images = make_images(tmp_path)
+    window, session = open_window(qtbot, images)
+    session.lock.path.write_text(
+        '{"pid": 1, "hostname": "x", "token": "other", "started": 0, "heartbeat": 0}'
+    )
+    session._on_heartbeat()  # the periodic check notices
+    assert "took over" in window.statusBar().currentMessage()
+    type_keys(qtbot, window, "psnp")
+    assert not (find_labels_dir(images) / ANNOTATOR / f"{session.progress.stem}.json").exists()
+    assert "Not saved" in window.view.notice.text()

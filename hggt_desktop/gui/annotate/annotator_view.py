@@ -202,6 +202,8 @@ class AnnotatorView(QWidget):
             self.session.select(index - 1)
 
     def _on_message(self, text: str) -> None:
+        if self.session.save_error is not None:
+            return  # a pending failed save stays in view until it is saved
         self.notice.setStyleSheet("padding: 2px 8px;")
         self.notice.setText(text)
 

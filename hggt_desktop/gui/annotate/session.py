@@ -213,7 +213,8 @@ class AnnotationSession(QObject):
         if self.index + 1 >= self.count:
             nxt = self.store.first_unfinished()
             if nxt is None:
-                self.message.emit(f"All {self.count} sets are labelled. Thank you!")
+                done = "Practice finished: start the real work" if self.answers is not None else "Thank you!"
+                self.message.emit(f"All {self.count} sets are labelled. {done}")
                 return False
             self.message.emit("This was the last set; going to the first unlabelled one.")
             return self.go_to(nxt)
@@ -268,7 +269,7 @@ class AnnotationSession(QObject):
         old = self.progress.labels.get(version)
         self._undo.append((self.index, version, old))
         self._change_label(version, label)
-        if self.progress.complete:
+        if self.progress.complete and self.save_error is None:
             self.message.emit("Every version has a label: press → for the next set.")
             self._give_feedback()
         self._select(self._next_unlabelled_position(self.selected))
@@ -320,6 +321,11 @@ class AnnotationSession(QObject):
     # --- saving ----------------------------------------------------------------------------
 
     def _save(self, index: int) -> bool:
+        if self.lock is not None and not self.lock.held:
+            # Another copy took the labels over: writing now would overwrite its work.
+            self.save_error = f"Not saved: another copy of the app took over {self.lock.path}."
+            self.save_failed.emit(self.save_error)
+            return False
         try:
             self.store.save(index)
         except SaveError as exc:
