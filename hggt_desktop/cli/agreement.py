@@ -78,6 +78,8 @@ def _print_coefficients(summary: dict[str, Any]) -> None:
         row = f"{name:30s} {_fmt(summary[key], ci['overall'].get(key), percent):>24s}"
         row += "".join(f" {_fmt(summary['per_version'][v][key], None, percent):>8s}" for v in versions)
         print(row)
+    if any(summary[key] is None for key in _NAMES):
+        print("(n/a: undefined here, e.g. every rating has the same label, so chance agreement is 100%)")
     if counts["items_left_out_of_fleiss"]:
         print(
             f"(Fleiss kappa uses the {counts['items_fleiss']} items rated by exactly {counts['fleiss_raters']}; "

@@ -136,9 +136,9 @@ def summary_html(summary: dict[str, Any]) -> str:
         f"<td align=right>{_fmt(summary[k], d)}<br><small>{_fmt((ci[k] or [None])[0], d)}–{_fmt((ci[k] or [None, None])[1], d)}</small></td>"  # fmt: skip
         for k, _, d in names) + "</tr>"]  # fmt: skip
     for version, row in summary["per_version"].items():
-        rows.append(f"<tr><td>{version}</td>" + "".join(f"<td align=right>{_fmt(row[k], d)}</td>" for k, _, d in names) + "</tr>")  # fmt: skip
+        rows.append(f"<tr><td>{escape(version)}</td>" + "".join(f"<td align=right>{_fmt(row[k], d)}</td>" for k, _, d in names) + "</tr>")  # fmt: skip
     pairs = "".join(
-        f"<tr><td>{pair}</td><td align=right>{_fmt(row['cohen_kappa'])}</td><td align=right>{_fmt(row['percent_agreement'], 1)}</td></tr>"  # fmt: skip
+        f"<tr><td>{escape(pair)}</td><td align=right>{_fmt(row['cohen_kappa'])}</td><td align=right>{_fmt(row['percent_agreement'], 1)}</td></tr>"  # fmt: skip
         for pair, row in summary["per_pair"].items()
     )
     counts = summary["counts"]
@@ -146,7 +146,13 @@ def summary_html(summary: dict[str, Any]) -> str:
         f"<p>{counts['sets']} sets, {counts['items_pairable']} items (one version of one set) rated "
         f"twice or more; {problems_line(summary['problems']['count'])}.</p>"
         f"<table cellspacing=0 cellpadding=3><tr><th></th>{head}</tr>{''.join(rows)}</table>"
-        f"<p><b>Cohen's κ per pair</b></p><table cellpadding=3><tr><th>pair</th><th>κ</th><th>% agree</th></tr>{pairs}</table>"  # fmt: skip
+        + (
+            "<p><small>n/a: undefined here, e.g. every rating has the same label "
+            "(chance agreement is 100%).</small></p>"
+            if any(summary[k] is None for k, _, _ in names)
+            else ""
+        )
+        + f"<p><b>Cohen's κ per pair</b></p><table cellpadding=3><tr><th>pair</th><th>κ</th><th>% agree</th></tr>{pairs}</table>"  # fmt: skip
         + annotators_html(summary)
     )
 
