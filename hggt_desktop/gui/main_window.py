@@ -43,11 +43,16 @@ def demo_root() -> Path:
 class MainWindow(QMainWindow):
     """One window; the pages are swapped in a stack."""
 
-    def __init__(self, keymap: KeyMap | None = None, break_interval_min: float = 30.0) -> None:
+    def __init__(
+        self,
+        keymap: KeyMap | None = None,
+        break_interval_min: float = 30.0,
+        settings: QSettings | None = None,
+    ) -> None:
         super().__init__()
         self.keymap = keymap or KeyMap.from_file(config_dir() / KEYS_FILE)
         self.break_interval_min = break_interval_min
-        self.settings = QSettings()
+        self.settings = settings or QSettings()
         self.session: AnnotationSession | None = None
         self.view: AnnotatorView | None = None
         self.practice_session: AnnotationSession | None = None

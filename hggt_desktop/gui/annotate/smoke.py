@@ -16,7 +16,7 @@ import traceback
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QSettings
 from PySide6.QtWidgets import QWidget
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,9 @@ def smoke(screenshot: Path) -> Path:
     app = make_application()
     with tempfile.TemporaryDirectory(prefix="hggt-smoke-") as tmp:
         images = prepare_demo(Path(tmp))
-        window = MainWindow(keymap=KeyMap(), break_interval_min=0)
+        # Its own settings file: a smoke run leaves the person's settings as they were.
+        settings = QSettings(str(Path(tmp) / "smoke.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(keymap=KeyMap(), break_interval_min=0, settings=settings)
         if not window.open_path(images, "smoke", instructions=False):
             raise SmokeError(window.start_screen.error.text())
         try:
