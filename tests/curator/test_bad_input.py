@@ -17,6 +17,7 @@ from hggt_desktop.core.agreement import (
 )
 from hggt_desktop.core.annotator_stats import annotator_statistics
 from hggt_desktop.core.dataset import load_dataset
+from hggt_desktop.core.labels import Label
 from hggt_desktop.core.rating_table import rating_table
 from tests.curator.bad_datasets import BAD, no_labels, only_adjudicated
 from tests.datagen import make_dataset
@@ -143,3 +144,13 @@ def test_report_heatmap_with_hyphenated_annotator_ids(tmp_path: Path) -> None:
     heatmap = html[html.index("kappa per pair</title>") :]
     heatmap = heatmap[: heatmap.index("</svg>")]
     assert "n/a" not in heatmap
+
+
+def test_every_label_the_same_explains_the_undefined_coefficients(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_dataset(tmp_path, n_sets=3, size=8, label=lambda *_: Label.POSITIVE)
+    assert main(["agreement", str(tmp_path), "--bootstrap", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "% unanimous                        100.0" in out
+    assert "n/a: undefined here, e.g. every rating has the same label" in out
