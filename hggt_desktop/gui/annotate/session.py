@@ -118,10 +118,11 @@ class AnnotationSession(QObject):
         """Save what is pending, write the current record, release the lock."""
         if self.index >= 0:
             self._leave_set()
-        try:
-            self.store.save_dirty()
-        except SaveError as exc:
-            log.error("%s", exc)
+        if self.lock is None or self.lock.held:
+            try:
+                self.store.save_dirty()
+            except SaveError as exc:
+                log.error("%s", exc)
         self._heartbeat.stop()
         self._prefetch_timer.stop()
         self.prefetcher.shutdown()
@@ -216,8 +217,10 @@ class AnnotationSession(QObject):
                 done = "Practice finished: start the real work" if self.answers is not None else "Thank you!"
                 self.message.emit(f"All {self.count} sets are labelled. {done}")
                 return False
-            self.message.emit("This was the last set; going to the first unlabelled one.")
-            return self.go_to(nxt)
+            moved = self.go_to(nxt)
+            if moved:
+                self.message.emit("That was the last set; this is the first one not finished.")
+            return moved
         return self.go_to(self.index + 1)
 
     def previous_set(self) -> bool:
