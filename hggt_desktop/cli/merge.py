@@ -36,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
     except (LayoutError, SetLayoutError) as exc:
         print(f"hggt-data merge: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"hggt-data merge: {exc}; labels merged so far are kept, rerun to finish", file=sys.stderr)
+        return 2
     for kind, lines in (
         ("refused", report.refused),
         ("conflict", report.conflicts),

@@ -168,5 +168,9 @@ def run_selection(
                 future.result()
             except ImageError as exc:
                 report.problems.append(f"{exc}; skipped {futures[future].name}")
+            except OSError as exc:  # a crop could not be written: the image stays unrecorded
+                report.problems.append(
+                    f"{futures[future].name}: could not write its crops ({exc}); rerun to retry"
+                )
     report.kept = write_crop_info(out_dir, plan)
     return report
