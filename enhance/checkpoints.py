@@ -36,9 +36,10 @@ def read_state_dict(path: Path | str) -> dict[str, torch.Tensor]:
         from safetensors.torch import load_file
 
         try:
-            return load_file(str(path))
+            flat = load_file(str(path))
         except Exception as exc:  # safetensors raises its own error types for bad headers
             raise CheckpointError(path, f"is not a readable safetensors file ({exc})") from exc
+        return _unflatten_basicsr(flat)
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
@@ -78,3 +79,15 @@ def build_model(path: Path | str) -> tuple[nn.Module, str, dict]:
         raise CheckpointError(path, f"looks like {arch.name} but its weights do not fit ({first})") from exc
     log.info("%s: %s %s", Path(path).name, arch.name, config)
     return model.eval(), arch.name, config
+
+
+def _unflatten_basicsr(flat: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """hggt-train writes ``params.<name>`` and ``params_ema.<name>`` into one safetensors file.
+
+    Prefer the EMA weights, as BasicSR does; a plain state dict is returned unchanged.
+    """
+    for prefix in ("params_ema.", "params."):
+        picked = {k.removeprefix(prefix): v for k, v in flat.items() if k.startswith(prefix)}
+        if picked:
+            return picked
+    return flat
