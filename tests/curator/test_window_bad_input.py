@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from hggt_desktop.gui import app as gui_app
@@ -139,3 +140,23 @@ def test_an_unreadable_decision_record_is_shown_not_called_a_decision(qtbot, tmp
     assert not window.adjudication.undo_button.isEnabled()
     window.session.select("no-such-set")
     assert window.session.current is None
+
+
+def test_ctrl_z_after_saving_from_the_reason_field_undoes_the_decision(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Found by hand under Xvfb: Enter in the reason field saved, but Ctrl+Z then went to the
+    # text field's own undo and the decision stayed.
+    make_dataset(tmp_path, n_sets=4, size=8)
+    window = _window(qtbot)
+    assert window.open_dataset(tmp_path)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    stem = window.session.current
+    reason = window.adjudication.reason
+    reason.setFocus()
+    qtbot.keyClicks(reason, "halo")
+    qtbot.keyClick(reason, Qt.Key.Key_Return)
+    path = tmp_path / "labels" / "adjudicated" / f"{stem}.json"
+    assert path.exists() and not reason.hasFocus()
+    focused = QApplication.focusWidget() or window
+    qtbot.keyClick(focused, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not path.exists()

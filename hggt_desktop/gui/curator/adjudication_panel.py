@@ -99,8 +99,9 @@ class AdjudicationPanel(QWidget):
 
     def _on_save_clicked(self) -> None:
         stem = self._session.current
-        if stem:
-            self._session.adjudicate(stem, self.chosen(), self.reason.text())
+        if stem and self._session.adjudicate(stem, self.chosen(), self.reason.text()):
+            # Out of the text field, so Ctrl+Z undoes the decision rather than the typing.
+            self.reason.clearFocus()
 
     def _on_undo_clicked(self) -> None:
         stem = self._session.current
