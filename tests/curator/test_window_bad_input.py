@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -149,7 +150,11 @@ def test_ctrl_z_after_saving_from_the_reason_field_undoes_the_decision(qtbot, tm
     window = _window(qtbot)
     assert window.open_dataset(tmp_path)
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    if not window.isActiveWindow():  # offscreen: other tests' windows may hold activation
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            QApplication.setActiveWindow(window)
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
     stem = window.session.current
     reason = window.adjudication.reason
     reason.setFocus()
