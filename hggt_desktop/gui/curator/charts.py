@@ -120,6 +120,13 @@ def _fmt(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
+def _interval(bounds: list[float | None] | None, digits: int) -> str:
+    """ "[lo, hi]": brackets, since "-0.278–0.457" reads like a subtraction."""
+    if not bounds or bounds[0] is None or bounds[1] is None:
+        return ""
+    return f"[{bounds[0]:.{digits}f}, {bounds[1]:.{digits}f}]"
+
+
 def summary_html(summary: dict[str, Any]) -> str:
     """The coefficient table (overall and per version) and the pairs, as Qt rich text."""
     names = (
@@ -133,7 +140,7 @@ def summary_html(summary: dict[str, Any]) -> str:
     ci = summary["confidence_intervals"]["overall"]
     head = "".join(f"<th>&nbsp;{title}&nbsp;</th>" for _, title, _ in names)
     rows = ["<tr><td><b>overall</b></td>" + "".join(
-        f"<td align=right>{_fmt(summary[k], d)}<br><small>{_fmt((ci[k] or [None])[0], d)}–{_fmt((ci[k] or [None, None])[1], d)}</small></td>"  # fmt: skip
+        f"<td align=right>{_fmt(summary[k], d)}<br><small>{_interval(ci[k], d)}</small></td>"  # fmt: skip
         for k, _, d in names) + "</tr>"]  # fmt: skip
     for version, row in summary["per_version"].items():
         rows.append(f"<tr><td>{escape(version)}</td>" + "".join(f"<td align=right>{_fmt(row[k], d)}</td>" for k, _, d in names) + "</tr>")  # fmt: skip
@@ -158,7 +165,11 @@ def summary_html(summary: dict[str, Any]) -> str:
 
 
 def problems_line(count: int) -> str:
-    return "no problems found" if not count else f"{count} problem{'s' if count != 1 else ''} (listed below)"
+    return (
+        "no problems found"
+        if not count
+        else f"{count} problem{'s' if count != 1 else ''} (listed under the tables)"
+    )
 
 
 def problems_html(summary: dict[str, Any]) -> str:
@@ -172,8 +183,8 @@ def problems_html(summary: dict[str, Any]) -> str:
         listed = "".join(f"<li>{escape(line)}</li>" for line in problems["listed"])
         more = problems["count"] - len(problems["listed"])
         parts.append(
-            f"<p>{problems['count']} skipped (run <tt>hggt-data check</tt> for the full list):</p><ul>{listed}</ul>"
-            + (f"<p>and {more} more.</p>" if more > 0 else "")
+            f"<p>{problems['count']} skipped:</p><ul>{listed}</ul>"
+            + (f"<p>and {more} more (<tt>hggt-data check</tt> lists them all).</p>" if more > 0 else "")
         )
     elif not missing:
         parts.append("<p>None: every set has a valid label file from every annotator.</p>")
@@ -204,6 +215,7 @@ class AgreementView(QScrollArea):
         layout = QVBoxLayout(body)
         layout.addWidget(self.notice)
         layout.addWidget(self.numbers)
+        layout.addWidget(self.problems)  # near the top: what was skipped matters before the charts
         layout.addWidget(self.alpha_title)
         layout.addWidget(self.alpha_chart)
         self.label_titles = (
@@ -214,7 +226,6 @@ class AgreementView(QScrollArea):
         layout.addWidget(self.version_bars)
         layout.addWidget(self.label_titles[1])
         layout.addWidget(self.annotator_bars)
-        layout.addWidget(self.problems)
         layout.addStretch(1)
         self.setWidget(body)
         self.setWidgetResizable(True)
