@@ -181,7 +181,12 @@ def _worst(dataset: Dataset, table: RatingTable, limit: int) -> str:
                 )
             eff = int(table.effective[s, v])
             eff_letter = LETTERS_BY_RANK[eff] if eff >= 0 else "–"
-            mark = " adjudicated" if table.adjudicated[s, v] else f" {int(table.votes[s, v])} votes"
+            votes = int(table.votes[s, v])
+            mark = (
+                " adjudicated"
+                if table.adjudicated[s, v]
+                else (f" {votes} votes" if votes else " no majority")
+            )
             worst = " worst" if version in entry.worst_versions else ""
             cells.append(
                 f'<div class="cap{worst}"><b>{escape(version)}</b> {"".join(letters)}'

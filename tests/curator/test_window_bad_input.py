@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from hggt_desktop.core.labels import Label
 from hggt_desktop.gui import app as gui_app
 from hggt_desktop.gui.curator.session import CuratorSession
 from hggt_desktop.gui.curator.window import CuratorWindow
@@ -165,3 +166,13 @@ def test_ctrl_z_after_saving_from_the_reason_field_undoes_the_decision(qtbot, tm
     focused = QApplication.focusWidget() or window
     qtbot.keyClick(focused, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert not path.exists()
+
+
+def test_a_tie_without_majority_is_called_so_not_zero_votes(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Two annotators, Positive against Negative: the consensus rule says Similar with no vote.
+    make_dataset(tmp_path, n_sets=2, size=8, annotators=("A", "B"), versions=("01", "02"),
+                 label=lambda _s, a, _v: Label.POSITIVE if a == "A" else Label.NEGATIVE)  # fmt: skip
+    window = _window(qtbot)
+    assert window.open_dataset(tmp_path)
+    badges = [panel._badge for panel in window.set_view.grid.panels()[1:]]
+    assert badges == ["Similar · no majority"] * 2

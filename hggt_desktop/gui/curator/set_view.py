@@ -113,6 +113,8 @@ class SetReviewView(QWidget):
                 panel.set_badge("unlabelled")
             else:
                 how = "adjudicated" if found.adjudicated else f"{found.votes}/{found.raters}"
+                if not found.adjudicated and found.votes == 0:
+                    how = "no majority"  # the consensus rule's fallback, not anybody's vote
                 name = LETTER[found.label] if compact else found.label.value
                 panel.set_badge(f"{name} · {how}", LABEL_COLOURS[found.label])
             panel.set_selected(version in worst)
