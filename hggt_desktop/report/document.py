@@ -21,6 +21,7 @@ from hggt_desktop.report.thumbnails import GAP, THUMB, strip_data_uri
 from hggt_desktop.version import __version__
 
 WORST_SHOWN = 12
+PAGE_WIDTH = 1120  # pixels inside a section (main is 1220 wide, minus paddings)
 _LETTER_CLASS = {"P": "pos", "S": "sim", "N": "neg"}
 
 
@@ -192,13 +193,15 @@ def _worst(dataset: Dataset, table: RatingTable, limit: int) -> str:
                 f'<div class="cap{worst}"><b>{escape(version)}</b> {"".join(letters)}'
                 f'<div class="eff">effective <span class="chip {_LETTER_CLASS.get(eff_letter, "")}">{eff_letter}</span>{mark}</div></div>'  # fmt: skip
             )
-        width = columns * THUMB + (columns - 1) * GAP
+        # Five panels fill the page at full size; more (up to nine versions) shrink to fit.
+        thumb = min(THUMB, (PAGE_WIDTH - (columns - 1) * GAP) // columns)
+        width = columns * thumb + (columns - 1) * GAP
         blocks.append(
             f'<div class="set"><div class="set-head"><b>{escape(entry.stem)}</b>'
             f'<span class="sev sev{entry.severity}">{escape(entry.severity_name)}</span>'
             f"{'<span class=tag>adjudicated</span>' if entry.adjudicated else ''}</div>"
-            f'<img src="{strip_data_uri(image_set.paths())}" width="{width}" height="{THUMB}" alt="{escape(entry.stem)}">'
-            f'<div class="caps" style="grid-template-columns: repeat({columns}, {THUMB}px); gap: 0 {GAP}px">'
+            f'<img src="{strip_data_uri(image_set.paths(), thumb)}" width="{width}" height="{thumb}" alt="{escape(entry.stem)}">'
+            f'<div class="caps" style="grid-template-columns: repeat({columns}, {thumb}px); gap: 0 {GAP}px">'
             f"{''.join(cells)}</div></div>"
         )
     return "".join(blocks)

@@ -32,7 +32,7 @@ thead th { font-size: 12px; color: var(--muted); font-weight: 600; white-space: 
   vertical-align: bottom; }
 td small { color: var(--muted); }
 .hists { display: flex; flex-wrap: wrap; gap: 16px; }
-.set { margin: 14px 0 22px; }
+.set { margin: 14px 0 22px; overflow-x: auto; }
 .set-head { margin-bottom: 6px; display: flex; gap: 10px; align-items: center; }
 .set img { display: block; image-rendering: auto; border-radius: 4px; }
 .caps { display: grid; margin-top: 4px; font-size: 12px; }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -133,6 +134,9 @@ def test_report_on_bad_datasets_is_written_and_says_why(
         assert "Agreement by version" in html
     if name == "zero_valid_files":
         assert "Sets without a valid label file: A 3, B 3 (of 3)" in html
+    if name == "nine_versions":  # ten thumbnails shrink to the page instead of overflowing it
+        widths = [int(w) for w in re.findall(r'<img src="data:[^"]*" width="(\d+)"', html)]
+        assert widths and max(widths) <= 1120
 
 
 def test_report_heatmap_with_hyphenated_annotator_ids(tmp_path: Path) -> None:
