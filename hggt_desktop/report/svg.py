@@ -92,7 +92,9 @@ def interval_bars(
             )
             for end in (a, b):
                 body.append(f'<line x1="{end:.1f}" y1="{mid - 5}" x2="{end:.1f}" y2="{mid + 5}" stroke="{INK}" stroke-width="1.5"/>')  # fmt: skip
-        body.append(_text(px(max(value, interval[1] if interval and interval[1] is not None else value)) + 6, y + bar_h * 0.75, f"{value:.3f}", 11))  # fmt: skip
+        # Right of the bar, the whisker and zero: a negative bar grows left from 0 and would cover it.
+        right = max(value, interval[1] if interval and interval[1] is not None else value, 0.0)
+        body.append(_text(px(right) + 6, y + bar_h * 0.75, f"{value:.3f}", 11))
     return _svg(width, height, body, title)
 
 
