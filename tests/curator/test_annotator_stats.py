@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from hggt_desktop.core.agreement_summary import summarize_agreement
@@ -56,12 +59,22 @@ def test_position_bias_reads_the_screen_order_from_the_records(tmp_path: Path) -
     assert summary["problems"]["count"] == 1  # the unreadable record, reported
 
 
-def test_hggt_desktop_review_opens_and_closes(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from hggt_desktop.gui.app import run_review
-
+def test_hggt_desktop_review_opens_and_closes(tmp_path: Path) -> None:
+    # In its own process: quitting the real event loop inside the test run's shared
+    # QApplication made every later event loop (qtbot.waitSignal) return at once.
     make_dataset(tmp_path, n_sets=3, size=8)
-    QTimer.singleShot(200, QApplication.instance().quit)
-    assert run_review(tmp_path) == 0
+    code = (
+        "import sys\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from hggt_desktop.gui.app import run_review\n"
+        "app = QApplication(sys.argv[:1])\n"
+        "QTimer.singleShot(500, app.quit)\n"
+        f"sys.exit(run_review({str(tmp_path)!r}))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
