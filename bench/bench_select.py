@@ -1,16 +1,22 @@
-"""Benchmark: `hggt-data select` against the published algorithm, same input, same run.
+"""Benchmark: `hggt-data select` against the published HGGT script, same input, same machine.
 
 Input: four 2040x1356 photos (the shipped photos in resources/photos/, mirror-tiled to size)
-with four filtered versions each, the size of the HGGT benchmark input. Prints both times,
-the speedup, the I/O floor (decoding the inputs and encoding the kept crops, which any
-implementation pays) and checks that both outputs are identical.
+with four filtered versions each, the size of the HGGT benchmark input. The baseline is the
+published script's whole work (tests/tools/select_reference.py: PIL decoding, per-crop PIL
+conversion, meanStdDev and Laplacian, its prints sent to memory, PIL's PNG writer). Baseline and
+select run ``--repeat`` times, interleaved; the medians are compared, and every select output
+must equal the baseline's: same files, same pixels, byte-identical crop_area_info.txt.
 
-    python bench/bench_select.py [--workers 2] [--seed 0]
+    python bench/bench_select.py [--workers N] [--repeat 3] [--seed 0] [--png-compression 0-9]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import os
+import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -20,12 +26,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hggt_desktop.core.images import encode_png, read_image
+from hggt_desktop.core.images import read_image
 from hggt_desktop.resources import resource_path
-from hggt_desktop.tools.selection import SelectionParams, select_crops
-from hggt_desktop.tools.selection_job import choose_crops, plan_selection, run_selection
+from hggt_desktop.tools.selection import SelectionParams
+from hggt_desktop.tools.selection_job import run_selection
 from tests.tools.enhanced_data import make_enhanced
-from tests.tools.select_reference import reference_score, reference_select
+from tests.tools.select_reference import reference_select
 
 WIDTH, HEIGHT = 2040, 1356
 
@@ -44,6 +50,7 @@ def benchmark_photos() -> list[np.ndarray]:
 
 
 def files_of(root: Path) -> dict[str, bytes]:
+    """Relative path -> pixels (PNG) or bytes (text) of an output folder, state folder excluded."""
     return {
         p.relative_to(root).as_posix(): (p.read_bytes() if p.suffix == ".txt" else read_image(p).tobytes())
         for p in sorted(root.rglob("*"))
@@ -51,78 +58,68 @@ def files_of(root: Path) -> dict[str, bytes]:
     }
 
 
+def png_bytes(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*.png"))
+
+
+def timed(function, *args, **kwargs) -> tuple[float, float]:
+    """(wall, CPU of this process) seconds of one call."""
+    start, cpu = time.perf_counter(), time.process_time()
+    function(*args, **kwargs)
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="select's threads (all cores)"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each, interleaved (3)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--step", type=int, default=288, help="grid step (288; smaller = more candidates)")
+    parser.add_argument("--png-compression", type=int, choices=range(10), metavar="0-9")
     args = parser.parse_args()
+    baseline: list[tuple[float, float]] = []
+    select: list[tuple[float, float]] = []
+    identical = True
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         enhanced = make_enhanced(tmp / "enhanced", benchmark_photos())
-
-        start, cpu = time.perf_counter(), time.process_time()
-        reference_select(enhanced, tmp / "baseline", args.seed, step=args.step)
-        baseline_s, baseline_cpu = time.perf_counter() - start, time.process_time() - cpu
-
-        start, cpu = time.perf_counter(), time.process_time()
-        report = run_selection(
-            enhanced, tmp / "select", SelectionParams(step=args.step), args.seed, args.workers, False
-        )
-        select_s, select_cpu = time.perf_counter() - start, time.process_time() - cpu
-
-        identical = files_of(tmp / "baseline") == files_of(tmp / "select")
-
-        # Deciding only (texture test + score on decoded images), one thread each.
-        plan, _ = plan_selection(enhanced, SelectionParams(step=args.step), args.seed)
-        decoded = [[read_image(p) for p in image.paths] for image in plan]
-        start = time.perf_counter()
-        for image, pixels in zip(plan, decoded, strict=True):
-            for x, y in image.candidates:
-                reference_score([p[x : x + 512, y : y + 512] for p in pixels], 30, 30)
-        baseline_decide_s = time.perf_counter() - start
-        start = time.perf_counter()
-        for image, pixels in zip(plan, decoded, strict=True):
-            select_crops(pixels, list(image.candidates), SelectionParams(step=args.step))
-        decide_s = time.perf_counter() - start
-        del decoded
-
-        # Choosing only (decode + texture test + score, no PNG writing), one thread each.
-        start = time.perf_counter()
-        reference_select(enhanced, tmp / "unused", args.seed, step=args.step, write=False)
-        baseline_choose_s = time.perf_counter() - start
-        start = time.perf_counter()
-        plan, _ = plan_selection(enhanced, SelectionParams(step=args.step), args.seed)
-        for image in plan:
-            choose_crops(image, SelectionParams(step=args.step))
-        choose_s = time.perf_counter() - start
-
-        # What every implementation pays for the output: encoding the kept crops as PNG.
-        crops = [read_image(p) for p in sorted((tmp / "select").rglob("*.png"))]
-        start = time.perf_counter()
-        for crop in crops:
-            encode_png(crop)
-        encode_s = time.perf_counter() - start
+        params = SelectionParams()
+        for _ in range(args.repeat):
+            for name in ("baseline", "select"):
+                shutil.rmtree(tmp / name, ignore_errors=True)
+            prints = io.StringIO()  # the published prints are executed, into memory
+            baseline.append(timed(reference_select, enhanced, tmp / "baseline", args.seed, out=prints))
+            select.append(
+                timed(
+                    run_selection,
+                    enhanced,
+                    tmp / "select",
+                    params,
+                    args.seed,
+                    args.workers,
+                    False,
+                    args.png_compression,
+                )
+            )
+            identical &= files_of(tmp / "baseline") == files_of(tmp / "select")
+        kept = len((tmp / "select" / "crop_area_info.txt").read_text().splitlines())
+        sizes = png_bytes(tmp / "baseline"), png_bytes(tmp / "select")
+    base_wall = statistics.median(w for w, _ in baseline)
+    select_wall = statistics.median(w for w, _ in select)
+    print(f"input: 4 images {WIDTH}x{HEIGHT}, 4 versions each; seed {args.seed}; kept crops: {kept}")
+    print(f"{os.cpu_count()} cores; median of {args.repeat} runs each, interleaved (wall s / CPU s)")
     print(
-        f"input: 4 images {WIDTH}x{HEIGHT}, 4 versions each; seed {args.seed}, step {args.step}; kept: {report.kept}"
+        f"baseline (published script, PIL, 1 thread): {base_wall:6.2f} s   runs "
+        + ", ".join(f"{w:.2f}/{c:.2f}" for w, c in baseline)
     )
     print(
-        f"full run   baseline (published algorithm, 1 thread): {baseline_s:7.2f} s  (CPU {baseline_cpu:.2f} s)"
+        f"select --workers {args.workers}:                     {select_wall:6.2f} s   runs "
+        + ", ".join(f"{w:.2f}/{c:.2f}" for w, c in select)
     )
-    print(
-        f"full run   select --workers {args.workers}:                  {select_s:7.2f} s  (CPU {select_cpu:.2f} s)"
-        f"   x{baseline_s / select_s:.1f}"
-    )
-    print(f"choosing   baseline, 1 thread:                       {baseline_choose_s:7.2f} s")
-    print(
-        f"choosing   select, 1 thread:                         {choose_s:7.2f} s   x{baseline_choose_s / choose_s:.1f}"
-    )
-    print(f"deciding   baseline, 1 thread:                       {baseline_decide_s:7.2f} s")
-    print(
-        f"deciding   select, 1 thread:                         {decide_s:7.2f} s   x{baseline_decide_s / decide_s:.1f}"
-    )
-    print(f"PNG encoding of the {len(crops)} output files alone, 1 thread: {encode_s:.2f} s")
-    print(f"identical output: {identical}")
+    print(f"select / baseline: {select_wall / base_wall:.3f} (x{base_wall / select_wall:.1f} faster)")
+    print(f"PNG output: baseline {sizes[0] / 2**20:.1f} MiB, select {sizes[1] / 2**20:.1f} MiB")
+    print(f"identical output (files, pixels, crop_area_info.txt) in every run: {identical}")
     return 0 if identical else 1
 
 

@@ -1,36 +1,44 @@
-"""The published HGGT patch selection, written straightforwardly as the baseline to match.
+"""The published HGGT patch selection (PatchSelection/patch_select.py), followed step by step.
 
-Python loops over grid points, PIL ``convert("L")`` per crop, ``np.std`` in float32,
-``cv2.Laplacian(...).var()``, the score as the float64 mean difference; the per-crop prints of
-the published script are left out. Used by the exactness tests and by ``bench/bench_select.py``.
+The baseline that ``select`` must match and beat: PIL decodes and converts, float32 image
+arrays, per crop PIL ``convert("L")``, ``cv2.meanStdDev`` on the float32 luma and the variance
+of the CV_8U Laplacian, a print per crop and per candidate, the score as numpy's float32 mean
+of the float32 difference, and PIL's PNG writer at its default zlib level. Only the file loop
+is sorted (the spec fixes the order ``os.listdir`` leaves open), and the prints go to ``out``.
+Used by the exactness tests and by ``bench/bench_select.py``.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import sys
 from pathlib import Path
+from typing import TextIO
 
 import cv2
 import numpy as np
 from PIL import Image
 
-from hggt_desktop.core.images import read_image, write_image
+VERSIONS = ("01", "02", "03", "04")
 
 
-def reference_score(crops: list[np.ndarray], contrast: float, frequency: float) -> float | None:
-    """The texture test of one candidate (original first), and its score when it passes."""
-    flag = False
-    for c in crops:
-        gray = np.array(Image.fromarray(c).convert("L"))
-        std = np.std(gray.astype(np.float32))
-        lap = cv2.Laplacian(gray, cv2.CV_8U).var()
-        if std >= contrast and lap >= frequency:
-            flag = True
-    if not flag:
-        return None
-    ori = crops[0].astype(np.float64)
-    return max(abs(np.mean(ori - c.astype(np.float64))) for c in crops[1:])
+def compute_var(crop: np.ndarray, out: TextIO) -> tuple[float, float]:
+    """Contrast (``meanStdDev``'s std) and Laplacian variance of one float32 crop, as published."""
+    gray = np.array(Image.fromarray(crop.astype(np.uint8)).convert("L"))
+    [_, var] = cv2.meanStdDev(gray.astype(np.float32))
+    freq_var = cv2.Laplacian(gray, cv2.CV_8U).var()
+    print(f"cont_var is {var[0][0]}, freq_var is {freq_var}.", file=out)
+    return var[0][0], freq_var
+
+
+def published_score(crops: list[np.ndarray]) -> np.float32:
+    """``max(abs((img_o_crop - img_k_crop).mean()))`` over the versions, float32 crops."""
+    return max(abs((crops[0] - crop).mean()) for crop in crops[1:])
+
+
+def _load(path: Path) -> np.ndarray:
+    return np.array(Image.open(path).convert("RGB")).astype(np.float32)
 
 
 def reference_select(
@@ -41,48 +49,57 @@ def reference_select(
     step: int = 288,
     contrast: float = 30,
     frequency: float = 30,
-    write: bool = True,
+    out: TextIO | None = None,
 ) -> list[str]:
-    """Run the published algorithm; return the crop_area_info.txt lines (files only if ``write``)."""
+    """Run the published script after ``random.seed(seed)``; return the crop_area_info.txt lines."""
+    out = out if out is not None else sys.stdout
     random.seed(seed)
-    versions = sorted(d for d in os.listdir(enhanced_dir) if d != "original" and not d.startswith("."))
-    n = 0
-    lines = []
+    for folder in ("original", *VERSIONS):
+        os.makedirs(out_dir / folder, exist_ok=True)
+    index = 0
+    lines: list[str] = []
+    txt = open(out_dir / "crop_area_info.txt", "w")  # open for the whole run, as published
     for name in sorted(os.listdir(enhanced_dir / "original")):
         img_name = os.path.splitext(name)[0]
-        images = [read_image(enhanced_dir / "original" / name)]
-        images += [read_image(enhanced_dir / v / f"{img_name}_{v}.png") for v in versions]
-        h, w = images[0].shape[:2]
+        img_o = _load(enhanced_dir / "original" / name)
+        imgs = [_load(enhanced_dir / v / f"{img_name}_{v}.png") for v in VERSIONS]
+        h, w = img_o.shape[:2]
         k_h = 128 if h >= 2400 else 64 if h >= 1200 else 32
         k_w = 128 if w >= 2400 else 64 if w >= 1200 else 32
         init_h = random.randint(0, k_h)
         init_w = random.randint(0, k_w)
-        kept = []
-        index = 0
+        max_dist_list: list[np.float32] = []
+        crop_list: list[tuple[int, int, list[np.ndarray]]] = []
         for row in range(init_h, h, step):
             for col in range(init_w, w, step):
                 dx = random.randint(-16, 16)
                 dy = random.randint(-16, 16)
-                x = max(row + dx, 0)
-                y = max(col + dy, 0)
-                if x + crop > h or y + crop > w:
+                x_ = max(row + dx, 0)
+                y_ = max(col + dy, 0)
+                if x_ + crop > h or y_ + crop > w:
                     continue
-                crops = [im[x : x + crop, y : y + crop] for im in images]
-                score = reference_score(crops, contrast, frequency)
-                if score is not None:
-                    kept.append((score, index, x, y, crops))
-                index += 1
-        kept.sort(key=lambda t: (t[0], t[1]), reverse=True)
-        for score, _, x, y, crops in kept:
-            n += 1
-            stem = f"{img_name}-{x}-{y}"
-            lines.append(f"{stem}-{score:.4f}-{n}.png")
-            if not write:
-                continue
-            write_image(out_dir / "original" / f"{stem}.png", crops[0])
-            for v, c in zip(versions, crops[1:], strict=True):
-                write_image(out_dir / v / f"{stem}_{v}.png", c)
-    if write:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "crop_area_info.txt").write_text("".join(line + "\n" for line in lines))
+                crops = [np.ascontiguousarray(im[x_ : x_ + crop, y_ : y_ + crop, :]) for im in (img_o, *imgs)]
+                flag = False
+                for c in crops:
+                    var, freq_var = compute_var(c, out)
+                    if var >= contrast and freq_var >= frequency:
+                        flag = True
+                print(f"{img_name} crop at ({x_}, {y_}): {'kept' if flag else 'rejected'}", file=out)
+                if flag:
+                    max_dist_list.append(published_score(crops))
+                    crop_list.append((x_, y_, crops))
+        for max_dist, i in sorted(((v, i) for i, v in enumerate(max_dist_list)), reverse=True):
+            x_, y_, crops = crop_list[i]
+            index += 1
+            stem = f"{img_name}-{x_}-{y_}"
+            Image.fromarray(crops[0].astype(np.uint8)).save(
+                out_dir / "original" / f"{stem}.png", "PNG", quality=100
+            )
+            for v, c in zip(VERSIONS, crops[1:], strict=True):
+                Image.fromarray(c.astype(np.uint8)).save(out_dir / v / f"{stem}_{v}.png", "PNG", quality=100)
+            line = f"{stem}-{max_dist:.4f}-{index}.png"
+            txt.write(line + "\n")
+            lines.append(line)
+            print(f"saved {line}", file=out)
+    txt.close()
     return lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import random
 from pathlib import Path
 
@@ -10,13 +11,19 @@ import numpy as np
 import pytest
 
 from hggt_desktop.cli.data import main
-from hggt_desktop.core.images import read_image
-from hggt_desktop.tools.selection import SelectionParams, direct_statistics, luma, passes_texture_test
+from hggt_desktop.core.images import read_image, write_image
+from hggt_desktop.tools.selection import (
+    SelectionParams,
+    crop_score,
+    direct_statistics,
+    luma,
+    passes_texture_test,
+)
 from hggt_desktop.tools.selection_job import run_selection
 from tests.tools.enhanced_data import make_enhanced, textured_image
 
 PIL = pytest.importorskip("PIL.Image", reason="the published algorithm's reference uses Pillow")
-from tests.tools.select_reference import reference_select  # noqa: E402
+from tests.tools.select_reference import published_score, reference_select  # noqa: E402
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -42,7 +49,7 @@ def enhanced(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_select_matches_the_published_algorithm(
     enhanced: Path, tmp_path: Path, seed, contrast, frequency
 ) -> None:
-    reference_select(enhanced, tmp_path / "ref", seed, 64, 40, contrast, frequency)
+    reference_select(enhanced, tmp_path / "ref", seed, 64, 40, contrast, frequency, out=io.StringIO())
     params = SelectionParams(64, 40, contrast, frequency)
     workers = 1 + seed % 3  # the worker count must not change anything
     report = run_selection(enhanced, tmp_path / "new", params, seed, workers=workers, show_progress=False)
@@ -50,6 +57,30 @@ def test_select_matches_the_published_algorithm(
     expected = tree(tmp_path / "ref")
     assert report.kept == len((tmp_path / "ref" / "crop_area_info.txt").read_text().splitlines()) > 0
     assert tree(tmp_path / "new") == expected
+
+
+def test_score_is_the_published_float32_mean_not_a_float64_one(tmp_path: Path) -> None:
+    # Busy 512x512 crops far from their versions: numpy's float32 mean rounds visibly there.
+    rng = np.random.default_rng(2)
+    original = rng.integers(200, 256, (560, 560, 3), dtype=np.uint8)
+    versions = [rng.integers(0, 40, (560, 560, 3), dtype=np.uint8) for _ in range(4)]
+    write_image(tmp_path / "e" / "original" / "img.png", original)
+    for k, version in enumerate(versions, start=1):
+        write_image(tmp_path / "e" / f"{k:02d}" / f"img_{k:02d}.png", version)
+    lines = reference_select(tmp_path / "e", tmp_path / "ref", 3, 512, 24, 0, 0, out=io.StringIO())
+    report = run_selection(tmp_path / "e", tmp_path / "new", SelectionParams(512, 24, 0, 0), 3, 2, False)
+    assert report.kept == len(lines) == 4
+    assert tree(tmp_path / "new") == tree(tmp_path / "ref")
+    images = [original, *versions]
+    float64_lines = []
+    for line in lines:
+        x, y = (int(v) for v in line.split("-")[1:3])
+        window = (slice(x, x + 512), slice(y, y + 512))
+        crops = [image[window].astype(np.float32) for image in images]
+        assert crop_score(images, x, y, 512) == float(published_score(crops))
+        mean64 = max(abs(np.mean(original[window] - v[window].astype(np.float64))) for v in versions)
+        float64_lines.append(line.replace(line.split("-")[3], f"{mean64:.4f}"))
+    assert float64_lines != lines  # the premise: a float64 mean would have written other scores
 
 
 def test_thresholds_exactly_at_a_crops_statistics_decide_like_the_reference(tmp_path: Path) -> None:
@@ -119,6 +150,17 @@ def test_rerun_does_not_duplicate_and_resume_keeps_the_stream(enhanced: Path, tm
     assert tree(out) == complete
     again = run_selection(enhanced, out, params, 4, show_progress=False)
     assert again.resumed == 3 and tree(out) == complete
+
+
+@pytest.mark.parametrize("compression", [0, 9])
+def test_png_compression_changes_file_sizes_not_pixels(enhanced: Path, tmp_path: Path, compression) -> None:
+    params = SelectionParams(64, 40, 30, 30)
+    run_selection(enhanced, tmp_path / "fast", params, 2, show_progress=False)
+    run_selection(enhanced, tmp_path / "set", params, 2, show_progress=False, png_compression=compression)
+    assert tree(tmp_path / "set") == tree(tmp_path / "fast")
+    if compression == 0:  # stored, uncompressed: larger than the default's Huffman coding
+        sizes = [sum(p.stat().st_size for p in (tmp_path / d).rglob("*.png")) for d in ("fast", "set")]
+        assert sizes[1] > 1.3 * sizes[0]
 
 
 def test_other_settings_in_the_same_folder_are_refused(enhanced: Path, tmp_path: Path, capsys) -> None:
