@@ -6,7 +6,7 @@ button calls a session method. Keys are handled by :class:`KeyDispatcher`.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -17,6 +17,7 @@ from hggt_desktop.gui.annotate.key_dispatcher import KeyDispatcher
 from hggt_desktop.gui.annotate.keymap import KeyMap
 from hggt_desktop.gui.annotate.progress_bar import ProgressStrip
 from hggt_desktop.gui.annotate.session import SWAP_ALL, SWAP_NONE, SWAP_SELECTED, AnnotationSession
+from hggt_desktop.gui.viewer.display_image import DisplayImage, DisplayPreparer
 from hggt_desktop.gui.viewer.grid import PatchGrid
 from hggt_desktop.gui.viewer.transform import FIT, ONE_TO_ONE, ViewTransform
 
@@ -26,6 +27,9 @@ LABEL_COLORS = {
     Label.SIMILAR: QColor(150, 150, 150),
     Label.NEGATIVE: QColor(213, 94, 0),
 }
+# After a zoom change, wait this long (a resize or a wheel spin settles) before rescaling the
+# prefetched sets for the new zoom.
+REPREPARE_DELAY_MS = 250
 
 
 class AnnotatorView(QWidget):
@@ -53,6 +57,14 @@ class AnnotatorView(QWidget):
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("padding: 2px 8px;")
         self.buttons: dict[str, QPushButton] = {}
+        # The prefetch worker scales the next sets for the zoom shown, so a switch only blits.
+        self._preparer = DisplayPreparer()
+        preparer = self._preparer
+        session.prefetcher.prepare = lambda loaded: preparer(loaded.images, loaded.display)
+        self._reprepare = QTimer(self)
+        self._reprepare.setSingleShot(True)
+        self._reprepare.setInterval(REPREPARE_DELAY_MS)
+        self._reprepare.timeout.connect(session.prefetcher.prepare_again)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -133,19 +145,18 @@ class AnnotatorView(QWidget):
         session = self.session
         # The window may have moved to a screen with another scaling: the record says which.
         session.set_screen_scale(self.devicePixelRatioF())
-        loaded = session.loaded
         count = session.version_count
         panels = self.grid.set_panel_count(count + 1)
         reason = session.broken_reason()
-        original = loaded.images.get(ORIGINAL_FOLDER) if loaded else None
+        original = self._display_image(ORIGINAL_FOLDER)
         if original is not None:
-            self.transform.set_image_size(original.shape[1], original.shape[0])
+            self.transform.set_image_size(original.width(), original.height())
         panels[0].set_image(original, None if original is not None else (reason or "not loaded"))
         panels[0].set_caption("Original")
         panels[0].set_badge(None)
         for position in range(count):
             version = session.version_at(position)
-            image = loaded.images.get(version) if loaded and reason is None else None
+            image = self._display_image(version) if reason is None else None
             panel = panels[position + 1]
             panel.set_image(image, None if image is not None else (reason or "not loaded"))
             panel.set_caption(session.letter(position))
@@ -156,6 +167,18 @@ class AnnotatorView(QWidget):
         self._on_selection_changed(session.selected)
         if self.notice.text():
             self.notice.setText("")
+
+    def _display_image(self, folder: str) -> DisplayImage | None:
+        """The draw-ready image of ``folder`` in the current set (kept with the set)."""
+        loaded = self.session.loaded
+        array = loaded.images.get(folder) if loaded else None
+        if loaded is None or array is None:
+            return None
+        image = loaded.display.get(folder)
+        if image is None:  # not prefetched (the first set, a jump): convert it now, once
+            image = DisplayImage.from_array(array)
+            loaded.display[folder] = image
+        return image
 
     def _on_labels_changed(self) -> None:
         panels = self.grid.panels()
@@ -176,8 +199,7 @@ class AnnotatorView(QWidget):
             self._on_swap_changed(SWAP_SELECTED)
 
     def _on_swap_changed(self, mode: str) -> None:
-        loaded = self.session.loaded
-        original = loaded.images.get(ORIGINAL_FOLDER) if loaded else None
+        original = self._display_image(ORIGINAL_FOLDER)
         for index, panel in enumerate(self.grid.panels()[1:], start=0):
             swap = mode == SWAP_ALL or (mode == SWAP_SELECTED and index == self.session.selected)
             panel.set_swap_image(original if swap and mode != SWAP_NONE else None)
@@ -189,6 +211,10 @@ class AnnotatorView(QWidget):
     def _on_transform_changed(self) -> None:
         transform = self.transform
         self.session.note_zoom(transform.zoom)
+        if transform.zoom != self._preparer.zoom:
+            self._preparer.zoom = transform.zoom
+            if transform.zoom < 1:
+                self._reprepare.start()
         if transform.mode == ONE_TO_ONE:
             text = "1:1"
         elif transform.mode == FIT:

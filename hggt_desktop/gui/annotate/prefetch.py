@@ -2,14 +2,18 @@
 
 Qt-free. Each file is read once: its bytes are hashed (the record keeps the SHA-256 of what was
 shown) and decoded by the core's one decode path. Errors are kept per image, never raised, so
-a corrupt file shows as a broken set instead of stopping the app.
+a corrupt file shows as a broken set instead of stopping the app. The screen can hook a
+``prepare`` step into the worker (draw-ready images scaled for the zoom it shows), so that the
+switch itself does no conversion or scaling.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +33,8 @@ class LoadedSet:
     images: dict[str, np.ndarray | None] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     sha256: dict[str, str] = field(default_factory=dict)
+    # What the screen made from ``images`` in the worker (folder -> draw-ready image).
+    display: dict[str, Any] = field(default_factory=dict)
 
     @property
     def broken_reason(self) -> str | None:
@@ -75,7 +81,11 @@ class SetPrefetcher:
         self.behind = behind
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="prefetch")
         self._futures: dict[int, Future[LoadedSet]] = {}
+        self._current = -1
+        self._closed = False
         self.enabled = True
+        # Runs in the worker after decoding (the screen's draw-ready images); None: nothing.
+        self.prepare: Callable[[LoadedSet], None] | None = None
         self.hits = 0  # sets that were ready when asked for (the benchmark reports these)
         self.misses = 0
 
@@ -90,7 +100,9 @@ class SetPrefetcher:
             self.hits += 1
         else:
             self.misses += 1
+        self._current = index
         if future is None:
+            # Not prepared here: the panels convert what they paint, as they would anyway.
             loaded = load_set(self._sets[index])
             done: Future[LoadedSet] = Future()
             done.set_result(loaded)
@@ -101,6 +113,13 @@ class SetPrefetcher:
             self.around(index)
         return loaded
 
+    def ready(self, index: int) -> LoadedSet | None:
+        """Set ``index`` if it is loaded (and prepared) already, without waiting; else None."""
+        future = self._futures.get(index)
+        if future is None or not future.done() or future.cancelled():
+            return None
+        return future.result()
+
     def around(self, index: int) -> None:
         """Drop sets far from ``index`` and start loading its neighbours."""
         keep = range(index - self.behind, index + self.ahead + 1) if self.enabled else range(index, index + 1)
@@ -110,7 +129,30 @@ class SetPrefetcher:
             return
         for neighbour in keep:
             if 0 <= neighbour < len(self._sets) and neighbour not in self._futures:
-                self._futures[neighbour] = self._pool.submit(load_set, self._sets[neighbour])
+                self._futures[neighbour] = self._pool.submit(self._load, self._sets[neighbour])
+
+    def prepare_again(self) -> None:
+        """Run ``prepare`` again on the loaded neighbours (the zoom on screen changed)."""
+        if not self.enabled or self.prepare is None or self._closed:
+            return
+        for index, future in list(self._futures.items()):
+            # The current set is already on screen: its panels rescale it as they paint.
+            if index != self._current and future.done() and not future.cancelled():
+                self._pool.submit(self._run_prepare, future.result())
+
+    def _load(self, image_set: ImageSet) -> LoadedSet:
+        loaded = load_set(image_set)
+        self._run_prepare(loaded)
+        return loaded
+
+    def _run_prepare(self, loaded: LoadedSet) -> None:
+        prepare = self.prepare
+        if prepare is None:
+            return
+        try:
+            prepare(loaded)
+        except Exception:  # the screen converts on paint instead: slower, never broken
+            log.exception("preparing the images of set %s for the screen failed", loaded.stem)
 
     def forget(self, index: int) -> None:
         """Load set ``index`` again next time (its files may have changed)."""
@@ -119,6 +161,7 @@ class SetPrefetcher:
             future.cancel()
 
     def shutdown(self) -> None:
+        self._closed = True
         for future in self._futures.values():
             future.cancel()
         self._futures.clear()

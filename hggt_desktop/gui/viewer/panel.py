@@ -4,7 +4,9 @@ Why device pixels: at 125-175% display scaling Qt maps a logical pixel to a frac
 of screen pixels, so an image drawn at "100%" in logical units is resampled. The panel asks the
 painter where its device pixels are, puts the image origin on a whole device pixel, and draws
 with the painter scaled by 1/devicePixelRatio, so at zoom 1 each image pixel lands on exactly one
-screen pixel (checked by tests/gui/test_viewer_exact.py at 100-200% scaling).
+screen pixel (checked by tests/gui/test_viewer_exact.py at 100-200% scaling). Above 1:1 the
+pixels are nearest-neighbour squares; below it the panel blits a smooth copy scaled once per
+zoom (see ``display_image.py``), never resampling while it paints.
 """
 
 from __future__ import annotations
@@ -15,16 +17,18 @@ import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QHideEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
-    QPixmap,
     QResizeEvent,
+    QShowEvent,
     QTransform,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QApplication, QWidget
 
+from hggt_desktop.gui.viewer.display_image import DisplayImage
 from hggt_desktop.gui.viewer.palette import (
     BROKEN_COLOR,
     CAPTION_COLOR,
@@ -33,13 +37,10 @@ from hggt_desktop.gui.viewer.palette import (
     SURROUND_COLOR,
     contrasting_text,
 )
-from hggt_desktop.gui.viewer.qimage import to_pixmap
 from hggt_desktop.gui.viewer.transform import ViewTransform
 
 FRAME = 3  # logical pixels around the image area, coloured when the panel is selected
 WHEEL_NOTCH = 120  # angleDelta units per wheel notch
-# Below half size bilinear sampling skips pixels (aliasing); use Qt's area-averaging scaler.
-PRESCALE_BELOW = 0.5
 
 
 class ImagePanel(QWidget):
@@ -50,10 +51,11 @@ class ImagePanel(QWidget):
     def __init__(self, transform: ViewTransform, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._transform = transform
-        self._pixmap: QPixmap | None = None
-        self._swap_pixmap: QPixmap | None = None
-        self._swap_source: np.ndarray | None = None
-        self._scaled: dict[bool, QPixmap] = {}  # swap? -> prescaled copy for small zooms
+        self._image: DisplayImage | None = None
+        self._swap_image: DisplayImage | None = None
+        self._swap_source: np.ndarray | DisplayImage | None = None
+        # Smooth copies made while painting (a cache miss): a prefetched set should need none.
+        self.paint_rescales = 0
         self._broken_reason: str | None = None
         self._caption = ""
         self._badge: str | None = None
@@ -71,23 +73,21 @@ class ImagePanel(QWidget):
 
     # --- content -------------------------------------------------------------------------
 
-    def set_image(self, image: np.ndarray | None, broken_reason: str | None = None) -> None:
-        """Show an RGB array; ``None`` with a reason shows "cannot show: <reason>" instead."""
-        self._pixmap = to_pixmap(image) if image is not None else None
+    def set_image(self, image: np.ndarray | DisplayImage | None, broken_reason: str | None = None) -> None:
+        """Show an RGB array or a prepared image; ``None`` with a reason shows "cannot show"."""
+        self._image = _displayable(image)
         self._broken_reason = broken_reason if image is None else None
-        self._scaled.pop(False, None)
-        if image is not None and self._transform.image_size().isEmpty():
-            self._transform.set_image_size(image.shape[1], image.shape[0])
+        if self._image is not None and self._transform.image_size().isEmpty():
+            self._transform.set_image_size(self._image.width(), self._image.height())
         self.update()
 
-    def set_swap_image(self, image: np.ndarray | None) -> None:
+    def set_swap_image(self, image: np.ndarray | DisplayImage | None) -> None:
         """While not ``None``, draw this image instead of the panel's own at the same view."""
         if image is None:
-            self._swap_pixmap, self._swap_source = None, None
+            self._swap_image, self._swap_source = None, None
         elif image is not self._swap_source:
-            # The same array is swapped in at every key press: convert it only once.
-            self._swap_pixmap, self._swap_source = to_pixmap(image), image
-            self._scaled.pop(True, None)
+            # The same image is swapped in at every key press: convert it only once.
+            self._swap_image, self._swap_source = _displayable(image), image
         self.update()
 
     def set_caption(self, text: str) -> None:
@@ -112,7 +112,7 @@ class ImagePanel(QWidget):
 
     def is_swapped(self) -> bool:
         """Whether the swap image is being shown instead of the panel's own."""
-        return self._swap_pixmap is not None
+        return self._swap_image is not None
 
     def image_area(self) -> QRect:
         """The part of the panel (logical pixels) where the image is drawn."""
@@ -142,12 +142,12 @@ class ImagePanel(QWidget):
         super().resizeEvent(event)
         self._report_viewport()
 
-    def showEvent(self, event: QEvent) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         """A shown panel takes part in the shared fit."""
         super().showEvent(event)
         self._report_viewport()
 
-    def hideEvent(self, event: QEvent) -> None:
+    def hideEvent(self, event: QHideEvent) -> None:
         """A hidden panel (e.g. in two-panel mode) no longer limits the shared fit."""
         super().hideEvent(event)
         self._transform.forget_viewport(id(self))
@@ -156,7 +156,6 @@ class ImagePanel(QWidget):
         """Moving to a screen with another scaling changes the device size."""
         super().changeEvent(event)
         if event.type() == QEvent.Type.DevicePixelRatioChange:
-            self._scaled.clear()
             self._report_viewport()
 
     def _report_viewport(self) -> None:
@@ -227,9 +226,9 @@ class ImagePanel(QWidget):
         self._paint_header(painter, header)
         painter.fillRect(area, SURROUND_COLOR)
         painter.setClipRect(area)
-        pixmap = self._swap_pixmap if self._swap_pixmap is not None else self._pixmap
-        if pixmap is not None:
-            self._paint_image(painter, pixmap, area)
+        image = self._swap_image if self._swap_image is not None else self._image
+        if image is not None:
+            self._paint_image(painter, image, area)
         elif self._broken_reason is not None:
             self._paint_broken(painter, area)
         painter.end()
@@ -252,7 +251,7 @@ class ImagePanel(QWidget):
             painter.setPen(contrasting_text(self._badge_color))
             painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, self._badge)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        caption = self._caption + ("  (swapped)" if self._swap_pixmap is not None else "")
+        caption = self._caption + ("  (swapped)" if self._swap_image is not None else "")
         painter.setPen(SELECTED_COLOR if self._selected else CAPTION_COLOR)
         elided = painter.fontMetrics().elidedText(
             caption, Qt.TextElideMode.ElideRight, text_rect.width() - badge_width
@@ -265,7 +264,7 @@ class ImagePanel(QWidget):
         flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
         painter.drawText(area.adjusted(12, 12, -12, -12), flags, f"cannot show: {self._broken_reason}")
 
-    def _paint_image(self, painter: QPainter, pixmap: QPixmap, area: QRect) -> None:
+    def _paint_image(self, painter: QPainter, image: DisplayImage, area: QRect) -> None:
         ratio = self.devicePixelRatioF()
         device = painter.deviceTransform()  # logical -> device, including this widget's offset
         area_device = QRectF(area.x() * ratio, area.y() * ratio, area.width() * ratio, area.height() * ratio)
@@ -276,10 +275,15 @@ class ImagePanel(QWidget):
         y = math.floor(device.dy() + origin.y() + 0.5) - device.dy()
         zoom = self._transform.zoom
         painter.setTransform(QTransform.fromScale(1 / ratio, 1 / ratio))  # now in device pixels
-        if zoom < PRESCALE_BELOW:
-            painter.drawPixmap(QPointF(x, y), self._prescaled(pixmap, zoom))
+        if zoom < 1:
+            # Smooth below 1:1, from a copy scaled once (by the prefetcher when it could).
+            scaled = image.cached(zoom)
+            if scaled is None:
+                self.paint_rescales += 1
+                scaled = image.scaled(zoom)
+            painter.drawImage(QPointF(x, y), scaled)
             return
-        width, height = pixmap.width(), pixmap.height()
+        width, height = image.width(), image.height()
         # Draw only the visible image pixels: huge target rectangles at high zoom overflow the
         # raster engine's fixed-point maths and cost time for nothing.
         left = max(math.floor((area_device.left() - x) / zoom), 0)
@@ -289,15 +293,12 @@ class ImagePanel(QWidget):
         if right <= left or bottom <= top:
             return
         target = QRectF(x + left * zoom, y + top * zoom, (right - left) * zoom, (bottom - top) * zoom)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, zoom < 1)
-        painter.drawPixmap(target, pixmap, QRectF(left, top, right - left, bottom - top))
+        # Nearest-neighbour at and above 1:1: every image pixel stays a sharp square.
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        painter.drawImage(target, image.image, QRectF(left, top, right - left, bottom - top))
 
-    def _prescaled(self, pixmap: QPixmap, zoom: float) -> QPixmap:
-        swap = pixmap is self._swap_pixmap
-        size = QSize(max(round(pixmap.width() * zoom), 1), max(round(pixmap.height() * zoom), 1))
-        cached = self._scaled.get(swap)
-        if cached is None or cached.size() != size:
-            mode = Qt.TransformationMode.SmoothTransformation
-            cached = pixmap.scaled(size, Qt.AspectRatioMode.IgnoreAspectRatio, mode)
-            self._scaled[swap] = cached
-        return cached
+
+def _displayable(image: np.ndarray | DisplayImage | None) -> DisplayImage | None:
+    if image is None or isinstance(image, DisplayImage):
+        return image
+    return DisplayImage.from_array(image)

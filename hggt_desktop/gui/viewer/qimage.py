@@ -1,4 +1,4 @@
-"""Handing decoded images to Qt: numpy RGB arrays in, QImage/QPixmap that own their pixels out.
+"""Handing decoded images to Qt: numpy RGB arrays in, QImages that own their pixels out.
 
 Images are decoded once by the core (``hggt_desktop.core.images``) and only wrapped here, so
 the screen shows exactly the pixels the labels refer to (one decode path, EXIF applied once).
@@ -7,8 +7,7 @@ the screen shows exactly the pixels the labels refer to (one decode path, EXIF a
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage
 
 
 class ImageFormatError(ValueError):
@@ -27,13 +26,6 @@ def to_qimage(image: np.ndarray) -> QImage:
     # A QImage made on a numpy buffer does not own it; copy() detaches it from the array.
     wrapped = QImage(array.data, width, height, 3 * width, QImage.Format.Format_RGB888)
     return wrapped.copy()
-
-
-def to_pixmap(image: np.ndarray) -> QPixmap:
-    """Convert an RGB array to a pixmap in the raster engine's fastest 32-bit format."""
-    # RGB888 is converted on every draw; RGB32 is blitted as is, which keeps paints fast.
-    qimage = to_qimage(image).convertToFormat(QImage.Format.Format_RGB32)
-    return QPixmap.fromImage(qimage, Qt.ImageConversionFlag.NoFormatConversion)
 
 
 def from_qimage(qimage: QImage) -> np.ndarray:
