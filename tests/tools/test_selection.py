@@ -23,7 +23,7 @@ from hggt_desktop.tools.selection_job import run_selection
 from tests.tools.enhanced_data import make_enhanced, textured_image
 
 PIL = pytest.importorskip("PIL.Image", reason="the published algorithm's reference uses Pillow")
-from tests.tools.select_reference import published_score, reference_select  # noqa: E402
+from tests.tools.select_reference import compute_var, published_score, reference_select  # noqa: E402
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -84,7 +84,7 @@ def test_score_is_the_published_float32_mean_not_a_float64_one(tmp_path: Path) -
 
 
 def test_thresholds_exactly_at_a_crops_statistics_decide_like_the_reference(tmp_path: Path) -> None:
-    # Thresholds equal to the published float32 std / float64 variance of one crop: the
+    # Thresholds equal to the published meanStdDev std / float64 variance of one crop: the
     # exact integer statistics alone could decide differently, so they must be rechecked.
     rng = np.random.default_rng(3)
     image = textured_image(rng, 200, 200)
@@ -92,6 +92,8 @@ def test_thresholds_exactly_at_a_crops_statistics_decide_like_the_reference(tmp_
     cands = np.array([(x, y) for x in range(0, 137, 17) for y in range(0, 137, 23)])
     for x, y in cands[::7].tolist():
         std, lap = direct_statistics(gray[x : x + 64, y : y + 64])
+        published = compute_var(image[x : x + 64, y : y + 64].astype(np.float32), io.StringIO())
+        assert (std, lap) == published
         for contrast, frequency in [(std, 0.0), (0.0, lap), (std, lap), (np.nextafter(std, 99), 0.0)]:
             params = SelectionParams(64, 17, float(contrast), float(frequency))
             fast = passes_texture_test(image, cands, params)
