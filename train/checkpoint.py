@@ -52,6 +52,35 @@ def save_weights(
     write_bytes_atomic(path, save_safetensors(tensors, metadata=metadata))
 
 
+def read_state_file(path: Path | str) -> dict[str, Any]:
+    """A state dict from a ``.safetensors`` or ``.pth`` file; CheckpointError says why it is unusable."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such file; check the path")
+    try:
+        if path.suffix == ".safetensors":
+            with safe_open(str(path), framework="pt") as handle:
+                return {k: handle.get_tensor(k) for k in handle.keys()}
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+        # torch.load reports a text or HTML file (a failed download) as a bare "KeyError: 101".
+        if not head.startswith((b"PK\x03\x04", b"\x80")):
+            raise CheckpointError(
+                f"{path}: not a PyTorch (.pth) or safetensors file (it starts with {head!r}); "
+                "download or copy it again"
+            )
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except CheckpointError:
+        raise
+    except Exception as exc:  # safetensors and torch raise many types for a bad file
+        raise CheckpointError(
+            f"{path}: not a readable weight file ({exc}); download or copy it again"
+        ) from exc
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path}: holds a {type(state).__name__}, not a state dict")
+    return state
+
+
 def load_generator_state(path: Path | str, key: str = "params_ema") -> dict[str, torch.Tensor]:
     """A generator state dict from our safetensors, a BasicSR ``.pth`` or a plain state dict.
 
@@ -60,14 +89,7 @@ def load_generator_state(path: Path | str, key: str = "params_ema") -> dict[str,
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint")
-    try:
-        if path.suffix == ".safetensors":
-            with safe_open(str(path), framework="pt") as handle:
-                state = {k: handle.get_tensor(k) for k in handle.keys()}
-        else:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # safetensors and torch raise many types for a bad file
-        raise CheckpointError(f"{path}: not a readable checkpoint ({exc})") from exc
+    state = read_state_file(path)
     if isinstance(state, dict) and any(k in state for k in ("params", "params_ema")):
         nested = state.get(key) or state.get("params_ema") or state.get("params")
         return dict(nested)

@@ -90,6 +90,10 @@ def _fit(args: argparse.Namespace) -> int:
     from train.runtime import TrainingDiverged
     from train.vgg import VGGError
 
+    problem = _check_run_dir(args.out, args.resume)
+    if problem:
+        print(f"hggt-train fit: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         cfg = make_config(args.preset, args.config, args.overrides)
         weights = fit(cfg, args.pack, args.out, args.resume)
@@ -104,11 +108,32 @@ def _fit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_run_dir(out: Path, resume: bool) -> str | None:
+    """Why ``out`` cannot take this run (None when it can); never overwrite another run's checkpoints."""
+    if out.exists() and not out.is_dir():
+        return f"--out {out}: is a file; give a folder for the run"
+    if not resume and any((out / sub).is_dir() and any((out / sub).iterdir()) for sub in ("models", "state")):
+        return (
+            f"--out {out}: already holds a training run (models/, state/); add --resume to continue it, "
+            "or give a new --out folder"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"--out {out}: cannot create the run folder ({exc.strerror or exc}); give a writable folder"
+    return None
+
+
 def _eval(args: argparse.Namespace) -> int:
+    from hggt_desktop.core.layout import LayoutError
+    from hggt_desktop.core.sets import SetLayoutError
     from hggt_desktop.training_pack import PackError
     from train.checkpoint import CheckpointError
     from train.evaluate import EvaluationError, evaluate_checkpoint, evaluate_folder, write_csv
 
+    if args.crop_border < 0:
+        print("hggt-train eval: --crop-border must be 0 or more", file=sys.stderr)
+        return EXIT_USAGE
     try:
         if args.dataset is not None and args.sr is not None:
             result = evaluate_folder(args.dataset, args.sr, args)
@@ -117,13 +142,13 @@ def _eval(args: argparse.Namespace) -> int:
         else:
             print("hggt-train eval: give --dataset and --sr, or --pack and --checkpoint", file=sys.stderr)
             return EXIT_USAGE
-    except (EvaluationError, PackError, CheckpointError) as exc:
+        for note in result.notes:
+            print(note, file=sys.stderr)
+        if args.csv is not None:
+            write_csv(args.csv, result)
+    except (EvaluationError, PackError, CheckpointError, LayoutError, SetLayoutError) as exc:
         print(f"hggt-train eval: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    for note in result.notes:
-        print(note, file=sys.stderr)
-    if args.csv is not None:
-        write_csv(args.csv, result)
     if args.json:
         print(json.dumps(result.means))
     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,10 +99,16 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
             raise ConfigError(f"{name}: expected true or false, got {value!r}")
         return bool(value)
     if isinstance(default, list):
-        if isinstance(value, str):
-            value = json.loads(value if value.startswith("[") else f"[{value}]")
         kind = type(default[0]) if default else float
-        return [kind(v) for v in value]
+        try:
+            if isinstance(value, str):
+                value = json.loads(value if value.startswith("[") else f"[{value}]")
+            return [kind(v) for v in value]
+        except (TypeError, ValueError) as exc:  # JSONDecodeError is a ValueError
+            raise ConfigError(
+                f"{name}: expected a list of {kind.__name__}, e.g. {name}={','.join(map(str, default))}; "
+                f"got {value!r}"
+            ) from exc
     try:
         return type(default)(value)
     except (TypeError, ValueError) as exc:
@@ -130,17 +137,44 @@ def make_config(
             raise ConfigError(f"unknown preset {preset!r}; use one of {', '.join(PRESETS)}")
         merged.update(PRESETS[preset])
     merged.update(values)
+    from_file = set(values)
     for item in overrides or []:
         key, sep, value = item.partition("=")
         if not sep:
             raise ConfigError(f"override {item!r} is not key=value")
-        merged[key.strip().split(".")[-1]] = value.strip()
+        key = key.strip().split(".")[-1]
+        merged[key] = value.strip()
+        from_file.discard(key)
     for key, value in merged.items():
+        # A setting from the TOML file names the file, so the user knows where to fix it.
+        where = f"{toml_path}: " if key in from_file else ""
         if key not in defaults:
-            raise ConfigError(f"unknown setting {key!r}; see docs/training.md for the list")
-        setattr(cfg, key, _coerce(key, value, defaults[key]))
+            raise ConfigError(f"{where}unknown setting {key!r}; see docs/training.md for the list")
+        try:
+            setattr(cfg, key, _coerce(key, value, defaults[key]))
+        except ConfigError as exc:
+            raise ConfigError(f"{where}{exc}") from exc
     if cfg.target not in ("positive", "original"):
         raise ConfigError(f"target must be 'positive' or 'original', not {cfg.target!r}")
+    for key in (
+        "batch_size",
+        "gt_size",
+        "total_iter",
+        "pool_size",
+        "save_every",
+        "log_every",
+        "preview_every",
+    ):
+        if getattr(cfg, key) < 1:
+            raise ConfigError(f"{key} must be at least 1, not {getattr(cfg, key)}")
+    if cfg.num_workers < 0:
+        raise ConfigError(f"num_workers must be 0 or more, not {cfg.num_workers}")
+    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", cfg.device):
+        raise ConfigError(f"device must be cpu, cuda, cuda:N or auto, not {cfg.device!r}")
+    if cfg.pool_size % cfg.batch_size:
+        raise ConfigError(
+            f"pool_size {cfg.pool_size} must be a multiple of batch_size {cfg.batch_size}; change one of them"
+        )
     if cfg.gt_size % 32:
         raise ConfigError(
             f"gt_size must be a multiple of 32 (x4 and the U-Net discriminator), not {cfg.gt_size}"

@@ -11,6 +11,7 @@ import argparse
 import csv
 import io
 import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from hggt_desktop.core.atomic import write_text_atomic
+from hggt_desktop.core.atomic import AtomicWriteError, write_text_atomic
 from hggt_desktop.core.images import ImageError, read_image
 from hggt_desktop.training_pack import POSITIVE
 from train.metrics import psnr, ssim
@@ -75,7 +76,12 @@ def make_metrics(args: argparse.Namespace, device: torch.device, notes: list[str
 
 
 def score(
-    name: str, set_name: str, sr: np.ndarray, references: list[np.ndarray], metrics: dict[str, Metric]
+    name: str,
+    set_name: str,
+    sr: np.ndarray,
+    references: list[np.ndarray],
+    metrics: dict[str, Metric],
+    crop_border: int = 0,
 ) -> dict[str, object]:
     """One CSV row: each metric averaged over the references."""
     row: dict[str, object] = {"image": name, "set": set_name, "references": len(references)}
@@ -86,6 +92,11 @@ def score(
                 raise EvaluationError(
                     f"{name}: SR is {sr.shape[1]}x{sr.shape[0]} but the ground truth is "
                     f"{reference.shape[1]}x{reference.shape[0]}"
+                )
+            if min(sr.shape[:2]) <= 2 * crop_border:
+                raise EvaluationError(
+                    f"{name}: {sr.shape[1]}x{sr.shape[0]} leaves nothing after cropping --crop-border "
+                    f"{crop_border} at each border; give a smaller --crop-border"
                 )
             values.append(metric(sr, reference))
         row[key] = float(np.mean(values))
@@ -137,7 +148,7 @@ def evaluate_folder(dataset_dir: Path, sr_dir: Path, args: argparse.Namespace) -
             references = [read_image(sets[stem].version_path(v)) for v in positives]
         except ImageError as exc:
             raise EvaluationError(str(exc)) from exc
-        result.rows.append(score(path.name, stem, sr, references, metrics))
+        result.rows.append(score(path.name, stem, sr, references, metrics, args.crop_border))
     if no_positive:
         result.notes.append(f"{no_positive} SR image(s) left out: their set has no effective Positive")
     return summarise(result, list(metrics))
@@ -184,7 +195,9 @@ def evaluate_checkpoint(pack: Path, checkpoint_path: Path, args: argparse.Namesp
             sr = model(lr).clamp(0, 1)
         sr_u8 = (sr[0].permute(1, 2, 0).cpu().numpy() * 255.0).round().astype(np.uint8)
         name = reader.meta.names[index]
-        result.rows.append(score(name, name, sr_u8, [images[k] for k in positives], metrics))
+        result.rows.append(
+            score(name, name, sr_u8, [images[k] for k in positives], metrics, args.crop_border)
+        )
     reader.close()
     if no_positive:
         result.notes.append(f"{no_positive} set(s) left out: no effective Positive")
@@ -199,10 +212,19 @@ def write_csv(path: Path, result: Evaluation) -> None:
     writer.writeheader()
     writer.writerows(result.rows)
     writer.writerow({"image": "mean", **result.means})
-    write_text_atomic(path, buffer.getvalue())
+    if path.is_dir():
+        raise EvaluationError(f"--csv {path}: is a folder; give a file name such as {path / 'eval.csv'}")
+    try:
+        write_text_atomic(path, buffer.getvalue())
+    except AtomicWriteError as exc:
+        raise EvaluationError(f"--csv {path}: cannot write it ({exc.reason}); choose another file") from exc
 
 
 def _device(name: str) -> torch.device:
+    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", name):
+        raise EvaluationError(f"--device {name}: use cpu, cuda, cuda:N or auto")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise EvaluationError(f"--device {name}: no CUDA GPU is available here; use --device cpu")
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)

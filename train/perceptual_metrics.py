@@ -19,6 +19,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from train.checkpoint import CheckpointError, read_state_file
+
 
 class MetricWeightsError(Exception):
     """A metric's weight file is missing or does not fit; the message names the file."""
@@ -30,13 +32,11 @@ def read_weights(paths: list[Path]) -> dict[str, torch.Tensor]:
     for path in paths:
         if not Path(path).is_file():
             raise MetricWeightsError(f"{path}: weight file not found")
-        if Path(path).suffix == ".safetensors":
-            from safetensors.torch import load_file
-
-            merged.update(load_file(str(path)))
-        else:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-            merged.update(state.get("state_dict", state) if isinstance(state, dict) else {})
+        try:
+            state = read_state_file(path)
+        except CheckpointError as exc:
+            raise MetricWeightsError(str(exc)) from exc
+        merged.update(state.get("state_dict", state))
     return merged
 
 

@@ -12,6 +12,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from train.checkpoint import CheckpointError, read_state_file
+
 # torchvision's vgg19 "E" configuration; numbers are output channels, "M" max pooling.
 _CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512]
 # Index in ``features`` of each conv whose output (before ReLU) the perceptual loss uses.
@@ -57,18 +59,21 @@ class VGG19Features(nn.Module):
 
 def load_vgg19(path: Path | str) -> VGG19Features:
     """VGG19 features with the weights of a local torchvision-layout file, in eval mode."""
+    if not str(path):  # Path("") would print as "."
+        raise VGGError(
+            "vgg_weights is not set; give vgg_weights=PATH to a local torchvision vgg19 state dict "
+            "(.pth or .safetensors), or set perceptual_weight=0"
+        )
     path = Path(path)
     if not path.is_file():
         raise VGGError(
             f"{path}: VGG19 weight file not found; give vgg_weights=PATH to a torchvision vgg19 state dict "
             "(.pth or .safetensors), or set perceptual_weight=0"
         )
-    if path.suffix == ".safetensors":
-        from safetensors.torch import load_file
-
-        state = load_file(str(path))
-    else:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        state = read_state_file(path)
+    except CheckpointError as exc:
+        raise VGGError(str(exc)) from exc
     if isinstance(state, dict) and "state_dict" in state:
         state = state["state_dict"]
     wanted = {k: v for k, v in state.items() if k.startswith("features.")}
