@@ -49,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
+        if args.lowest < 1:
+            print("hggt-data select --review: --lowest must be at least 1", file=sys.stderr)
+            return 2
         return _review(args.paths[0], args.lowest, args.drop)
     if len(args.paths) != 2:
         print("hggt-data select: give ENHANCED_DIR and OUT_DIR", file=sys.stderr)
@@ -64,9 +67,13 @@ def _select(args: argparse.Namespace) -> int:
 
     from hggt_desktop.core.sets import SetLayoutError
     from hggt_desktop.tools.selection import SelectionParams
-    from hggt_desktop.tools.selection_job import SelectionError, run_selection
+    from hggt_desktop.tools.selection_job import INFO_FILE, SelectionError, run_selection
 
     enhanced_dir, out_dir = args.paths
+    problem = _out_dir_problem(enhanced_dir, out_dir)
+    if problem:
+        print(f"hggt-data select: {problem}", file=sys.stderr)
+        return 2
     # Without --seed the run is still reproducible: the seed drawn here is printed and stored.
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     params = SelectionParams(args.crop, args.step, args.contrast, args.frequency)
@@ -75,11 +82,40 @@ def _select(args: argparse.Namespace) -> int:
     except (SetLayoutError, SelectionError) as exc:
         print(f"hggt-data select: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            f"hggt-data select: interrupted; {out_dir} is unfinished (no {INFO_FILE} yet): "
+            "run the same command again to finish it",
+            file=sys.stderr,
+        )
+        return 130
+    except OSError as exc:  # AtomicWriteError included: the output folder cannot be written
+        print(
+            f"hggt-data select: cannot write into {out_dir} ({exc}); give a writable OUT_DIR, "
+            "then run the same command again to finish",
+            file=sys.stderr,
+        )
+        return 2
     for problem in report.problems:
         print(f"problem: {problem}", file=sys.stderr)
     resumed = f" ({report.resumed} already done by an earlier run)" if report.resumed else ""
     print(f"seed {report.seed}: {report.images} images{resumed}, {report.kept} crops in {out_dir}")
     return 1 if report.problems else 0
+
+
+def _out_dir_problem(enhanced_dir: Path, out_dir: Path) -> str | None:
+    """Why ``out_dir`` cannot take the crops; a folder of other files is never mixed with them."""
+    if out_dir.exists() and not out_dir.is_dir():
+        return f"{out_dir}: is a file; give a new folder as OUT_DIR"
+    if enhanced_dir.is_dir() and out_dir.resolve().is_relative_to(enhanced_dir.resolve()):
+        return f"{out_dir}: is inside ENHANCED_DIR {enhanced_dir}; give a folder outside it as OUT_DIR"
+    resumable = (out_dir / ".hggt" / "select" / "state.json").is_file()
+    if out_dir.is_dir() and not resumable and any(out_dir.iterdir()):
+        return (
+            f"{out_dir}: already holds files that are not from 'hggt-data select'; "
+            "give a new or empty folder as OUT_DIR"
+        )
+    return None
 
 
 def _review(out_dir: Path, lowest: int, drop: list[str] | None) -> int:

@@ -212,16 +212,23 @@ def run_selection(
         ThreadPoolExecutor(max_workers=2 + workers // 4, thread_name_prefix="select-image") as images,
     ):
         futures = {images.submit(_process, image, out_dir, params, pool, parameters): image for image in todo}
-        for future in progress(
-            as_completed(futures), total=len(futures), desc="select", enabled=show_progress
-        ):
-            try:
-                future.result()
-            except ImageError as exc:
-                report.problems.append(f"{exc}; skipped {futures[future].name}")
-            except OSError as exc:  # a crop could not be written: the image stays unrecorded
-                report.problems.append(
-                    f"{futures[future].name}: could not write its crops ({exc}); rerun to retry"
-                )
+        try:
+            for future in progress(
+                as_completed(futures), total=len(futures), desc="select", enabled=show_progress
+            ):
+                try:
+                    future.result()
+                except ImageError as exc:
+                    report.problems.append(f"{exc}; skipped {futures[future].name}")
+                except OSError as exc:  # a crop could not be written: the image stays unrecorded
+                    report.problems.append(
+                        f"{futures[future].name}: could not write its crops ({exc}); rerun to retry"
+                    )
+        except KeyboardInterrupt:
+            # Ctrl-C: drop the queued images so the pools' exit waits only for those in flight;
+            # unfinished images have no record and are redone by the next run.
+            images.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     report.kept = write_crop_info(out_dir, plan)
     return report
