@@ -89,6 +89,8 @@ def write_pack(
     if not 0.0 <= val_fraction < 1.0:
         raise PackError(f"the validation fraction must be in [0, 1), not {val_fraction}")
     subset_enum = Subset(subset)
+    out = Path(out_path)
+    _check_out(out)
     dataset = load_dataset(dataset_path)
     versions = tuple(dataset.scan.version_folders)
     chosen, excluded = _choose_sets(dataset, versions, subset_enum)
@@ -101,15 +103,19 @@ def write_pack(
             "size, use --encoding png"
         )
     annotators = tuple(dataset.annotators)
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         with h5py.File(tmp, "w") as h5:
             _write_metadata(h5, dataset, chosen, versions, annotators, sizes, subset, encoding, command)
             _write_split(h5, len(chosen), val_fraction, seed)
             _write_images(h5, dataset, chosen, sizes, encoding, progress)
         os.replace(tmp, out)
+    except OSError as exc:  # h5py reports an unwritable place or a full disk as OSError
+        reason = getattr(exc, "strerror", None) or str(exc)
+        if not out.parent.is_dir():
+            reason = f"{out.parent} is not a folder and cannot be made one"
+        raise PackError(f"{out}: cannot write the pack ({reason}); give a writable OUT.h5") from exc
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -131,6 +137,24 @@ def write_pack(
             f"the sets have {len(versions)} versions; hggt-train needs exactly {TRAINING_VERSIONS} (01..04)"
         )
     return summary
+
+
+def _check_out(out: Path) -> None:
+    """Refuse an output that is a folder, or an existing file that is not a pack (it may be precious)."""
+    if out.is_dir():
+        raise PackError(f"{out}: is a folder; give a file name such as {out / 'train.h5'}")
+    if not out.exists():
+        return
+    try:
+        with h5py.File(out, "r") as h5:
+            is_pack = h5.attrs.get("format") == FORMAT
+    except OSError:
+        is_pack = False
+    if not is_pack:
+        raise PackError(
+            f"{out}: exists and is not an HGGT training pack; not overwritten. "
+            "Give another OUT.h5, or move that file away"
+        )
 
 
 def _choose_sets(

@@ -34,6 +34,19 @@ def run(args: argparse.Namespace) -> int:
     from hggt_desktop.tools.blockiness_quality import QualityError, dataset_quality, load_basis
     from hggt_desktop.tools.progress import progress
 
+    if args.basis is not None and not args.basis.is_file():
+        print(
+            f"hggt-data blockiness: --basis {args.basis}: no such file; give a basis JSON written by "
+            "scripts/build_blockiness_basis.py, or leave --basis out for the shipped one",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        # A bad --basis is bad input: say so before scoring every image.
+        basis = load_basis(args.basis)
+    except QualityError as exc:
+        print(f"hggt-data blockiness: --basis {exc}", file=sys.stderr)
+        return 2
     if args.path.is_dir():
         paths = sorted(
             p for p in args.path.rglob("*") if p.is_file() and is_image_file(p) and ".hggt" not in p.parts
@@ -60,9 +73,7 @@ def run(args: argparse.Namespace) -> int:
         image["flagged"] = image["blockiness"] is not None and image["blockiness"] > args.threshold
     quality, quality_note = None, None
     try:
-        quality = dataset_quality(
-            [i["blockiness"] for i in images if i["blockiness"] is not None], load_basis(args.basis)
-        )
+        quality = dataset_quality([i["blockiness"] for i in images if i["blockiness"] is not None], basis)
     except QualityError as exc:
         quality_note = str(exc)
     flagged = [i for i in images if i["flagged"]]

@@ -17,12 +17,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def labels_dir_problem(labels: Path | None) -> str | None:
+    """Why a --labels given by hand is unusable (None when it is fine or not given)."""
+    if labels is None or labels.is_dir():
+        return None
+    if labels.exists():
+        return f"--labels {labels}: is a file; give the folder that holds <annotator>/<stem>.json"
+    return f"--labels {labels}: does not exist; give the folder that holds <annotator>/<stem>.json"
+
+
 def run(args: argparse.Namespace) -> int:
     from hggt_desktop.core.dataset import load_dataset
     from hggt_desktop.core.images import png_info
     from hggt_desktop.core.layout import LayoutError
     from hggt_desktop.core.sets import SetLayoutError
 
+    problem = labels_dir_problem(args.labels)
+    if problem:
+        print(f"hggt-data check: {problem}", file=sys.stderr)
+        return 2
     try:
         dataset = load_dataset(args.path, args.labels, verify_images=not args.quick)
     except (LayoutError, SetLayoutError) as exc:

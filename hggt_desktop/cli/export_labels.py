@@ -33,12 +33,36 @@ def labels_csv_text(dataset) -> str:  # type: ignore[no-untyped-def]
     return buffer.getvalue()
 
 
+def _out_problem(out: Path) -> str | None:
+    """Why --out cannot be written; an existing file is replaced only if it is an earlier export."""
+    if out.is_dir():
+        return f"--out {out}: is a folder; give a file name such as {out / 'labels.csv'}"
+    if out.is_file():
+        try:
+            with open(out, encoding="utf-8") as handle:
+                first = handle.readline()
+        except (OSError, UnicodeDecodeError):
+            first = ""
+        if not first.startswith("set,version,"):
+            return f"--out {out}: exists and is not a labels CSV; not overwritten. Give another file name"
+        return None
+    existing = next((a for a in out.absolute().parents if a.exists()), None)
+    if existing is not None and not existing.is_dir():
+        return f"--out {out}: {existing} is a file, not a folder; give another path"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
+    from hggt_desktop.cli.check import labels_dir_problem
     from hggt_desktop.core.atomic import AtomicWriteError, write_text_atomic
     from hggt_desktop.core.dataset import load_dataset
     from hggt_desktop.core.layout import LayoutError
     from hggt_desktop.core.sets import SetLayoutError
 
+    problem = labels_dir_problem(args.labels) or _out_problem(args.out)
+    if problem:
+        print(f"hggt-data export-labels: {problem}", file=sys.stderr)
+        return 2
     try:
         dataset = load_dataset(args.path, args.labels)
     except (LayoutError, SetLayoutError) as exc:
@@ -47,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         write_text_atomic(args.out, labels_csv_text(dataset))
     except AtomicWriteError as exc:
-        print(f"hggt-data export-labels: {exc}", file=sys.stderr)
+        print(f"hggt-data export-labels: {exc} Give a writable --out file", file=sys.stderr)
         return 2
     rows = sum(len(s.version_ids) for s in dataset.sets)
     print(

@@ -31,8 +31,21 @@ def run(args: argparse.Namespace) -> int:
     from hggt_desktop.core.sets import SetLayoutError
     from hggt_desktop.tools.merging import merge_packages
 
+    packages: list[Path] = []
+    for package in args.packages:
+        if any(package.resolve() == seen.resolve() for seen in packages):
+            print(f"note: {package} was given twice; merged once", file=sys.stderr)
+            continue
+        packages.append(package)
+    if args.key is not None and not args.key.is_file():
+        print(
+            f"hggt-data merge: --key {args.key}: no such file; give OUT_DIR/.curator/key.json "
+            "written by 'hggt-data package'",
+            file=sys.stderr,
+        )
+        return 2
     try:
-        report = merge_packages(args.packages, args.into, args.key, args.prefer_newer)
+        report = merge_packages(packages, args.into, args.key, args.prefer_newer)
     except (LayoutError, SetLayoutError) as exc:
         print(f"hggt-data merge: {exc}", file=sys.stderr)
         return 2

@@ -43,6 +43,14 @@ def run(args: argparse.Namespace) -> int:
             print("hggt-data pack: give DATASET_DIR and OUT.h5", file=sys.stderr)
             return 2
         return _write(args.paths[0], args.paths[1], args)
+    except KeyboardInterrupt:
+        if args.check:
+            raise
+        print(
+            f"hggt-data pack: interrupted; {args.paths[1]} was not written (or left as it was)",
+            file=sys.stderr,
+        )
+        return 130
     except PackError as exc:
         print(f"hggt-data pack: {exc}", file=sys.stderr)
         return 1 if args.check else 2

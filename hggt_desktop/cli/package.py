@@ -42,6 +42,9 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if not annotators:
+        print("hggt-data package: --annotators is empty; give ids such as A,B,C", file=sys.stderr)
+        return 2
     if not 1 <= args.overlap <= len(annotators):
         print(
             f"hggt-data package: --overlap must be 1..{len(annotators)} (the number of annotators)",
@@ -55,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         images_dir = resolve_images_dir(args.sets_dir)
-        scan = find_sets(images_dir)
+        # Decode every image: a truncated file must not be sent to the annotators.
+        scan = find_sets(images_dir, verify_images=True)
     except (LayoutError, SetLayoutError) as exc:
         print(f"hggt-data package: {exc}", file=sys.stderr)
         return 2
@@ -78,10 +82,27 @@ def run(args: argparse.Namespace) -> int:
         args.catch_rate,
         args.repeat_rate,
     )
+    fresh = not args.out_dir.exists()
     try:
         key = write_packages(plans, sets, images_dir, args.out_dir, seed)
-    except (PackageError, OSError) as exc:
+    except KeyboardInterrupt:
+        _remove_unfinished(args.out_dir, fresh)
+        print(
+            f"hggt-data package: interrupted; the unfinished {args.out_dir} was removed, run again",
+            file=sys.stderr,
+        )
+        return 130
+    except PackageError as exc:
         print(f"hggt-data package: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        _remove_unfinished(args.out_dir, fresh)
+        where = exc.filename or args.out_dir
+        print(
+            f"hggt-data package: cannot write {where} ({exc.strerror or exc}); give a new folder in a "
+            "writable place as OUT_DIR",
+            file=sys.stderr,
+        )
         return 2
     items = sum(len(p.items) for p in plans)
     print(
@@ -89,3 +110,12 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"answer key (keep it from the annotators): {key}")
     return 0
+
+
+def _remove_unfinished(out_dir: Path, fresh: bool) -> None:
+    """Remove packages this run began but did not finish, so none is sent out half-written."""
+    import shutil
+
+    # Only a folder this run created: anything that was there before is the user's.
+    if fresh and out_dir.is_dir():
+        shutil.rmtree(out_dir, ignore_errors=True)
