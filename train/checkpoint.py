@@ -172,6 +172,13 @@ def latest_state(run_dir: Path) -> Path | None:
 
 def load_state(path: Path) -> dict[str, Any]:
     """A training state, loaded without executing pickled code."""
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    if not head.startswith((b"PK\x03\x04", b"\x80")):  # torch.load would report a bare number
+        raise CheckpointError(
+            f"{path}: not a PyTorch training state (damaged); move it away and "
+            "run again with --resume to continue from the state before it"
+        )
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:

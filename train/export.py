@@ -21,6 +21,9 @@ def export_checkpoint(
     from enhance.onnx_export import ExportError as OnnxCheckFailed
     from enhance.onnx_export import export_onnx
 
+    out = Path(out)
+    if out.is_dir():
+        raise ExportError(f"{out}: is a folder; give a file name such as {out / 'model.onnx'}")
     state = load_generator_state(checkpoint, params)
     if "conv_first.weight" not in state or "body.0.rdb1.conv1.weight" not in state:
         raise ExportError(f"{checkpoint}: not an RRDBNet checkpoint (no conv_first / body.0.rdb1 weights)")
@@ -33,4 +36,14 @@ def export_checkpoint(
         export_onnx(model, out, opset=opset)
     except OnnxCheckFailed as exc:
         raise ExportError(f"{out}: {exc}") from exc
-    return Path(out)
+    except OSError as exc:  # AtomicWriteError: the ONNX file cannot be written there
+        raise ExportError(
+            f"{out}: cannot write it ({getattr(exc, 'reason', None) or exc.strerror or exc}); "
+            "give a writable file"
+        ) from exc
+    except RuntimeError as exc:  # torch.onnx refuses the opset (e.g. "Unsupported onnx_opset_version")
+        raise ExportError(
+            f"{checkpoint}: torch could not export it with --opset {opset} ({str(exc).splitlines()[0]}); "
+            "the default --opset 17 works"
+        ) from exc
+    return out

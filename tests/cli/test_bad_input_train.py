@@ -147,3 +147,36 @@ def test_eval_folder_bad_inputs(capsys, dataset, sr_dir, tmp_path):
     assert code == 2 and "--csv" in err and "is a folder" in err
     code, _, err = run(capsys, "eval", "--dataset", dataset, "--sr", sr_dir, "--csv", "/proc/x.csv")
     assert code == 2 and "/proc/x.csv" in err
+
+
+@pytest.fixture
+def weights(tmp_path: Path) -> Path:
+    from train.archs.rrdbnet import RRDBNet
+    from train.checkpoint import save_weights
+    from train.config import Config
+
+    state = RRDBNet(num_feat=8, num_block=1, num_grow_ch=4).state_dict()
+    path = tmp_path / "net_g_00000001.safetensors"
+    save_weights(path, state, state, Config(), 1)
+    return path
+
+
+@pytest.mark.parametrize("where", ["folder", "under-file", "unwritable"])
+def test_export_refuses_an_unwritable_out(capsys, weights, text_file, tmp_path, where):
+    out = {"folder": tmp_path, "under-file": text_file / "m.onnx", "unwritable": Path("/proc/m.onnx")}[where]
+    code, _, err = run(capsys, "export", weights, out)
+    assert code == 2 and str(out) in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [weights.name, text_file.name]  # no temp copy
+
+
+def test_export_with_an_unsupported_opset(capsys, weights, tmp_path):
+    code, _, err = run(capsys, "export", weights, tmp_path / "m.onnx", "--opset", "3")
+    assert code == 2 and "--opset 3" in err and not (tmp_path / "m.onnx").exists()
+
+
+def test_fit_resume_from_a_damaged_state_says_what_to_do(capsys, pack, tmp_path):
+    state = tmp_path / "run" / "state" / "state_00000005.pt"
+    state.parent.mkdir(parents=True)
+    state.write_text("junk")
+    code, _, err = run(capsys, "fit", "--pack", pack, "--out", tmp_path / "run", "--resume", *TINY)
+    assert code == 2 and str(state) in err and "move it away" in err
