@@ -71,6 +71,7 @@ class PackSummary:
     bytes: int
     excluded: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # unreadable labels etc.: the pack lacks them
 
 
 def write_pack(
@@ -132,6 +133,7 @@ def write_pack(
         out.stat().st_size,
         excluded,
     )
+    summary.problems.extend(str(problem) for problem in dataset.problems)
     if len(versions) != TRAINING_VERSIONS:
         summary.warnings.append(
             f"the sets have {len(versions)} versions; hggt-train needs exactly {TRAINING_VERSIONS} (01..04)"

@@ -137,6 +137,12 @@ def evaluate_folder(dataset_dir: Path, sr_dir: Path, args: argparse.Namespace) -
         raise EvaluationError(
             f"{sr_dir}: no SR file is named <stem>_<suffix>.png after a set of {dataset.images_dir}"
         )
+    unmatched = sorted({p.name for p in sr_dir.glob("*.png")} - {p.name for p, _ in matched})
+    if unmatched:
+        result.notes.append(
+            f"{len(unmatched)} file(s) in {sr_dir} left out: not named <stem>_<suffix>.png after a set "
+            f"(e.g. {unmatched[0]}); rename them to be measured"
+        )
     no_positive = 0
     for path, stem in matched:
         positives = [v for v, e in dataset.effective(stem).items() if e.label is Label.POSITIVE]

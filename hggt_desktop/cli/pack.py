@@ -105,6 +105,7 @@ def _write(dataset: Path, out: Path, args: argparse.Namespace) -> int:
                     "bytes": summary.bytes,
                     "excluded": summary.excluded,
                     "warnings": summary.warnings,
+                    "problems": summary.problems,
                 },
                 indent=2,
             )
@@ -116,4 +117,13 @@ def _write(dataset: Path, out: Path, args: argparse.Namespace) -> int:
         print(f"excluded {len(summary.excluded)} set(s) not in subset {summary.subset} or incomplete")
         for warning in summary.warnings:
             print(f"warning: {warning}")
+    for problem in summary.problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    if summary.problems:
+        print(
+            "hggt-data pack: the pack was written without what is listed above; fix it "
+            "('hggt-data check' lists it) and pack again",
+            file=sys.stderr,
+        )
+        return 1
     return 0

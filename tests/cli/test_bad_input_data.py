@@ -214,3 +214,12 @@ def test_a_non_ascii_path_works_end_to_end(capsys, dataset, tmp_path):
     assert "数据" in str(dataset)
     assert run(capsys, "check", dataset)[0] == 0
     assert run(capsys, "pack", dataset, tmp_path / "pack-ÄÖÜ.h5")[0] == 0
+
+
+def test_pack_reports_unreadable_labels_it_had_to_leave_out(capsys, tmp_path):
+    root = tmp_path / "ds"
+    make_dataset(root, n_sets=2, size=32)
+    broken = root / "labels" / "A" / "0000-0-0.json"
+    broken.write_text("{broken", encoding="utf-8")
+    code, _, err = run(capsys, "pack", root, tmp_path / "p.h5")
+    assert code == 1 and f"problem: {broken}" in err and "pack again" in err

@@ -180,3 +180,9 @@ def test_fit_resume_from_a_damaged_state_says_what_to_do(capsys, pack, tmp_path)
     state.write_text("junk")
     code, _, err = run(capsys, "fit", "--pack", pack, "--out", tmp_path / "run", "--resume", *TINY)
     assert code == 2 and str(state) in err and "move it away" in err
+
+
+def test_eval_names_sr_files_it_left_out(capsys, dataset, sr_dir):
+    (sr_dir / "photo_final.png").write_bytes(next(sr_dir.iterdir()).read_bytes())
+    code, _, err = run(capsys, "eval", "--dataset", dataset, "--sr", sr_dir)
+    assert code == 0 and "1 file(s)" in err and "photo_final.png" in err
