@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -75,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s")
+    # OpenCV would print its own "[ WARN ...]" line beside our message for a damaged image.
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     try:
         return {"fit": _fit, "eval": _eval, "export": _export}[args.command](args)
     except KeyboardInterrupt:

@@ -105,6 +105,9 @@ def _select(args: argparse.Namespace) -> int:
 
 def _out_dir_problem(enhanced_dir: Path, out_dir: Path) -> str | None:
     """Why ``out_dir`` cannot take the crops; a folder of other files is never mixed with them."""
+    if not enhanced_dir.is_dir():
+        state = "is a file" if enhanced_dir.exists() else "does not exist"
+        return f"{enhanced_dir}: {state}; give the folder of full-size enhanced images as ENHANCED_DIR"
     if out_dir.exists() and not out_dir.is_dir():
         return f"{out_dir}: is a file; give a new folder as OUT_DIR"
     if enhanced_dir.is_dir() and out_dir.resolve().is_relative_to(enhanced_dir.resolve()):
