@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,12 +24,24 @@ import numpy as np
 from enhance.engines.base import Engine, EngineOptions, is_out_of_memory
 from enhance.job import ORIGINAL, EngineFactory, ModelSpec, Reporter, RunOptions, RunSummary, output_path
 from enhance.manifest import DONE, FAILED, Manifest, Record
-from enhance.tiling import TileMerger, TilePlan, extract_tiles, make_canvas, plan_tiles, to_uint8
-from hggt_desktop.core.images import read_image, write_image
+from enhance.png import write_png
+from enhance.tiling import TileMerger, TilePlan, extract_tiles, make_canvas, plan_tiles
+from hggt_desktop.core.images import read_image
 
 log = logging.getLogger(__name__)
 
 _POLL_S = 0.1
+# Niceness of the reader and writer threads (Linux): they only have to keep ahead of the engine,
+# so when they compete with it for the cores the engine's threads go first.
+_HELPER_NICENESS = int(os.environ.get("HGGT_HELPER_NICE", "5"))
+
+
+def _yield_to_engine() -> None:
+    """Lower the calling thread's priority below the engine's (Linux only; elsewhere a no-op)."""
+    if sys.platform.startswith("linux") and _HELPER_NICENESS:
+        # On Linux a thread id is a task id, so this renices only the calling thread.
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _HELPER_NICENESS)
 
 
 @dataclass
@@ -179,6 +193,7 @@ class Runner:
         self.reporter.finished_one(model_id, name, False, message)
 
     def _read_loop(self, model_id: str, names: queue.Queue, ready: queue.Queue, tiled: bool) -> None:
+        _yield_to_engine()
         while not self.stop.is_set():
             try:
                 name = names.get_nowait()
@@ -284,6 +299,7 @@ class Runner:
     def _write_loop(
         self, model_id: str, sha: str, computed: queue.Queue, compute_done: threading.Event
     ) -> None:
+        _yield_to_engine()
         # Writers drain the queue even after a stop request: those results are already paid for.
         while True:
             try:
@@ -307,7 +323,7 @@ class Runner:
         """Write one output atomically and record it; False (recorded as failed) on error."""
         target = output_path(self.out_dir, model_id, item.name)
         try:
-            write_image(target, result)
+            write_png(target, result)
         except Exception as exc:
             self._fail(model_id, item.name, f"cannot write {target}: {exc}")
             return False
@@ -327,7 +343,7 @@ class Runner:
                 return None
             try:
                 if attempt.merger is None:
-                    scale = outputs.shape[-1] // attempt.plan.tile
+                    scale = outputs.shape[-1] // attempt.plan.tile_width
                     attempt.merger = TileMerger(attempt.plan, scale, outputs.shape[1])
                 attempt.merger.add(outputs, indices)
             except Exception as exc:
@@ -338,7 +354,7 @@ class Runner:
             if attempt.added < attempt.batches:
                 return None
             merger, attempt.merger = attempt.merger, None
-        return to_uint8(merger.result())
+        return merger.result()
 
 
 class _Abandoned(Exception):

@@ -3,10 +3,14 @@
 Pure numpy, no model inside. The layout, for an ``H x W`` image, tile ``T`` and overlap ``O``:
 
 - the image is first padded by reflection with a margin ``M = O // 2`` on every side, so border
-  pixels see real-looking context instead of the model's zero padding; the result is padded
-  further (bottom/right, by reflection) up to ``T`` where it is smaller than one tile. This
-  "canvas" is what the untiled reference runs on (:func:`make_canvas`), and every tile is a
-  full ``T x T`` window of it, so engines always see one input shape;
+  pixels see real-looking context instead of the model's zero padding;
+- along each axis, the fewest tiles of at most ``T`` that overlap by at least ``O`` are chosen,
+  then the tile is shrunk to the smallest length (a multiple of ``ALIGN``) that still covers the
+  axis with that many tiles: all tiles of an image share one ``th x tw`` shape (so engines see
+  one input shape per image size) and the area computed stays close to the image's own, instead
+  of a last row/column of ``T x T`` tiles that mostly repeat their neighbours. Where the padded
+  image is smaller than that shape, it is padded further (bottom/right, by reflection): this
+  "canvas" is what the untiled reference runs on (:func:`make_canvas`);
 - tiles are spread evenly so neighbours overlap by at least ``O``;
 - each tile's weight is 0 within ``O // 4`` of an edge it shares with another tile, rises as a
   raised cosine over the next ``O // 2`` pixels, and is exactly 1 elsewhere (and at canvas
@@ -34,7 +38,9 @@ class TilePlan:
 
     height: int
     width: int
-    tile: int
+    tile: int  # the largest tile side asked for
+    tile_height: int  # the shape every tile of this image has
+    tile_width: int
     overlap: int
     margin: int
     canvas_height: int
@@ -60,6 +66,22 @@ def check_tile_size(tile: int, overlap: int) -> None:
         raise TilingError(f"tile {tile} must be larger than twice the overlap {overlap}")
 
 
+# Tile sides are multiples of this (unless the asked-for tile is smaller): few distinct shapes
+# across a folder, and sizes that window-attention models (ELAN: 4, 8, 16) take without padding.
+ALIGN = 16
+
+
+def axis_tile(length: int, tile: int, overlap: int) -> int:
+    """The shortest tile side (<= tile) covering ``length`` with the fewest tiles possible."""
+    if length <= tile:
+        count = 1
+    else:
+        count = math.ceil((length - overlap) / (tile - overlap))
+    # Evenly spread tiles overlap by >= overlap when count * side >= length + (count - 1) * overlap.
+    side = -(-(length + (count - 1) * overlap) // count)
+    return min(-(-side // ALIGN) * ALIGN, tile)
+
+
 def axis_starts(length: int, tile: int, overlap: int) -> tuple[int, ...]:
     """Start offsets of tiles covering ``length`` (>= tile), spread evenly, overlapping >= overlap."""
     if length <= tile:
@@ -71,21 +93,25 @@ def axis_starts(length: int, tile: int, overlap: int) -> tuple[int, ...]:
 
 
 def plan_tiles(height: int, width: int, tile: int, overlap: int) -> TilePlan:
-    """Plan the fixed-shape tiles for an ``height x width`` image."""
+    """Plan the fixed-shape tiles (at most ``tile x tile``) for an ``height x width`` image."""
     check_tile_size(tile, overlap)
     margin = overlap // 2
-    canvas_h = max(height + 2 * margin, tile)
-    canvas_w = max(width + 2 * margin, tile)
+    tile_h = axis_tile(height + 2 * margin, tile, overlap)
+    tile_w = axis_tile(width + 2 * margin, tile, overlap)
+    canvas_h = max(height + 2 * margin, tile_h)
+    canvas_w = max(width + 2 * margin, tile_w)
     return TilePlan(
         height=height,
         width=width,
         tile=tile,
+        tile_height=tile_h,
+        tile_width=tile_w,
         overlap=overlap,
         margin=margin,
         canvas_height=canvas_h,
         canvas_width=canvas_w,
-        starts_y=axis_starts(canvas_h, tile, overlap),
-        starts_x=axis_starts(canvas_w, tile, overlap),
+        starts_y=axis_starts(canvas_h, tile_h, overlap),
+        starts_x=axis_starts(canvas_w, tile_w, overlap),
     )
 
 
@@ -100,68 +126,88 @@ def make_canvas(image: np.ndarray, plan: TilePlan) -> np.ndarray:
 
 
 def extract_tiles(canvas: np.ndarray, plan: TilePlan, indices: range | list[int]) -> np.ndarray:
-    """Tiles ``indices`` of the canvas as a float32 ``N x C x T x T`` batch in [0, 1]."""
-    t = plan.tile
-    batch = np.empty((len(indices), canvas.shape[2], t, t), dtype=np.float32)
+    """Tiles ``indices`` of the canvas as a float32 ``N x C x th x tw`` batch in [0, 1]."""
+    th, tw = plan.tile_height, plan.tile_width
+    batch = np.empty((len(indices), canvas.shape[2], th, tw), dtype=np.float32)
     for slot, index in enumerate(indices):
         y, x = plan.origin(index)
         # HWC -> CHW while converting, one pass over the tile.
-        batch[slot] = canvas[y : y + t, x : x + t].transpose(2, 0, 1)
+        batch[slot] = canvas[y : y + th, x : x + tw].transpose(2, 0, 1)
     batch *= 1.0 / 255.0
     return batch
 
 
 def axis_weights(starts: tuple[int, ...], tile: int, overlap: int, scale: int) -> list[np.ndarray]:
-    """1-D blending weights of each tile along one axis, at the output ``scale``."""
+    """1-D blending weights of each tile along one axis, at the output ``scale``.
+
+    Normalised so that, at every position, the weights of the tiles covering it sum to 1; the
+    2-D weight of a tile is the outer product of its row and column weights, so the 2-D weights
+    sum to 1 as well and blending needs neither a weight image nor a division.
+    """
     dead = (overlap // 4) * scale
     ramp = max((overlap // 2) * scale, 1)
     size = tile * scale
     # Raised cosine from 0 to 1 over the ramp, sampled at pixel centres.
     rise = 0.5 - 0.5 * np.cos(np.pi * (np.arange(ramp, dtype=np.float64) + 0.5) / ramp)
-    profile = np.ones(size, dtype=np.float64)
     profile_left = np.concatenate([np.zeros(dead), rise, np.ones(size - dead - ramp)])
-    weights = []
+    profiles = []
     for i in range(len(starts)):
-        w = profile.copy()
+        w = np.ones(size, dtype=np.float64)
         if i > 0:
             w *= profile_left
         if i < len(starts) - 1:
             w *= profile_left[::-1]
-        weights.append(w.astype(np.float32))
-    return weights
+        profiles.append(w)
+    total = np.zeros(starts[-1] * scale + size)
+    for start, w in zip(starts, profiles, strict=True):
+        total[start * scale : start * scale + size] += w
+    return [
+        (w / total[start * scale : start * scale + size]).astype(np.float32)
+        for start, w in zip(starts, profiles, strict=True)
+    ]
 
 
 class TileMerger:
-    """Accumulates model output tiles into one image with the plan's blending weights."""
+    """Accumulates model output tiles into one 8-bit image with the plan's blending weights."""
 
     def __init__(self, plan: TilePlan, scale: int, channels: int = 3) -> None:
         self.plan = plan
         self.scale = scale
         s = scale
-        self._sum = np.zeros((channels, plan.canvas_height * s, plan.canvas_width * s), np.float32)
-        self._weight = np.zeros((plan.canvas_height * s, plan.canvas_width * s), np.float32)
-        self._wy = axis_weights(plan.starts_y, plan.tile, plan.overlap, s)
-        self._wx = axis_weights(plan.starts_x, plan.tile, plan.overlap, s)
+        # Sums of weighted tiles in 8-bit units plus 0.5, so that the final conversion is a
+        # clip and a truncation (round half up); float32, never float64.
+        self._sum = np.full((channels, plan.canvas_height * s, plan.canvas_width * s), 0.5, np.float32)
+        self._wy = [
+            w * np.float32(255.0) for w in axis_weights(plan.starts_y, plan.tile_height, plan.overlap, s)
+        ]
+        self._wx = axis_weights(plan.starts_x, plan.tile_width, plan.overlap, s)
 
     def add(self, outputs: np.ndarray, indices: range | list[int]) -> None:
-        """Add a batch of output tiles (``N x C x sT x sT``) for tiles ``indices``."""
-        size = self.plan.tile * self.scale
-        if outputs.shape[-2:] != (size, size):
-            raise TilingError(f"model returned tiles of {outputs.shape[-2:]}, expected {size}x{size}")
+        """Add a batch of output tiles (``N x C x s*th x s*tw``, model range) for tiles ``indices``."""
+        sh, sw = self.plan.tile_height * self.scale, self.plan.tile_width * self.scale
+        if outputs.shape[-2:] != (sh, sw):
+            raise TilingError(f"model returned tiles of {tuple(outputs.shape[-2:])}, expected {sh}x{sw}")
         ncol = len(self.plan.starts_x)
         for tile_out, index in zip(outputs, indices, strict=True):
             row, col = divmod(index, ncol)
             y, x = (v * self.scale for v in self.plan.origin(index))
             weight = np.outer(self._wy[row], self._wx[col])
-            self._sum[:, y : y + size, x : x + size] += tile_out.astype(np.float32) * weight
-            self._weight[y : y + size, x : x + size] += weight
+            target = self._sum[:, y : y + sh, x : x + sw]
+            # In place, float32 throughout: no temporary bigger than one tile.
+            target += np.multiply(tile_out, weight, dtype=np.float32)
 
     def result(self) -> np.ndarray:
-        """The blended image, cropped to the original area: ``sH x sW x C`` float32 in model range."""
+        """The blended image cropped to the original area: ``sH x sW x C`` uint8 (contiguous).
+
+        Consumes the sums (clipped in place): call it once, after the last tile.
+        """
         s, m, p = self.scale, self.plan.margin, self.plan
-        area = (slice(m * s, (m + p.height) * s), slice(m * s, (m + p.width) * s))
-        blended = self._sum[:, area[0], area[1]] / self._weight[area]
-        return blended.transpose(1, 2, 0)
+        crop = self._sum[:, m * s : (m + p.height) * s, m * s : (m + p.width) * s]
+        np.clip(crop, 0, 255, out=crop)
+        # One pass from the channel-first sums to a contiguous HWC image (what encoders want).
+        image = np.empty((p.height * s, p.width * s, crop.shape[0]), np.uint8)
+        np.copyto(image, crop.transpose(1, 2, 0), casting="unsafe")
+        return image
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
@@ -170,7 +216,7 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
 
 
 def tile_image(image: np.ndarray, tile: int, overlap: int, infer, batch: int = 1) -> np.ndarray:
-    """Run ``infer`` (``N x C x T x T`` float32 -> output tiles) over an image, tile by tile.
+    """Run ``infer`` (``N x C x th x tw`` float32 -> output tiles) over an image, tile by tile.
 
     The one-call convenience used by tests and by callers without a pipeline; the runner
     splits the same steps over threads.
@@ -182,10 +228,10 @@ def tile_image(image: np.ndarray, tile: int, overlap: int, infer, batch: int = 1
         indices = range(start, min(start + batch, plan.count))
         outputs = infer(extract_tiles(canvas, plan, indices))
         if merger is None:
-            merger = TileMerger(plan, outputs.shape[-1] // tile, outputs.shape[1])
+            merger = TileMerger(plan, outputs.shape[-1] // plan.tile_width, outputs.shape[1])
         merger.add(outputs, indices)
     assert merger is not None
-    return to_uint8(merger.result())
+    return merger.result()
 
 
 def run_untiled(image: np.ndarray, overlap: int, infer) -> np.ndarray:

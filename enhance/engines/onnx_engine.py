@@ -55,6 +55,11 @@ class OnnxEngine:
     def __init__(self, path: Path, options: EngineOptions) -> None:
         session_options = ort.SessionOptions()
         session_options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # One graph at a time, operators parallel inside: 0 threads means one per physical core.
+        session_options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        session_options.intra_op_num_threads = 0
+        # Tiles of one image share a shape, so the memory plan of the first call is reused.
+        session_options.enable_mem_pattern = True
         # Reader and writer threads share the cores: idle ORT workers must sleep, not spin.
         session_options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         asked = requested_providers(options)

@@ -158,7 +158,9 @@ def test_out_of_memory_halves_batch_then_tile_and_retries(tmp_path):
     options = RunOptions(tile=64, overlap=8, batch=4, provider="cpu")
     summary = Runner(tmp_path / "in", tmp_path / "out", names, models[:1], options, factory).run()
     assert summary.done == 2 and not summary.failed
-    assert seen_shapes[0][2:] == (64, 64) and seen_shapes[-1] == (1, 3, 32, 32)
+    # Tiles are at most --tile (shrunk to fit the image); halved after the batch reached 1.
+    assert max(seen_shapes[0][2:]) == 64
+    assert seen_shapes[-1][:2] == (1, 3) and max(seen_shapes[-1][2:]) <= 32
 
 
 def test_torn_manifest_line_and_leftover_temp_file_after_a_crash_are_survived(tmp_path):

@@ -30,12 +30,29 @@ def test_tiled_equals_untiled_when_receptive_field_fits_in_overlap(size, tile, o
 
 def test_every_tile_has_the_same_shape_and_covers_the_image():
     plan = plan_tiles(70, 90, 32, 12)
-    assert plan.count > 4
+    assert plan.count > 4 and plan.tile_height <= 32 and plan.tile_width <= 32
+    th, tw = plan.tile_height, plan.tile_width
     for index in range(plan.count):
         y, x = plan.origin(index)
-        assert 0 <= y <= plan.canvas_height - 32 and 0 <= x <= plan.canvas_width - 32
-    ys = sorted(set(plan.starts_y))
-    assert all(b - a <= 32 - 12 for a, b in zip(ys, ys[1:], strict=False))
+        assert 0 <= y <= plan.canvas_height - th and 0 <= x <= plan.canvas_width - tw
+    assert plan.starts_y[-1] + th == plan.canvas_height and plan.starts_x[-1] + tw == plan.canvas_width
+    ys, xs = plan.starts_y, plan.starts_x
+    assert all(b - a <= th - 12 for a, b in zip(ys, ys[1:], strict=False))
+    assert all(b - a <= tw - 12 for a, b in zip(xs, xs[1:], strict=False))
+
+
+@pytest.mark.parametrize(("height", "width"), [(1365, 2048), (2048, 2048), (1080, 1920), (1356, 2040)])
+def test_tiles_shrink_to_fit_so_little_is_computed_twice(height, width):
+    # The fewest tiles of at most 512 that overlap by 32, each shrunk to fit: a 2K photo must not
+    # pay for a last row/column of full 512 tiles (the fixed 512 x 512 grid computed 1.4x).
+    plan = plan_tiles(height, width, 512, 32)
+    rows = -(-(height + 32 - 32) // (512 - 32))
+    cols = -(-(width + 32 - 32) // (512 - 32))
+    assert (len(plan.starts_y), len(plan.starts_x)) == (max(rows, 1), max(cols, 1))
+    assert plan.tile_height <= 512 and plan.tile_width <= 512
+    assert plan.tile_height % 16 == 0 and plan.tile_width % 16 == 0
+    computed = plan.count * plan.tile_height * plan.tile_width
+    assert computed <= 1.25 * height * width
 
 
 def test_tile_not_larger_than_twice_the_overlap_is_refused():
