@@ -137,6 +137,11 @@ def evaluate_folder(dataset_dir: Path, sr_dir: Path, args: argparse.Namespace) -
         raise EvaluationError(
             f"{sr_dir}: no SR file is named <stem>_<suffix>.png after a set of {dataset.images_dir}"
         )
+    if dataset.problems:
+        result.notes.append(
+            f"{len(dataset.problems)} problem(s) in {dataset.images_dir.parent} were left out, e.g. "
+            f"{dataset.problems[0]}; 'hggt-data check' lists them"
+        )
     unmatched = sorted({p.name for p in sr_dir.glob("*.png")} - {p.name for p, _ in matched})
     if unmatched:
         result.notes.append(

@@ -186,3 +186,15 @@ def test_eval_names_sr_files_it_left_out(capsys, dataset, sr_dir):
     (sr_dir / "photo_final.png").write_bytes(next(sr_dir.iterdir()).read_bytes())
     code, _, err = run(capsys, "eval", "--dataset", dataset, "--sr", sr_dir)
     assert code == 0 and "1 file(s)" in err and "photo_final.png" in err
+
+
+def test_eval_says_when_unreadable_labels_were_left_out(capsys, tmp_path):
+    root = tmp_path / "ds"
+    make_dataset(root, n_sets=2, size=48)
+    broken = root / "labels" / "A" / "0000-0-0.json"
+    broken.write_text("{broken", encoding="utf-8")
+    sr = tmp_path / "sr"
+    sr.mkdir()
+    (sr / "0000-0-0_sr.png").write_bytes((root / "images" / "original" / "0000-0-0.png").read_bytes())
+    code, _, err = run(capsys, "eval", "--dataset", root, "--sr", sr)
+    assert code == 0 and str(broken) in err and "hggt-data check" in err
