@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -50,6 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(message)s")
+    # Our messages name a damaged image and what to do; OpenCV's own warning line for the same
+    # file only repeats it less clearly.
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     try:
         return int(available[args.command].run(args))  # type: ignore[attr-defined]
     except KeyboardInterrupt:

@@ -65,6 +65,10 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
+        blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        if blocking is not None:
+            reason = f"{blocking} is a file, not a folder; choose another location"
+            raise AtomicWriteError(path, reason) from exc
         raise AtomicWriteError(path, exc.strerror or str(exc)) from exc
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -62,3 +62,10 @@ def test_read_only_folder_fails_cleanly(tmp_path: Path) -> None:
     finally:
         tmp_path.chmod(0o755)
     assert path.read_text() == "old"
+
+
+def test_a_file_in_place_of_the_folder_is_named(tmp_path: Path) -> None:
+    (tmp_path / "labels").write_text("not a folder")
+    with pytest.raises(AtomicWriteError, match="is a file, not a folder"):
+        write_text_atomic(tmp_path / "labels" / "A" / "x.json", "{}")
+    assert (tmp_path / "labels").read_text() == "not a folder"
