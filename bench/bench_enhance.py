@@ -1,6 +1,6 @@
 """Benchmark: the enhancement runner against the straightforward approach, in one run.
 
-    python bench/bench_enhance.py [--photos 4] [--long-side 2048] [--tile 512] [--overlap 32]
+    python bench/bench_enhance.py [--photos 8] [--repeat 3] [--long-side 2048] [--tile 512] [--overlap 32]
 
 Builds a folder of 2K photos (the CC0 photos in resources/photos, resized), a small RCAN
 (1 group x 2 blocks x 16 features: the published layout, scaled down for a CPU), and measures:
@@ -107,13 +107,13 @@ def run_runner(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--photos", type=int, default=4)
+    parser.add_argument("--photos", type=int, default=8)
     parser.add_argument("--long-side", type=int, default=2048)
     parser.add_argument("--tile", type=int, default=512)
     parser.add_argument("--overlap", type=int, default=32)
     parser.add_argument("--batch", type=int, default=1, help="tiles per engine call for the runner")
     parser.add_argument("--provider", default="cpu", choices=("cpu", "cuda", "auto"))
-    parser.add_argument("--repeat", type=int, default=5, help="rounds; medians of the rounds count")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; medians of the rounds count")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="hggt-bench-enhance-"))

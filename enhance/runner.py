@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 _POLL_S = 0.1
 # Niceness of the reader and writer threads (Linux): they only have to keep ahead of the engine,
 # so when they compete with it for the cores the engine's threads go first.
-_HELPER_NICENESS = int(os.environ.get("HGGT_HELPER_NICE", "5"))
+_HELPER_NICENESS = 5
 
 
 def _yield_to_engine() -> None:
