@@ -40,7 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID=PATH",
         help="model id and file (.onnx, or BasicSR .pth / .safetensors); repeat up to 4 times",
     )
-    parser.add_argument("--tile", type=int, default=512, help="tile size in pixels (default 512)")
+    parser.add_argument(
+        "--tile",
+        type=int,
+        default=512,
+        help="largest tile side in pixels; tiles shrink to fit each image (default 512)",
+    )
     parser.add_argument("--overlap", type=int, default=32, help="overlap between tiles (default 32)")
     parser.add_argument("--batch", type=int, default=1, help="tiles per engine call (default 1)")
     parser.add_argument("--precision", choices=("fp32", "fp16", "bf16"), default="fp32")
