@@ -6,8 +6,9 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from hggt_desktop.cli.dataset_args import add_dataset_arguments, open_dataset
 
 if TYPE_CHECKING:
     from hggt_desktop.core.dataset import Dataset
@@ -23,8 +24,7 @@ _NAMES = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", type=Path, help="images folder, dataset root or released split")
-    parser.add_argument("--labels", type=Path, help="labels folder (found beside the images if omitted)")
+    add_dataset_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
         "--bootstrap",
@@ -136,17 +136,12 @@ def limit_blas_threads() -> None:
 def run(args: argparse.Namespace) -> int:
     limit_blas_threads()
     from hggt_desktop.core.agreement_summary import summarize_agreement
-    from hggt_desktop.core.dataset import load_dataset
-    from hggt_desktop.core.layout import LayoutError
-    from hggt_desktop.core.sets import SetLayoutError
 
     if args.bootstrap < 0:
         print("hggt-data agreement: --bootstrap must be 0 or more", file=sys.stderr)
         return 2
-    try:
-        dataset = load_dataset(args.path, args.labels)
-    except (LayoutError, SetLayoutError, OSError) as exc:
-        print(f"hggt-data agreement: {exc}", file=sys.stderr)
+    dataset = open_dataset("agreement", args)
+    if dataset is None:
         return 2
     if not dataset.raters:
         print(f"hggt-data agreement: {no_raters_notice(dataset)}", file=sys.stderr)

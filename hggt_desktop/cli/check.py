@@ -4,42 +4,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
+
+from hggt_desktop.cli.dataset_args import add_dataset_arguments, open_dataset
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", type=Path, help="images folder, dataset root or released split")
-    parser.add_argument("--labels", type=Path, help="labels folder (found beside the images if omitted)")
+    add_dataset_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
         "--quick", action="store_true", help="read only file names and PNG headers, do not decode images"
     )
 
 
-def labels_dir_problem(labels: Path | None) -> str | None:
-    """Why a --labels given by hand is unusable (None when it is fine or not given)."""
-    if labels is None or labels.is_dir():
-        return None
-    if labels.exists():
-        return f"--labels {labels}: is a file; give the folder that holds <annotator>/<stem>.json"
-    return f"--labels {labels}: does not exist; give the folder that holds <annotator>/<stem>.json"
-
-
 def run(args: argparse.Namespace) -> int:
-    from hggt_desktop.core.dataset import load_dataset
     from hggt_desktop.core.images import png_info
-    from hggt_desktop.core.layout import LayoutError
-    from hggt_desktop.core.sets import SetLayoutError
 
-    problem = labels_dir_problem(args.labels)
-    if problem:
-        print(f"hggt-data check: {problem}", file=sys.stderr)
-        return 2
-    try:
-        dataset = load_dataset(args.path, args.labels, verify_images=not args.quick)
-    except (LayoutError, SetLayoutError) as exc:
-        print(f"hggt-data check: {exc}", file=sys.stderr)
+    dataset = open_dataset("check", args, verify_images=not args.quick)
+    if dataset is None:
         return 2
     warnings = []
     if not args.quick:

@@ -8,10 +8,11 @@ import io
 import sys
 from pathlib import Path
 
+from hggt_desktop.cli.dataset_args import add_dataset_arguments, open_dataset
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", type=Path, help="images folder, dataset root or released split")
-    parser.add_argument("--labels", type=Path, help="labels folder (found beside the images if omitted)")
+    add_dataset_arguments(parser)
     parser.add_argument("--out", type=Path, required=True, help="CSV file to write")
 
 
@@ -53,20 +54,14 @@ def _out_problem(out: Path) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hggt_desktop.cli.check import labels_dir_problem
     from hggt_desktop.core.atomic import AtomicWriteError, write_text_atomic
-    from hggt_desktop.core.dataset import load_dataset
-    from hggt_desktop.core.layout import LayoutError
-    from hggt_desktop.core.sets import SetLayoutError
 
-    problem = labels_dir_problem(args.labels) or _out_problem(args.out)
+    problem = _out_problem(args.out)
     if problem:
         print(f"hggt-data export-labels: {problem}", file=sys.stderr)
         return 2
-    try:
-        dataset = load_dataset(args.path, args.labels)
-    except (LayoutError, SetLayoutError) as exc:
-        print(f"hggt-data export-labels: {exc}", file=sys.stderr)
+    dataset = open_dataset("export-labels", args)
+    if dataset is None:
         return 2
     try:
         write_text_atomic(args.out, labels_csv_text(dataset))

@@ -6,10 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from hggt_desktop.cli.dataset_args import add_dataset_arguments, open_dataset
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", type=Path, help="images folder, dataset root or released split")
-    parser.add_argument("--labels", type=Path, help="labels folder (found beside the images if omitted)")
+    add_dataset_arguments(parser)
     parser.add_argument("--out", type=Path, required=True, help="HTML file to write")
     parser.add_argument("--csv", type=Path, help="also write every label to this CSV")
     parser.add_argument(
@@ -27,18 +28,13 @@ def run(args: argparse.Namespace) -> int:
     limit_blas_threads()
     from hggt_desktop.cli.export_labels import labels_csv_text
     from hggt_desktop.core.atomic import AtomicWriteError, write_text_atomic
-    from hggt_desktop.core.dataset import load_dataset
-    from hggt_desktop.core.layout import LayoutError
-    from hggt_desktop.core.sets import SetLayoutError
     from hggt_desktop.report.document import write_report
 
     if args.bootstrap < 0 or args.worst < 0:
         print("hggt-data report: --bootstrap and --worst must be 0 or more", file=sys.stderr)
         return 2
-    try:
-        dataset = load_dataset(args.path, args.labels)
-    except (LayoutError, SetLayoutError, OSError) as exc:
-        print(f"hggt-data report: {exc}", file=sys.stderr)
+    dataset = open_dataset("report", args)
+    if dataset is None:
         return 2
     if not dataset.raters:
         print(f"hggt-data report: {no_raters_notice(dataset)}", file=sys.stderr)
