@@ -17,6 +17,8 @@ import sys
 import threading
 from pathlib import Path
 
+from hggt_desktop.core.labels import ORIGINAL_FOLDER
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 _MODEL_ID = re.compile(r"^[0-9A-Za-z_-]{1,16}$")
 
@@ -79,7 +81,7 @@ def parse_models(values: list[str]) -> list[tuple[str, Path]]:
         model_id, sep, path = value.partition("=")
         if not sep or not _MODEL_ID.match(model_id) or not path:
             raise UsageError(f"--model {value!r}: expected ID=PATH with a short id such as 01")
-        if model_id in [m for m, _ in models] or model_id == "original":
+        if model_id in [m for m, _ in models] or model_id == ORIGINAL_FOLDER:
             raise UsageError(f"--model id {model_id!r} is used twice or reserved")
         models.append((model_id, Path(path)))
     return models

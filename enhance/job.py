@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from enhance.engines.base import Engine, EngineOptions
+from hggt_desktop.core.labels import ORIGINAL_FOLDER
 
-ORIGINAL = "original"
+# The folder of the unenhanced copies: the set layout names it, the core owns the name.
+ORIGINAL = ORIGINAL_FOLDER
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from hggt_desktop.core.labels import ORIGINAL_FOLDER
 from hggt_desktop.resources import resource_path
 
 DEMO_ANNOTATOR = "demo"
@@ -26,7 +27,7 @@ def prepare_demo(target_root: Path) -> Path:
     from it are copied again.
     """
     source = demo_images_source()
-    if not (source / "original").is_dir():
+    if not (source / ORIGINAL_FOLDER).is_dir():
         raise DemoError(f"The demo images are missing: {source} has no 'original' folder. Reinstall the app.")
     target = Path(target_root) / "images"
     try:
