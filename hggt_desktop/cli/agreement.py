@@ -140,11 +140,8 @@ def run(args: argparse.Namespace) -> int:
     if args.bootstrap < 0:
         print("hggt-data agreement: --bootstrap must be 0 or more", file=sys.stderr)
         return 2
-    dataset = open_dataset("agreement", args)
+    dataset = open_rated_dataset("agreement", args)
     if dataset is None:
-        return 2
-    if not dataset.raters:
-        print(f"hggt-data agreement: {no_raters_notice(dataset)}", file=sys.stderr)
         return 2
     summary = summarize_agreement(dataset, resamples=args.bootstrap, seed=args.seed)
     if args.json:
@@ -155,8 +152,17 @@ def run(args: argparse.Namespace) -> int:
     return 1 if summary["problems"]["count"] or summary["notice"] else 0
 
 
-def no_raters_notice(dataset: Dataset) -> str:
-    """The notice for a dataset without annotators' labels (no folder, only 'adjudicated')."""
+def open_rated_dataset(command: str, args: argparse.Namespace) -> Dataset | None:
+    """Open the dataset for a command that compares raters; None (exit 2) when it has none."""
+    dataset = open_dataset(command, args)
+    if dataset is None or dataset.raters:
+        return dataset
+    print(f"hggt-data {command}: {_no_raters_notice(dataset)}", file=sys.stderr)
+    return None
+
+
+def _no_raters_notice(dataset: Dataset) -> str:
+    """Why there is nothing to compare (no labels folder, only 'adjudicated', ...)."""
     from hggt_desktop.core.agreement_notice import labels_notice
     from hggt_desktop.core.rating_table import rating_table
 

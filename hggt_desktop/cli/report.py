@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from hggt_desktop.cli.dataset_args import add_dataset_arguments, open_dataset
+from hggt_desktop.cli.dataset_args import add_dataset_arguments
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hggt_desktop.cli.agreement import limit_blas_threads, no_raters_notice
+    from hggt_desktop.cli.agreement import limit_blas_threads, open_rated_dataset
 
     limit_blas_threads()
     from hggt_desktop.cli.export_labels import labels_csv_text
@@ -33,11 +33,8 @@ def run(args: argparse.Namespace) -> int:
     if args.bootstrap < 0 or args.worst < 0:
         print("hggt-data report: --bootstrap and --worst must be 0 or more", file=sys.stderr)
         return 2
-    dataset = open_dataset("report", args)
+    dataset = open_rated_dataset("report", args)
     if dataset is None:
-        return 2
-    if not dataset.raters:
-        print(f"hggt-data report: {no_raters_notice(dataset)}", file=sys.stderr)
         return 2
     try:
         summary = write_report(dataset, args.out, args.bootstrap, args.seed, args.worst)
