@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--precision", choices=("fp32", "fp16", "bf16"), default="fp32")
     parser.add_argument("--provider", choices=("auto", "cuda", "dml", "cpu"), default="auto")
     parser.add_argument("--devices", default="0", help="GPU indices, one worker each, e.g. 0,1")
+    parser.add_argument(
+        "--streams",
+        type=int,
+        default=0,
+        help="on the CPU: model calls running at once, sharing the cores (default: one per core, up to 4)",
+    )
     parser.add_argument("--shard", default="1/1", help="process shard i of n (1-based), split by sorted name")
     parser.add_argument(
         "--progress-json",
@@ -192,6 +198,8 @@ def run_enhance(args: argparse.Namespace) -> int:
     devices = parse_devices(args.devices)
     if args.batch < 1:
         raise UsageError("--batch must be at least 1")
+    if args.streams < 0:
+        raise UsageError("--streams must be at least 1 (or 0 to choose one per CPU core)")
     try:
         check_tile_size(args.tile, args.overlap)
     except ValueError as exc:
@@ -210,6 +218,7 @@ def run_enhance(args: argparse.Namespace) -> int:
         precision=args.precision,
         provider=args.provider,
         devices=devices,
+        streams=args.streams,
     )
     stop = threading.Event()
     previous = install_stop_handlers(stop, reporter)

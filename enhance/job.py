@@ -32,6 +32,7 @@ class RunOptions:
     precision: str = "fp32"
     provider: str = "auto"
     devices: tuple[int, ...] = (0,)
+    streams: int = 0  # concurrent engine calls per device on the CPU; 0: the engine chooses
     readers: int = 2
     writers: int = 2
     queue_size: int = 3

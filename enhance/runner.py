@@ -16,6 +16,7 @@ import queue
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,8 @@ from enhance.job import ORIGINAL, EngineFactory, ModelSpec, Reporter, RunOptions
 from enhance.manifest import DONE, FAILED, Manifest, Record
 from enhance.png import write_png
 from enhance.tiling import TileMerger, TilePlan, extract_tiles, make_canvas, plan_tiles
-from hggt_desktop.core.images import read_image
+from hggt_desktop.core.atomic import write_bytes_atomic
+from hggt_desktop.core.images import decode_image, is_plain_rgb_png, read_encoded
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,8 @@ class _Item:
     image: np.ndarray
     plan: TilePlan | None = None
     canvas: np.ndarray | None = None
+    # The file's own bytes when they can serve as the copy under original/ (see _write_output).
+    encoded: np.ndarray | None = None
 
 
 @dataclass
@@ -64,11 +68,147 @@ class _Attempt:
 
     item: _Item
     plan: TilePlan
-    batches: int
+    batch: int
     lock: threading.Lock = field(default_factory=threading.Lock)
     merger: TileMerger | None = None
     added: int = 0
-    failed: bool = False
+    failed: bool = False  # no output: failed, or superseded by a retry
+    retried: bool = False
+
+    @property
+    def batches(self) -> int:
+        return -(-self.plan.count // self.batch)
+
+    def discard(self) -> bool:
+        """Mark the attempt as producing no output; True for the first caller."""
+        with self.lock:
+            first = not self.failed
+            self.failed = True
+            self.merger = None
+        return first
+
+
+class _Feed:
+    """Hands batches of tiles to the engine streams, image after image.
+
+    Every stream (several per device on the CPU, one per GPU) takes the next batch of the
+    current image, so all of them stay busy until the last tile of the pass rather than the
+    last image. On out of memory the batch, then the tile, is halved for the rest of the pass
+    and the image goes again from its first tile.
+    """
+
+    def __init__(
+        self, ready: queue.Queue, readers_done: threading.Event, stop: threading.Event, options: RunOptions
+    ) -> None:
+        self._ready, self._readers_done, self._stop = ready, readers_done, stop
+        self.batch, self.tile, self.overlap = options.batch, options.tile, options.overlap
+        self._cond = threading.Condition()
+        self._current: _Attempt | None = None
+        self._next = 0
+        self._again: deque[_Item] = deque()
+        self._inputs_done = False
+        self._in_flight = 0  # batches handed out and not yet finished: they may come back
+
+    def take(self) -> tuple[_Attempt, range] | None:
+        """The next batch to compute, or None once the pass is over or a stop was asked for.
+
+        Every batch taken must be followed by :meth:`finished`, after any :meth:`shrink`.
+        """
+        with self._cond:
+            while not self._stop.is_set():
+                attempt = self._current
+                if attempt is not None and self._next < attempt.plan.count:
+                    start = self._next
+                    self._next = min(start + attempt.batch, attempt.plan.count)
+                    self._in_flight += 1
+                    return attempt, range(start, self._next)
+                if self._again:
+                    self._current, self._next = self._begin(self._again.popleft()), 0
+                elif not self._inputs_done:
+                    item = self._poll_ready()
+                    if item is not None:
+                        self._current, self._next = self._begin(item), 0
+                elif self._in_flight == 0:
+                    return None
+                else:
+                    # A batch still computing may run out of memory and bring its image back.
+                    self._cond.wait(_POLL_S)
+            return None
+
+    def finished(self) -> None:
+        """A batch from :meth:`take` is done (computed, failed or retried)."""
+        with self._cond:
+            self._in_flight -= 1
+            self._cond.notify_all()
+
+    def _poll_ready(self) -> _Item | None:
+        try:
+            item = self._ready.get(timeout=_POLL_S)
+        except queue.Empty:
+            item = None
+        # None also arrives as a wake-up call from the main thread once the readers are done.
+        if item is None and self._readers_done.is_set() and self._ready.empty():
+            self._inputs_done = True
+        return item
+
+    def _begin(self, item: _Item) -> _Attempt:
+        plan = item.plan
+        if plan is None or plan.tile != self.tile:
+            plan = item.plan = plan_tiles(item.image.shape[0], item.image.shape[1], self.tile, self.overlap)
+            item.canvas = make_canvas(item.image, plan)
+        return _Attempt(item, plan, self.batch)
+
+    def drop(self, attempt: _Attempt) -> None:
+        """Hand out no more tiles of a failed attempt."""
+        with self._cond:
+            if self._current is attempt:
+                self._current = None
+
+    def shrink(self, attempt: _Attempt) -> bool:
+        """After out of memory: smaller batches or tiles, and the image again; False when
+        there is nothing left to halve."""
+        with self._cond:
+            if attempt.retried:  # another stream ran out of memory on the same attempt first
+                return True
+            if attempt.batch > 1:
+                self.batch = min(self.batch, attempt.batch // 2)
+            elif attempt.plan.tile // 2 > 2 * self.overlap:
+                self.tile = min(self.tile, attempt.plan.tile // 2)
+            else:
+                return False
+            attempt.retried = True
+            if self._current is attempt:
+                self._current = None
+            self._again.appendleft(attempt.item)
+        attempt.discard()
+        log.warning(
+            "%s: out of memory; retrying with batch %d, tile %d", attempt.item.name, self.batch, self.tile
+        )
+        return True
+
+
+class _BusyClock:
+    """Wall time during which at least one stream of an engine is inside a call."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._active = 0
+        self._since = 0.0
+        self.total = 0.0
+
+    @contextlib.contextmanager
+    def running(self):
+        with self._lock:
+            if self._active == 0:
+                self._since = time.perf_counter()
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._active -= 1
+                if self._active == 0:
+                    self.total += time.perf_counter() - self._since
 
 
 class Runner:
@@ -143,16 +283,20 @@ class Runner:
         computed: queue.Queue = queue.Queue(maxsize=self.options.queue_size * 8)
         readers_done, compute_done = threading.Event(), threading.Event()
         devices = self.options.devices if path is not None else (None,)
+        feed = _Feed(ready, readers_done, self.stop, self.options)
+        clocks = [_BusyClock() for _ in devices]
         stages = [
             [
                 threading.Thread(target=self._read_loop, args=(model_id, names, ready, path is not None))
                 for _ in range(self.options.readers)
             ],
             [
-                threading.Thread(
-                    target=self._compute_loop, args=(model_id, path, device, ready, computed, readers_done)
+                threading.Thread(target=self._pass_through, args=(ready, computed, readers_done))
+                if path is None
+                else threading.Thread(
+                    target=self._device_loop, args=(model_id, path, device, feed, computed, clocks[i])
                 )
-                for device in devices
+                for i, device in enumerate(devices)
             ],
             [
                 threading.Thread(target=self._write_loop, args=(model_id, sha, computed, compute_done))
@@ -175,6 +319,10 @@ class Runner:
                 for _ in range(consumers):
                     with contextlib.suppress(queue.Full):
                         next_queue.put_nowait(None)
+        if path is not None:
+            # The share of the pass each device's engine was busy, averaged over the devices.
+            with self._lock:
+                self.summary.engine_busy_s += sum(clock.total for clock in clocks) / len(clocks)
 
     def _put(self, target: queue.Queue, item: _Item) -> bool:
         while not self.stop.is_set():
@@ -200,13 +348,16 @@ class Runner:
             except queue.Empty:
                 return
             try:
-                image = read_image(self.input_dir / name)
+                encoded = read_encoded(self.input_dir / name)
+                image = decode_image(encoded, self.input_dir / name)
             except Exception as exc:  # one bad file must not end the run
                 with self._lock:
                     self._unreadable.add(name)
                 self._fail(model_id, name, str(exc))
                 continue
-            item = _Item(name, image)
+            # An 8-bit RGB PNG is its own copy under original/; the engine needs only the pixels.
+            plain = encoded if is_plain_rgb_png(encoded) else None
+            item = _Item(name, image, encoded=None if tiled else plain)
             if tiled:
                 item.plan = plan_tiles(
                     image.shape[0], image.shape[1], self.options.tile, self.options.overlap
@@ -219,82 +370,70 @@ class Runner:
                 self._originals_pending.discard(name)
             if copy_original:
                 # Written after handing the image to the engine, so the copy costs no engine time.
-                self._write_output(ORIGINAL, "", item, image)
+                self._write_output(ORIGINAL, "", item, image, plain)
 
-    def _compute_loop(self, model_id, path, device, ready, computed, readers_done) -> None:
-        engine = None
-        if path is not None:
-            engine_options = EngineOptions(self.options.provider, device, self.options.precision)
+    def _pass_through(self, ready: queue.Queue, computed: queue.Queue, readers_done: threading.Event) -> None:
+        """The originals' own pass: no engine, images go straight to the writers."""
+        while not self.stop.is_set():
             try:
-                engine = self.open_engine(path, engine_options)
-            except Exception as exc:
-                # A model that cannot be opened ends the run: every image would fail the same way.
-                log.error("model %s: cannot open %s (%s)", model_id, path, exc)
-                with self._lock:
-                    self.summary.fatal.append(f"model {model_id}: {exc}")
-                self.stop.set()
+                item = ready.get(timeout=_POLL_S)
+            except queue.Empty:
+                item = None
+            if item is not None:
+                # Blocking put: writers drain until every engine thread has ended.
+                computed.put(item)
+            elif readers_done.is_set() and ready.empty():
                 return
-            self.reporter.engine_opened(model_id, device, engine.description)
-        batch, tile = self.options.batch, self.options.tile
-        try:
-            while not self.stop.is_set():
-                try:
-                    item = ready.get(timeout=_POLL_S)
-                except queue.Empty:
-                    item = None
-                if item is None:
-                    if readers_done.is_set() and ready.empty():
-                        return
-                    continue
-                if engine is None:
-                    # Blocking put: writers drain until every engine thread has ended.
-                    computed.put(item)
-                    continue
-                try:
-                    batch, tile = self._infer_image(engine, item, batch, tile, computed)
-                except _Abandoned:
-                    return
-                except Exception as exc:
-                    self._fail(model_id, item.name, f"model failed: {exc}")
-        finally:
-            if engine is not None:
-                engine.close()
 
-    def _infer_image(
-        self, engine: Engine, item: _Item, batch: int, tile: int, computed: queue.Queue
-    ) -> tuple[int, int]:
-        """Send all tiles of an item through the engine to the writers; on out-of-memory halve
-        the batch, then the tile, and retry the image. Returns the sizes that worked."""
-        overlap = self.options.overlap
-        while True:
-            plan = item.plan
-            if plan is None or plan.tile != tile:
-                plan = item.plan = plan_tiles(item.image.shape[0], item.image.shape[1], tile, overlap)
-                item.canvas = make_canvas(item.image, plan)
-            attempt = _Attempt(item, plan, batches=-(-plan.count // batch))
+    def _device_loop(
+        self, model_id: str, path: Path, device: int, feed: _Feed, computed: queue.Queue, clock: _BusyClock
+    ) -> None:
+        """Open the model on one device and run its engine streams until the feed is empty."""
+        engine_options = EngineOptions(
+            self.options.provider, device, self.options.precision, self.options.streams
+        )
+        try:
+            engine = self.open_engine(path, engine_options)
+        except Exception as exc:
+            # A model that cannot be opened ends the run: every image would fail the same way.
+            log.error("model %s: cannot open %s (%s)", model_id, path, exc)
+            with self._lock:
+                self.summary.fatal.append(f"model {model_id}: {exc}")
+            self.stop.set()
+            return
+        self.reporter.engine_opened(model_id, device, engine.description)
+        streams = [
+            threading.Thread(target=self._stream_loop, args=(model_id, engine, feed, computed, clock))
+            for _ in range(max(1, getattr(engine, "streams", 1)) - 1)
+        ]
+        try:
+            for thread in streams:
+                thread.start()
+            self._stream_loop(model_id, engine, feed, computed, clock)
+        finally:
+            for thread in streams:
+                thread.join()
+            engine.close()
+
+    def _stream_loop(
+        self, model_id: str, engine: Engine, feed: _Feed, computed: queue.Queue, clock: _BusyClock
+    ) -> None:
+        """One stream: batches from the feed through the engine to the writers."""
+        while (work := feed.take()) is not None:
+            attempt, indices = work
             try:
-                for start in range(0, plan.count, batch):
-                    if self.stop.is_set():
-                        raise _Abandoned
-                    indices = range(start, min(start + batch, plan.count))
-                    tiles = extract_tiles(item.canvas, plan, indices)
-                    began = time.perf_counter()
+                tiles = extract_tiles(attempt.item.canvas, attempt.plan, indices)
+                with clock.running():
                     outputs = engine.infer(tiles)
-                    with self._lock:
-                        self.summary.engine_busy_s += time.perf_counter() - began
-                    computed.put((attempt, indices, outputs))
-                return batch, tile
             except Exception as exc:
-                if not is_out_of_memory(exc):
-                    raise
-                if batch > 1:
-                    batch //= 2
-                elif tile // 2 > 2 * overlap:
-                    tile //= 2
-                else:
-                    raise
-                # The batches already sent belong to an attempt that never completes.
-                log.warning("%s: out of memory; retrying with batch %d, tile %d", item.name, batch, tile)
+                if not (is_out_of_memory(exc) and feed.shrink(attempt)):
+                    feed.drop(attempt)
+                    if attempt.discard():
+                        self._fail(model_id, attempt.item.name, f"model failed: {exc}")
+                continue
+            finally:
+                feed.finished()
+            computed.put((attempt, indices, outputs))
 
     def _write_loop(
         self, model_id: str, sha: str, computed: queue.Queue, compute_done: threading.Event
@@ -311,7 +450,7 @@ class Runner:
                     return
                 continue
             if model_id == ORIGINAL:
-                self._write_output(ORIGINAL, "", item, item.image)
+                self._write_output(ORIGINAL, "", item, item.image, item.encoded)
                 continue
             attempt, indices, outputs = item
             result = self._blend(model_id, attempt, indices, outputs)
@@ -319,11 +458,20 @@ class Runner:
                 with self._lock:
                     self.summary.megapixels += attempt.item.image.size / 3e6
 
-    def _write_output(self, model_id: str, sha: str, item: _Item, result: np.ndarray) -> bool:
-        """Write one output atomically and record it; False (recorded as failed) on error."""
+    def _write_output(
+        self, model_id: str, sha: str, item: _Item, result: np.ndarray, encoded: np.ndarray | None = None
+    ) -> bool:
+        """Write one output atomically and record it; False (recorded as failed) on error.
+
+        ``encoded``: PNG bytes that already hold exactly ``result`` (an 8-bit RGB original),
+        copied as they are instead of encoding the pixels again.
+        """
         target = output_path(self.out_dir, model_id, item.name)
         try:
-            write_png(target, result)
+            if encoded is not None:
+                write_bytes_atomic(target, encoded.tobytes())
+            else:
+                write_png(target, result)
         except Exception as exc:
             self._fail(model_id, item.name, f"cannot write {target}: {exc}")
             return False
@@ -355,7 +503,3 @@ class Runner:
                 return None
             merger, attempt.merger = attempt.merger, None
         return merger.result()
-
-
-class _Abandoned(Exception):
-    """A stop request arrived in the middle of an image; it is left for the next run."""

@@ -99,12 +99,40 @@ def image_size(path: Path) -> tuple[int, int]:
 
 def read_image(path: Path | str) -> np.ndarray:
     """Read any supported image as ``HxWx3 uint8`` RGB following the project's policy."""
-    path = Path(path)
+    return decode_image(read_encoded(path), path)
+
+
+def read_encoded(path: Path | str) -> np.ndarray:
+    """The bytes of an image file (for :func:`decode_image`); works on non-ASCII paths."""
     try:
-        data = np.fromfile(path, dtype=np.uint8)
+        return np.fromfile(Path(path), dtype=np.uint8)
     except OSError as exc:
         raise ImageError(path, f"cannot be read ({exc.strerror or exc}); check the file exists") from exc
-    return decode_image(data, path)
+
+
+# Chunks that change nothing about how the policy decodes an 8-bit RGB PNG, nor how other
+# software shows it (no colour management, gamma, transparency or orientation).
+_NEUTRAL_PNG_CHUNKS = frozenset({b"IHDR", b"pHYs", b"sRGB", b"tEXt", b"zTXt", b"iTXt", b"tIME", b"bKGD"})
+
+
+def is_plain_rgb_png(data: np.ndarray | bytes) -> bool:
+    """Whether these PNG bytes are already what :func:`write_image` would write for their pixels:
+    8-bit RGB with no chunk that alters colour, transparency or orientation. Such a file can be
+    copied byte for byte where the project stores an image as PNG."""
+    head = bytes(data[:65536])
+    if not head.startswith(_PNG_SIGNATURE) or len(head) < 33:
+        return False
+    if head[24] != 8 or head[25] != 2:  # IHDR bit depth, colour type (2: RGB)
+        return False
+    offset = 8
+    while offset + 8 <= len(head):
+        length, kind = struct.unpack(">I4s", head[offset : offset + 8])
+        if kind == b"IDAT":
+            return True
+        if kind not in _NEUTRAL_PNG_CHUNKS:
+            return False
+        offset += 12 + length
+    return False
 
 
 def decode_image(data: np.ndarray | bytes, path: Path | str = "<memory>") -> np.ndarray:

@@ -1,12 +1,21 @@
 """The one decode path: non-ASCII paths, 16-bit, gray, alpha, EXIF orientation, bad files."""
 
+import struct
+import zlib
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from hggt_desktop.core.images import ImageError, decode_image, png_info, read_image, write_image
+from hggt_desktop.core.images import (
+    ImageError,
+    decode_image,
+    is_plain_rgb_png,
+    png_info,
+    read_image,
+    write_image,
+)
 
 
 @pytest.fixture
@@ -117,3 +126,31 @@ def test_png_info_reads_size_without_decoding(tmp_path: Path, rgb: np.ndarray) -
 def test_decode_bytes_matches_read(tmp_path: Path, rgb: np.ndarray) -> None:
     write_image(tmp_path / "x.png", rgb)
     np.testing.assert_array_equal(decode_image((tmp_path / "x.png").read_bytes()), rgb)
+
+
+def _with_chunk(png: bytes, kind: bytes, payload: bytes) -> bytes:
+    """``png`` with one more chunk right after IHDR (8-byte signature + 25-byte IHDR chunk)."""
+    chunk = struct.pack(">I", len(payload)) + kind + payload
+    chunk += struct.pack(">I", zlib.crc32(kind + payload))
+    return png[:33] + chunk + png[33:]
+
+
+def test_only_8_bit_rgb_pngs_without_colour_chunks_are_plain(rgb: np.ndarray) -> None:
+    # A plain PNG can be copied byte for byte wherever the project stores an image as PNG:
+    # it decodes to the same pixels and no other viewer will show it differently.
+    plain = cv2.imencode(".png", rgb)[1].tobytes()
+    assert is_plain_rgb_png(plain)
+    assert is_plain_rgb_png(_with_chunk(plain, b"pHYs", bytes(9)))
+    assert is_plain_rgb_png(_with_chunk(plain, b"tEXt", b"Software\x00test"))
+    for kind, payload in ((b"iCCP", b"p\x00\x00" + bytes(8)), (b"gAMA", bytes(4)), (b"eXIf", bytes(8))):
+        assert not is_plain_rgb_png(_with_chunk(plain, kind, payload)), kind
+    assert not is_plain_rgb_png(_with_chunk(plain, b"tRNS", bytes(6)))
+    assert not is_plain_rgb_png(cv2.imencode(".png", rgb[:, :, 0])[1].tobytes())  # gray
+    assert not is_plain_rgb_png(cv2.imencode(".png", rgb.astype(np.uint16) * 257)[1].tobytes())
+    assert not is_plain_rgb_png(cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2RGBA))[1].tobytes())
+    assert not is_plain_rgb_png(cv2.imencode(".jpg", rgb)[1].tobytes())
+    assert not is_plain_rgb_png(plain[:40])  # no image data
+    # Whatever is plain decodes exactly to the pixels it was written from.
+    assert np.array_equal(
+        decode_image(_with_chunk(plain, b"pHYs", bytes(9))), cv2.cvtColor(rgb, cv2.COLOR_BGR2RGB)
+    )

@@ -33,10 +33,13 @@ def test_cli_writes_layout_reports_provider_and_flags_corrupt_image(tmp_path, ca
         "8",
         "--provider",
         "cpu",
+        "--streams",
+        "3",
     ]
     assert main(args) == 1  # one image failed, the others are written
     err = capsys.readouterr().err
     assert "CPUExecutionProvider" in err and "corrupt.jpg" in err
+    assert err.count("3 streams") == 2  # both engines run three calls at once on the CPU
     for name in names:
         stem = name[:-4]
         assert (
@@ -66,7 +69,13 @@ def test_unsafe_checkpoint_is_refused_with_a_clear_message(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     "extra",
-    [["--shard", "3/2"], ["--tile", "16", "--overlap", "8"], ["--model", "01=x.pth"], ["--devices", "a"]],
+    [
+        ["--shard", "3/2"],
+        ["--tile", "16", "--overlap", "8"],
+        ["--model", "01=x.pth"],
+        ["--devices", "a"],
+        ["--streams", "-1"],
+    ],
 )
 def test_usage_errors_exit_2(tmp_path, extra, capsys):
     make_folder(tmp_path / "in", 1)

@@ -13,7 +13,7 @@ from enhance.manifest import Manifest
 from enhance.runner import Runner
 from enhance.tiling import run_untiled, tile_image
 from hggt_desktop.core.hashing import sha256_file
-from hggt_desktop.core.images import read_image
+from hggt_desktop.core.images import png_info, read_image
 from tests.enhance.models import save_pth, smooth_image, tiny_rcan, torch_infer
 
 
@@ -35,9 +35,14 @@ def test_policy_inputs_are_enhanced_and_transparent_ones_reported(tmp_path):
     summary = Runner(src, tmp_path / "out", names, [spec], options, TorchEngine.from_checkpoint).run()
     assert {name for _, name, _ in summary.failed} == {"transparent.png"}
     for name in set(names) - {"transparent.png"}:
-        original = read_image(output_path(tmp_path / "out", "original", name))
+        copy = output_path(tmp_path / "out", "original", name)
+        original = read_image(copy)
         assert np.array_equal(original, read_image(src / name))
         assert read_image(output_path(tmp_path / "out", "01", name)).shape == original.shape
+        # The copies are 8-bit RGB PNGs whatever the input was; an 8-bit RGB PNG is copied as is.
+        info = png_info(copy)
+        assert info is not None and (info.bit_depth, info.color_type) == (8, 2), name
+        assert (copy.read_bytes() == (src / name).read_bytes()) == (name == "фото_写真.png"), name
     assert "flatten it" in Manifest(tmp_path / "out")._latest[("transparent.png", "01")]["message"]
 
 

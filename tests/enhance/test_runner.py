@@ -2,8 +2,10 @@
 
 import json
 import threading
+import time
 
 import numpy as np
+import pytest
 
 from enhance.engines.base import EngineOptions
 from enhance.engines.torch_engine import TorchEngine
@@ -86,6 +88,33 @@ def test_run_writes_every_output_and_rerun_does_no_work(tmp_path):
     assert stamps == {p: p.stat().st_mtime_ns for p in (tmp_path / "out").rglob("*.png")}
 
 
+def test_several_engine_streams_give_the_same_outputs_as_one(tmp_path):
+    # On the CPU several calls run at once, sharing the tiles of each image between them.
+    names, models = _setup(tmp_path, count=3)
+    results = {}
+    for streams in (1, 3):
+        options = RunOptions(tile=32, overlap=8, batch=2, provider="cpu", streams=streams)
+        out = tmp_path / f"out{streams}"
+        opened = []
+
+        def factory(path, engine_options, opened=opened):
+            engine = TorchEngine.from_checkpoint(path, engine_options)
+            opened.append(engine.streams)
+            return engine
+
+        start = time.perf_counter()
+        summary = Runner(tmp_path / "in", out, names, models, options, factory).run()
+        wall = time.perf_counter() - start
+        assert summary.done == len(names) * 3 and not summary.failed
+        assert opened == [streams, streams]
+        # Busy time is the time any stream is computing: never more than the run took.
+        assert 0 < summary.engine_busy_s <= wall
+        results[streams] = {p.relative_to(out): read_image(p) for p in out.rglob("*.png")}
+    assert results[1].keys() == results[3].keys() and len(results[1]) == len(names) * 3
+    for key, image in results[1].items():
+        assert np.array_equal(image, results[3][key]), key
+
+
 def test_changed_options_or_missing_output_are_redone(tmp_path):
     names, models = _setup(tmp_path, count=2)
     _runner(tmp_path, names, models, CountingFactory()).run()
@@ -138,7 +167,8 @@ def test_corrupt_image_is_skipped_and_reported(tmp_path):
     assert latest[("broken.png", "01")]["status"] == "failed"
 
 
-def test_out_of_memory_halves_batch_then_tile_and_retries(tmp_path):
+@pytest.mark.parametrize("streams", [1, 2])
+def test_out_of_memory_halves_batch_then_tile_and_retries(tmp_path, streams):
     names, models = _setup(tmp_path, count=1)
     seen_shapes = []
 
@@ -155,9 +185,13 @@ def test_out_of_memory_halves_batch_then_tile_and_retries(tmp_path):
         engine.infer = limited
         return engine
 
-    options = RunOptions(tile=64, overlap=8, batch=4, provider="cpu")
+    options = RunOptions(tile=64, overlap=8, batch=4, provider="cpu", streams=streams)
     summary = Runner(tmp_path / "in", tmp_path / "out", names, models[:1], options, factory).run()
     assert summary.done == 2 and not summary.failed
+    source = read_image(tmp_path / "in" / names[0])
+    expected = tile_image(source, 32, 8, torch_infer(tiny_rcan(seed=0)))
+    got = read_image(output_path(tmp_path / "out", "01", names[0]))
+    assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1
     # Tiles are at most --tile (shrunk to fit the image); halved after the batch reached 1.
     assert max(seen_shapes[0][2:]) == 64
     assert seen_shapes[-1][:2] == (1, 3) and max(seen_shapes[-1][2:]) <= 32
