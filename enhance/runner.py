@@ -1,10 +1,11 @@
 """Running enhancement models over a folder: reader, engine and writer threads joined by queues.
 
 For each model in turn (one model loaded at a time per device), every image of the folder goes
-through it: reader threads decode ahead and lay out the tiles, one engine thread per device
-keeps the device busy with batches of tiles, and writer threads blend, encode and write behind
-it. Bounded queues keep memory flat. A stop request (Ctrl-C) lets the writers finish what is
-computed, records it, and leaves the rest for the next run, which the manifest resumes.
+through it: reader threads decode ahead and lay out the tiles, engine streams (one per GPU,
+several on the CPU) take batches of tiles from one feed and keep the devices busy, and writer
+threads blend, encode and write behind them (the work they hand on: enhance/feed.py). Bounded
+queues keep memory flat. A stop request (Ctrl-C) lets the writers finish what is computed,
+records it, and leaves the rest for the next run, which the manifest resumes.
 """
 
 from __future__ import annotations
@@ -15,24 +16,21 @@ import os
 import queue
 import sys
 import threading
-import time
-from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from enhance.engines.base import Engine, EngineOptions, is_out_of_memory
+from enhance.feed import POLL_S, Attempt, BusyClock, Feed, Item
 from enhance.job import ORIGINAL, EngineFactory, ModelSpec, Reporter, RunOptions, RunSummary, output_path
 from enhance.manifest import DONE, FAILED, Manifest, Record
 from enhance.png import write_png
-from enhance.tiling import TileMerger, TilePlan, extract_tiles, make_canvas, plan_tiles
+from enhance.tiling import TileMerger, extract_tiles, make_canvas, plan_tiles
 from hggt_desktop.core.atomic import write_bytes_atomic
 from hggt_desktop.core.images import decode_image, is_plain_rgb_png, read_encoded
 
 log = logging.getLogger(__name__)
 
-_POLL_S = 0.1
 # Niceness of the reader and writer threads (Linux): they only have to keep ahead of the engine,
 # so when they compete with it for the cores the engine's threads go first.
 _HELPER_NICENESS = 5
@@ -44,171 +42,6 @@ def _yield_to_engine() -> None:
         # On Linux a thread id is a task id, so this renices only the calling thread.
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _HELPER_NICENESS)
-
-
-@dataclass
-class _Item:
-    """One image in flight."""
-
-    name: str
-    image: np.ndarray
-    plan: TilePlan | None = None
-    canvas: np.ndarray | None = None
-    # The file's own bytes when they can serve as the copy under original/ (see _write_output).
-    encoded: np.ndarray | None = None
-
-
-@dataclass
-class _Attempt:
-    """One pass of an image's tiles through the engine; a retry (out of memory) starts a new one.
-
-    Writers blend each batch as it arrives, so when the engine finishes an image only its
-    last batch, the encoding and the write remain.
-    """
-
-    item: _Item
-    plan: TilePlan
-    batch: int
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    merger: TileMerger | None = None
-    added: int = 0
-    failed: bool = False  # no output: failed, or superseded by a retry
-    retried: bool = False
-
-    @property
-    def batches(self) -> int:
-        return -(-self.plan.count // self.batch)
-
-    def discard(self) -> bool:
-        """Mark the attempt as producing no output; True for the first caller."""
-        with self.lock:
-            first = not self.failed
-            self.failed = True
-            self.merger = None
-        return first
-
-
-class _Feed:
-    """Hands batches of tiles to the engine streams, image after image.
-
-    Every stream (several per device on the CPU, one per GPU) takes the next batch of the
-    current image, so all of them stay busy until the last tile of the pass rather than the
-    last image. On out of memory the batch, then the tile, is halved for the rest of the pass
-    and the image goes again from its first tile.
-    """
-
-    def __init__(
-        self, ready: queue.Queue, readers_done: threading.Event, stop: threading.Event, options: RunOptions
-    ) -> None:
-        self._ready, self._readers_done, self._stop = ready, readers_done, stop
-        self.batch, self.tile, self.overlap = options.batch, options.tile, options.overlap
-        self._cond = threading.Condition()
-        self._current: _Attempt | None = None
-        self._next = 0
-        self._again: deque[_Item] = deque()
-        self._inputs_done = False
-        self._in_flight = 0  # batches handed out and not yet finished: they may come back
-
-    def take(self) -> tuple[_Attempt, range] | None:
-        """The next batch to compute, or None once the pass is over or a stop was asked for.
-
-        Every batch taken must be followed by :meth:`finished`, after any :meth:`shrink`.
-        """
-        with self._cond:
-            while not self._stop.is_set():
-                attempt = self._current
-                if attempt is not None and self._next < attempt.plan.count:
-                    start = self._next
-                    self._next = min(start + attempt.batch, attempt.plan.count)
-                    self._in_flight += 1
-                    return attempt, range(start, self._next)
-                if self._again:
-                    self._current, self._next = self._begin(self._again.popleft()), 0
-                elif not self._inputs_done:
-                    item = self._poll_ready()
-                    if item is not None:
-                        self._current, self._next = self._begin(item), 0
-                elif self._in_flight == 0:
-                    return None
-                else:
-                    # A batch still computing may run out of memory and bring its image back.
-                    self._cond.wait(_POLL_S)
-            return None
-
-    def finished(self) -> None:
-        """A batch from :meth:`take` is done (computed, failed or retried)."""
-        with self._cond:
-            self._in_flight -= 1
-            self._cond.notify_all()
-
-    def _poll_ready(self) -> _Item | None:
-        try:
-            item = self._ready.get(timeout=_POLL_S)
-        except queue.Empty:
-            item = None
-        # None also arrives as a wake-up call from the main thread once the readers are done.
-        if item is None and self._readers_done.is_set() and self._ready.empty():
-            self._inputs_done = True
-        return item
-
-    def _begin(self, item: _Item) -> _Attempt:
-        plan = item.plan
-        if plan is None or plan.tile != self.tile:
-            plan = item.plan = plan_tiles(item.image.shape[0], item.image.shape[1], self.tile, self.overlap)
-            item.canvas = make_canvas(item.image, plan)
-        return _Attempt(item, plan, self.batch)
-
-    def drop(self, attempt: _Attempt) -> None:
-        """Hand out no more tiles of a failed attempt."""
-        with self._cond:
-            if self._current is attempt:
-                self._current = None
-
-    def shrink(self, attempt: _Attempt) -> bool:
-        """After out of memory: smaller batches or tiles, and the image again; False when
-        there is nothing left to halve."""
-        with self._cond:
-            if attempt.retried:  # another stream ran out of memory on the same attempt first
-                return True
-            if attempt.batch > 1:
-                self.batch = min(self.batch, attempt.batch // 2)
-            elif attempt.plan.tile // 2 > 2 * self.overlap:
-                self.tile = min(self.tile, attempt.plan.tile // 2)
-            else:
-                return False
-            attempt.retried = True
-            if self._current is attempt:
-                self._current = None
-            self._again.appendleft(attempt.item)
-        attempt.discard()
-        log.warning(
-            "%s: out of memory; retrying with batch %d, tile %d", attempt.item.name, self.batch, self.tile
-        )
-        return True
-
-
-class _BusyClock:
-    """Wall time during which at least one stream of an engine is inside a call."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._active = 0
-        self._since = 0.0
-        self.total = 0.0
-
-    @contextlib.contextmanager
-    def running(self):
-        with self._lock:
-            if self._active == 0:
-                self._since = time.perf_counter()
-            self._active += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._active -= 1
-                if self._active == 0:
-                    self.total += time.perf_counter() - self._since
 
 
 class Runner:
@@ -278,13 +111,13 @@ class Runner:
         names: queue.Queue[str] = queue.Queue()
         for name in todo:
             names.put(name)
-        ready: queue.Queue[_Item] = queue.Queue(maxsize=self.options.queue_size)
+        ready: queue.Queue[Item] = queue.Queue(maxsize=self.options.queue_size)
         # Batches of output tiles (or whole images for the originals' own pass).
         computed: queue.Queue = queue.Queue(maxsize=self.options.queue_size * 8)
         readers_done, compute_done = threading.Event(), threading.Event()
         devices = self.options.devices if path is not None else (None,)
-        feed = _Feed(ready, readers_done, self.stop, self.options)
-        clocks = [_BusyClock() for _ in devices]
+        feed = Feed(ready, readers_done, self.stop, self.options)
+        clocks = [BusyClock() for _ in devices]
         stages = [
             [
                 threading.Thread(target=self._read_loop, args=(model_id, names, ready, path is not None))
@@ -311,7 +144,7 @@ class Runner:
             for thread in stage:
                 # A timed join keeps the main thread responsive to Ctrl-C on every platform.
                 while thread.is_alive():
-                    thread.join(_POLL_S)
+                    thread.join(POLL_S)
             if end is not None:
                 done, next_queue, consumers = end
                 done.set()
@@ -324,10 +157,10 @@ class Runner:
             with self._lock:
                 self.summary.engine_busy_s += sum(clock.total for clock in clocks) / len(clocks)
 
-    def _put(self, target: queue.Queue, item: _Item) -> bool:
+    def _put(self, target: queue.Queue, item: Item) -> bool:
         while not self.stop.is_set():
             try:
-                target.put(item, timeout=_POLL_S)
+                target.put(item, timeout=POLL_S)
                 return True
             except queue.Full:
                 continue
@@ -357,7 +190,7 @@ class Runner:
                 continue
             # An 8-bit RGB PNG is its own copy under original/; the engine needs only the pixels.
             plain = encoded if is_plain_rgb_png(encoded) else None
-            item = _Item(name, image, encoded=None if tiled else plain)
+            item = Item(name, image, encoded=None if tiled else plain)
             if tiled:
                 item.plan = plan_tiles(
                     image.shape[0], image.shape[1], self.options.tile, self.options.overlap
@@ -376,7 +209,7 @@ class Runner:
         """The originals' own pass: no engine, images go straight to the writers."""
         while not self.stop.is_set():
             try:
-                item = ready.get(timeout=_POLL_S)
+                item = ready.get(timeout=POLL_S)
             except queue.Empty:
                 item = None
             if item is not None:
@@ -386,7 +219,7 @@ class Runner:
                 return
 
     def _device_loop(
-        self, model_id: str, path: Path, device: int, feed: _Feed, computed: queue.Queue, clock: _BusyClock
+        self, model_id: str, path: Path, device: int, feed: Feed, computed: queue.Queue, clock: BusyClock
     ) -> None:
         """Open the model on one device and run its engine streams until the feed is empty."""
         engine_options = EngineOptions(
@@ -416,7 +249,7 @@ class Runner:
             engine.close()
 
     def _stream_loop(
-        self, model_id: str, engine: Engine, feed: _Feed, computed: queue.Queue, clock: _BusyClock
+        self, model_id: str, engine: Engine, feed: Feed, computed: queue.Queue, clock: BusyClock
     ) -> None:
         """One stream: batches from the feed through the engine to the writers."""
         while (work := feed.take()) is not None:
@@ -442,7 +275,7 @@ class Runner:
         # Writers drain the queue even after a stop request: those results are already paid for.
         while True:
             try:
-                item = computed.get(timeout=_POLL_S)
+                item = computed.get(timeout=POLL_S)
             except queue.Empty:
                 item = None
             if item is None:
@@ -459,7 +292,7 @@ class Runner:
                     self.summary.megapixels += attempt.item.image.size / 3e6
 
     def _write_output(
-        self, model_id: str, sha: str, item: _Item, result: np.ndarray, encoded: np.ndarray | None = None
+        self, model_id: str, sha: str, item: Item, result: np.ndarray, encoded: np.ndarray | None = None
     ) -> bool:
         """Write one output atomically and record it; False (recorded as failed) on error.
 
@@ -483,7 +316,7 @@ class Runner:
         return True
 
     def _blend(
-        self, model_id: str, attempt: _Attempt, indices: range, outputs: np.ndarray
+        self, model_id: str, attempt: Attempt, indices: range, outputs: np.ndarray
     ) -> np.ndarray | None:
         """Add one batch to its image; the finished 8-bit image once every batch is in."""
         with attempt.lock:
