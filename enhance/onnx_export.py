@@ -25,6 +25,18 @@ class ExportError(Exception):
     """The exported graph does not reproduce the PyTorch model; nothing was written."""
 
 
+def check_export_target(out_path: Path) -> None:
+    """Refuse a target that is not ours to replace: an existing file that is not ONNX (such as
+    the checkpoint itself, named by mistake) would be lost to the export."""
+    if out_path.is_dir():
+        raise ExportError(f"{out_path}: is a folder; give a file name such as {out_path / 'model.onnx'}")
+    if out_path.exists() and out_path.suffix.lower() != ".onnx":
+        raise ExportError(
+            f"{out_path}: exists and is not an .onnx file, so it is left alone; give a new file name "
+            "ending in .onnx"
+        )
+
+
 def export_onnx(
     model: nn.Module,
     out_path: Path | str,
@@ -42,6 +54,7 @@ def export_onnx(
     import onnxruntime as ort
 
     out_path = Path(out_path)
+    check_export_target(out_path)
     model = model.eval().float().cpu()
     example = torch.rand(1, 3, trace_size, trace_size, generator=torch.Generator().manual_seed(0))
     buffer = io.BytesIO()

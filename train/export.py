@@ -19,11 +19,13 @@ def export_checkpoint(
     # The runner owns the exporter (dynamic H/W, checked against PyTorch with ONNX Runtime
     # before the file is written); the trainer only builds the model.
     from enhance.onnx_export import ExportError as OnnxCheckFailed
-    from enhance.onnx_export import export_onnx
+    from enhance.onnx_export import check_export_target, export_onnx
 
     out = Path(out)
-    if out.is_dir():
-        raise ExportError(f"{out}: is a folder; give a file name such as {out / 'model.onnx'}")
+    try:
+        check_export_target(out)  # before the checkpoint is even read
+    except OnnxCheckFailed as exc:
+        raise ExportError(str(exc)) from exc
     state = load_generator_state(checkpoint, params)
     if "conv_first.weight" not in state or "body.0.rdb1.conv1.weight" not in state:
         raise ExportError(f"{checkpoint}: not an RRDBNet checkpoint (no conv_first / body.0.rdb1 weights)")

@@ -135,3 +135,12 @@ def test_sigint_stops_cleanly_and_rerun_completes(tmp_path):
             120,
             3,
         )
+
+
+def test_export_refuses_to_overwrite_the_checkpoint(tmp_path, capsys):
+    pth = save_pth(tiny_rcan(), tmp_path / "rcan.pth")
+    kept = pth.read_bytes()
+    assert main(["export", str(pth), str(pth)]) == 2
+    err = capsys.readouterr().err
+    assert "rcan.pth" in err and "not an .onnx file" in err and "Traceback" not in err
+    assert pth.read_bytes() == kept

@@ -76,3 +76,20 @@ def test_export_writes_onnx_that_upscales_x4(tmp_path: Path) -> None:
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     (sr,) = session.run(None, {"input": np.random.default_rng(0).random((1, 3, 12, 10), dtype=np.float32)})
     assert sr.shape == (1, 3, 48, 40)
+
+
+def test_export_never_overwrites_the_checkpoint_or_another_non_onnx_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    checkpoint = _checkpoint(tmp_path)
+    kept = checkpoint.read_bytes()
+    # The checkpoint named twice by mistake: refused before anything is read or written.
+    assert main(["export", str(checkpoint), str(checkpoint)]) == 2
+    err = capsys.readouterr().err
+    assert str(checkpoint) in err and "not an .onnx file" in err and "Traceback" not in err
+    assert checkpoint.read_bytes() == kept
+    # An existing ONNX file is the user's previous export: replacing it is what they asked for.
+    out = tmp_path / "g.onnx"
+    out.write_bytes(b"older export")
+    assert main(["export", str(checkpoint), str(out)]) == 0
+    assert out.read_bytes() != b"older export"
