@@ -211,7 +211,7 @@ class MainWindow(QMainWindow):
             return
         if self.practice is None:
             self.practice = load_practice(self.session.workspace.annotator)
-        page = InstructionsPage(self.practice)
+        page = InstructionsPage(self.practice, self.keymap)
         page.practice_requested.connect(self.start_practice)
         page.work_requested.connect(self.back_to_work)
         self.stack.addWidget(page)

@@ -55,3 +55,15 @@ def test_demo_copy_has_images_but_no_labels(tmp_path: Path) -> None:
     images = prepare_demo(tmp_path)
     assert (images / "original").is_dir()
     assert not (tmp_path / "labels").exists()
+
+
+def test_instructions_name_the_keys_the_annotator_remapped(qtbot, tmp_path: Path) -> None:
+    images = make_images(tmp_path)
+    keymap = KeyMap({"positive": ["J"], "negative": ["L"], "one_to_one": ["Z"]})
+    window = MainWindow(keymap=keymap, break_interval_min=0)
+    qtbot.addWidget(window)
+    assert window.open_path(images, "ann1", instructions=True)
+    text = window.stack.currentWidget().text.text()
+    assert "<b>J</b>" in text and "<b>L</b>" in text and "<b>Z</b>" in text
+    assert "<b>S</b>" in text  # Similar keeps its default key
+    assert "<b>P</b>" not in text and "<b>N</b>" not in text and "<b>0 / O</b>" not in text

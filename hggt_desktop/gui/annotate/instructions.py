@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSc
 
 from hggt_desktop.core.images import ImageError, read_image
 from hggt_desktop.core.labels import Label
+from hggt_desktop.gui.annotate.keymap import KeyMap
 from hggt_desktop.gui.annotate.practice import PracticeMaterial
 from hggt_desktop.gui.viewer.qimage import to_qimage
 
@@ -18,24 +20,33 @@ log = logging.getLogger(__name__)
 
 EXAMPLE_SIZE = 220
 
-INSTRUCTIONS_HTML = """
+
+def instructions_html(keymap: KeyMap) -> str:
+    """The instructions, naming the keys this annotator actually uses (keys.json included)."""
+
+    def key(action: str) -> str:
+        return f"<b>{html.escape(keymap.describe(action)) or '(no key)'}</b>"
+
+    return f"""
 <h1>How to label</h1>
 <p>Each set shows an <b>original</b> image and several enhanced <b>versions</b> of it, under
 neutral letters (A, B, C ...). The letters and positions are shuffled for every set: which
 method made which version is hidden on purpose.</p>
 <p>Judge every version <b>against the original</b>:</p>
 <ul>
-<li><b>Positive</b>: better. Clearer, more natural detail; better overall quality.</li>
-<li><b>Similar</b>: no clear difference, or better in some places and worse in others.</li>
-<li><b>Negative</b>: worse. Artifacts, false or unpleasant detail, halos, over-sharpening,
-colour shifts.</li>
+<li><b>Positive</b> ({key("positive")}): better. Clearer, more natural detail; better overall
+quality.</li>
+<li><b>Similar</b> ({key("similar")}): no clear difference, or better in some places and worse
+in others.</li>
+<li><b>Negative</b> ({key("negative")}): worse. Artifacts, false or unpleasant detail, halos,
+over-sharpening, colour shifts.</li>
 </ul>
-<p>Look closely: press <b>0</b> for a true 1:1 view, zoom with the wheel, and hold
-<b>Space</b> to see the original in place of the selected version (<b>Shift+Space</b>: all
-versions). Give the label with <b>P</b>, <b>S</b> or <b>N</b>; the next unlabelled version is
-selected for you. When every version has a label, <b>→</b> goes to the next set.
-<b>F1</b> lists every key. Every label is saved at once; you can stop at any time and the app
-reopens where you stopped.</p>
+<p>Look closely: press {key("one_to_one")} for a true 1:1 view, zoom with the wheel, and hold
+{key("swap")} to see the original in place of the selected version ({key("swap_all")}: all
+versions). After each label the next unlabelled version is selected for you. When every
+version has a label, {key("next_set")} goes to the next set. {key("help")} lists every key.
+Every label is saved at once; you can stop at any time and the app reopens where you
+stopped.</p>
 <p>Take a short break about every 30 minutes: the app reminds you.</p>
 """
 
@@ -60,9 +71,12 @@ class InstructionsPage(QWidget):
     practice_requested = Signal()
     work_requested = Signal()
 
-    def __init__(self, practice: PracticeMaterial | None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, practice: PracticeMaterial | None, keymap: KeyMap, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
-        text = QLabel(INSTRUCTIONS_HTML)
+        text = QLabel(instructions_html(keymap))
+        self.text = text
         text.setWordWrap(True)
         text.setTextFormat(Qt.TextFormat.RichText)
         content = QWidget()
