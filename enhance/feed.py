@@ -35,7 +35,7 @@ class Item:
     image: np.ndarray
     plan: TilePlan | None = None
     canvas: np.ndarray | None = None
-    # The file's own bytes when they can serve as the copy under original/ (see _write_output).
+    # The file's own bytes when they can serve as the copy under original/ (Runner._write_output).
     encoded: np.ndarray | None = None
 
 
