@@ -14,6 +14,7 @@ import queue
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +38,13 @@ class Item:
     canvas: np.ndarray | None = None
     # The file's own bytes when they can serve as the copy under original/ (Runner._write_output).
     encoded: np.ndarray | None = None
+
+    def lay_out(self, tile: int, overlap: int) -> TilePlan:
+        """The image's tile plan and canvas for this tile size (kept until the size changes)."""
+        if self.plan is None or self.plan.tile != tile:
+            self.plan = plan_tiles(self.image.shape[0], self.image.shape[1], tile, overlap)
+            self.canvas = make_canvas(self.image, self.plan)
+        return self.plan
 
 
 @dataclass
@@ -133,11 +141,8 @@ class Feed:
         return item
 
     def _begin(self, item: Item) -> Attempt:
-        plan = item.plan
-        if plan is None or plan.tile != self.tile:
-            plan = item.plan = plan_tiles(item.image.shape[0], item.image.shape[1], self.tile, self.overlap)
-            item.canvas = make_canvas(item.image, plan)
-        return Attempt(item, plan, self.batch)
+        # Readers lay images out at the asked tile size; after out of memory it may be smaller.
+        return Attempt(item, item.lay_out(self.tile, self.overlap), self.batch)
 
     def drop(self, attempt: Attempt) -> None:
         """Hand out no more tiles of a failed attempt."""
@@ -178,7 +183,7 @@ class BusyClock:
         self.total = 0.0
 
     @contextlib.contextmanager
-    def running(self):
+    def running(self) -> Iterator[None]:
         with self._lock:
             if self._active == 0:
                 self._since = time.perf_counter()

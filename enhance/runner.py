@@ -25,7 +25,7 @@ from enhance.feed import POLL_S, Attempt, BusyClock, Feed, Item
 from enhance.job import ORIGINAL, EngineFactory, ModelSpec, Reporter, RunOptions, RunSummary, output_path
 from enhance.manifest import DONE, FAILED, Manifest, Record
 from enhance.png import write_png
-from enhance.tiling import TileMerger, extract_tiles, make_canvas, plan_tiles
+from enhance.tiling import TileMerger, extract_tiles
 from hggt_desktop.core.atomic import write_bytes_atomic
 from hggt_desktop.core.images import decode_image, is_plain_rgb_png, read_encoded
 
@@ -42,6 +42,12 @@ def _yield_to_engine() -> None:
         # On Linux a thread id is a task id, so this renices only the calling thread.
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _HELPER_NICENESS)
+
+
+def _own_copy(encoded: np.ndarray) -> np.ndarray | None:
+    """The file's bytes when they can be the copy under original/ as they are (an 8-bit RGB PNG
+    decodes to the same pixels), else None: the pixels are encoded again."""
+    return encoded if is_plain_rgb_png(encoded) else None
 
 
 class Runner:
@@ -188,14 +194,11 @@ class Runner:
                     self._unreadable.add(name)
                 self._fail(model_id, name, str(exc))
                 continue
-            # An 8-bit RGB PNG is its own copy under original/; the engine needs only the pixels.
-            plain = encoded if is_plain_rgb_png(encoded) else None
-            item = Item(name, image, encoded=None if tiled else plain)
+            item = Item(name, image)
             if tiled:
-                item.plan = plan_tiles(
-                    image.shape[0], image.shape[1], self.options.tile, self.options.overlap
-                )
-                item.canvas = make_canvas(image, item.plan)
+                item.lay_out(self.options.tile, self.options.overlap)
+            else:
+                item.encoded = _own_copy(encoded)
             if not self._put(ready, item):
                 return
             with self._lock:
@@ -203,7 +206,7 @@ class Runner:
                 self._originals_pending.discard(name)
             if copy_original:
                 # Written after handing the image to the engine, so the copy costs no engine time.
-                self._write_output(ORIGINAL, "", item, image, plain)
+                self._write_output(ORIGINAL, "", item, image, _own_copy(encoded))
 
     def _pass_through(self, ready: queue.Queue, computed: queue.Queue, readers_done: threading.Event) -> None:
         """The originals' own pass: no engine, images go straight to the writers."""
