@@ -26,6 +26,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "merge": ("hggt_desktop.cli.merge", "merge returned packages into a dataset"),
     "blockiness": ("hggt_desktop.cli.blockiness", "JPEG blockiness screening of source images"),
     "pack": ("hggt_desktop.cli.pack", "write or check the HDF5 training pack"),
+    # The screening commands live in their own package: --segmenter sam loads ONNX Runtime,
+    # which the desktop app and its bundle never import.
+    "diversity": ("screening.diversity_cli", "object diversity R(x) of source images"),
+    "screen": ("screening.screen_cli", "DiverSeg screening of a photo source: B, R, Q and a kept list"),
 }
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
