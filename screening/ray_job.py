@@ -35,7 +35,9 @@ class ScreenActor:
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         refs = [
             ImageRef(str(key), str(file), int(offset), int(size))
-            for key, file, offset, size in zip(batch["key"], batch["file"], batch["offset"], batch["size"], strict=True)
+            for key, file, offset, size in zip(
+                batch["key"], batch["file"], batch["offset"], batch["size"], strict=True
+            )
         ]
         # JSON text per line: a column of None/float/str mixes would need a schema; text round-trips exactly.
         lines = [json.dumps(check_image(ref, self.rule, self.count)) for ref in refs]
@@ -63,7 +65,9 @@ def ray_lines(
         context.enable_progress_bars = False
         gpus = int(ray.cluster_resources().get("GPU", 0))
         on_gpu = spec.kind != "regions" and gpus > 0
-        actors = gpus if on_gpu else (max(1, workers) if local else int(ray.cluster_resources().get("CPU", 1)))
+        actors = (
+            gpus if on_gpu else (max(1, workers) if local else int(ray.cluster_resources().get("CPU", 1)))
+        )
         dataset = ray.data.from_items([asdict(ref) for ref in refs]).map_batches(
             ScreenActor,
             fn_constructor_args=(spec, rule),
