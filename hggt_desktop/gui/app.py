@@ -91,20 +91,19 @@ def run_annotator(args: argparse.Namespace) -> int:
     """Open the window on the start screen, the demo, or the given path."""
     from PySide6.QtWidgets import QMessageBox
 
-    from hggt_desktop.gui.main_window import MainWindow
+    from hggt_desktop.gui.main_window import OPEN_ERRORS, MainWindow
 
     app = make_application()
     window = MainWindow(break_interval_min=getattr(args, "break_minutes", 30.0))
-    if args.command == "annotate":
-        instructions = False if args.no_instructions else None
-        if not window.open_path(args.path, args.annotator, instructions=instructions):
-            reason = window.start_screen.error.text()
-            print(f"hggt-desktop: {reason}", file=sys.stderr)
-            if _interactive():
-                QMessageBox.critical(None, "HGGT annotator", reason)
-            return 2
-    elif args.demo and not window.open_demo():
-        print(f"hggt-desktop: {window.start_screen.error.text()}", file=sys.stderr)
+    try:
+        if args.command == "annotate":
+            window.open_work(args.path, args.annotator, instructions=False if args.no_instructions else None)
+        elif args.demo:
+            window.open_demo_work()
+    except OPEN_ERRORS as exc:
+        print(f"hggt-desktop: {exc}", file=sys.stderr)
+        if args.command == "annotate" and _interactive():
+            QMessageBox.critical(None, "HGGT annotator", str(exc))
         return 2
     _quit_on_signals(app, window)
     window.show()

@@ -6,18 +6,19 @@ button calls a session method. Keys are handled by :class:`KeyDispatcher`.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from hggt_desktop.annotation.model import SWAP_ALL, SWAP_NONE, SWAP_SELECTED
 from hggt_desktop.core.labels import ORIGINAL_FOLDER, Label
 from hggt_desktop.gui.annotate.break_reminder import BreakReminder
 from hggt_desktop.gui.annotate.help_overlay import HelpOverlay
 from hggt_desktop.gui.annotate.key_dispatcher import KeyDispatcher
 from hggt_desktop.gui.annotate.keymap import KeyMap
 from hggt_desktop.gui.annotate.progress_bar import ProgressStrip
-from hggt_desktop.gui.annotate.session import SWAP_ALL, SWAP_NONE, SWAP_SELECTED, AnnotationSession
-from hggt_desktop.gui.viewer.display_image import DisplayImage, DisplayPreparer
+from hggt_desktop.gui.annotate.session import AnnotationSession
+from hggt_desktop.gui.viewer.display_image import DisplayImage
 from hggt_desktop.gui.viewer.grid import PatchGrid
 from hggt_desktop.gui.viewer.transform import FIT, ONE_TO_ONE, ViewTransform
 
@@ -27,9 +28,6 @@ LABEL_COLORS = {
     Label.SIMILAR: QColor(150, 150, 150),
     Label.NEGATIVE: QColor(213, 94, 0),
 }
-# After a zoom change, wait this long (a resize or a wheel spin settles) before rescaling the
-# prefetched sets for the new zoom.
-REPREPARE_DELAY_MS = 250
 
 
 class AnnotatorView(QWidget):
@@ -57,14 +55,6 @@ class AnnotatorView(QWidget):
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("padding: 2px 8px;")
         self.buttons: dict[str, QPushButton] = {}
-        # The prefetch worker scales the next sets for the zoom shown, so a switch only blits.
-        self._preparer = DisplayPreparer()
-        preparer = self._preparer
-        session.prefetcher.prepare = lambda loaded: preparer(loaded.images, loaded.display)
-        self._reprepare = QTimer(self)
-        self._reprepare.setSingleShot(True)
-        self._reprepare.setInterval(REPREPARE_DELAY_MS)
-        self._reprepare.timeout.connect(session.prefetcher.prepare_again)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -169,16 +159,7 @@ class AnnotatorView(QWidget):
             self.notice.setText("")
 
     def _display_image(self, folder: str) -> DisplayImage | None:
-        """The draw-ready image of ``folder`` in the current set (kept with the set)."""
-        loaded = self.session.loaded
-        array = loaded.images.get(folder) if loaded else None
-        if loaded is None or array is None:
-            return None
-        image = loaded.display.get(folder)
-        if image is None:  # not prefetched (the first set, a jump): convert it now, once
-            image = DisplayImage.from_array(array)
-            loaded.display[folder] = image
-        return image
+        return self.session.display_image(folder)
 
     def _on_labels_changed(self) -> None:
         panels = self.grid.panels()
@@ -210,11 +191,8 @@ class AnnotatorView(QWidget):
 
     def _on_transform_changed(self) -> None:
         transform = self.transform
-        self.session.note_zoom(transform.zoom)
-        if transform.zoom != self._preparer.zoom:
-            self._preparer.zoom = transform.zoom
-            if transform.zoom < 1:
-                self._reprepare.start()
+        # The prefetch worker scales the next sets for the zoom shown, so a switch only blits.
+        self.session.set_display_zoom(transform.zoom)
         if transform.mode == ONE_TO_ONE:
             text = "1:1"
         elif transform.mode == FIT:

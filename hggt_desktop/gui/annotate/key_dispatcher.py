@@ -13,8 +13,8 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QLineEdit, QTextEdit, QWidget
 
+from hggt_desktop.annotation.model import SWAP_ALL, SWAP_NONE, SWAP_SELECTED
 from hggt_desktop.core.labels import Label
-from hggt_desktop.gui.annotate.session import SWAP_ALL, SWAP_NONE, SWAP_SELECTED
 
 if TYPE_CHECKING:
     from hggt_desktop.gui.annotate.annotator_view import AnnotatorView
