@@ -164,7 +164,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    from hggt_desktop.gui.app import make_application
+    from hggt_desktop.gui.application import make_application
 
     app = make_application()
     start_to_app = time.perf_counter() - T_PROCESS

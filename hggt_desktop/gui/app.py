@@ -16,17 +16,10 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from hggt_desktop.version import __version__
 
-if TYPE_CHECKING:
-    from PySide6.QtWidgets import QApplication
-
 log = logging.getLogger(__name__)
-
-ORGANISATION = "hggt"
-APPLICATION = "hggt-desktop"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,18 +52,6 @@ def install_network_guard() -> None:
     install()
 
 
-def make_application() -> QApplication:
-    """The QApplication with the names QSettings and QStandardPaths use."""
-    from PySide6.QtWidgets import QApplication
-
-    existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
-    app.setOrganizationName(ORGANISATION)
-    app.setApplicationName(APPLICATION)
-    app.setApplicationVersion(__version__)
-    return app
-
-
 def run_review(path: Path) -> int:
     try:
         from hggt_desktop.gui.curator.window import run_review as run
@@ -91,6 +72,7 @@ def run_annotator(args: argparse.Namespace) -> int:
     """Open the window on the start screen, the demo, or the given path."""
     from PySide6.QtWidgets import QMessageBox
 
+    from hggt_desktop.gui.application import make_application
     from hggt_desktop.gui.main_window import OPEN_ERRORS, MainWindow
 
     app = make_application()
@@ -134,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "review":
         return run_review(args.path)
     if args.smoke:
-        from hggt_desktop.gui.annotate.smoke import run_smoke
+        from hggt_desktop.gui.smoke import run_smoke
 
         default = Path(tempfile.gettempdir()) / "hggt-smoke.png"
         return run_smoke(args.screenshot or default)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QStackedWidget, Q
 
 from hggt_desktop.annotation.workspace import WorkspaceError, open_workspace
 from hggt_desktop.core.instance_lock import InstanceLockError
+from hggt_desktop.gui.annotate.actions import ACTIONS_BY_NAME, VIEW_MENU
 from hggt_desktop.gui.annotate.annotator_view import AnnotatorView
 from hggt_desktop.gui.annotate.demo import DEMO_ANNOTATOR, DemoError, prepare_demo
 from hggt_desktop.gui.annotate.instructions import InstructionsPage
@@ -84,20 +85,11 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._add(file_menu, "Quit", self.close)
         view_menu = self.menuBar().addMenu("&View")
-        self._add(view_menu, f"Fit\t{self.keymap.describe('fit')}", lambda: self._view_call("fit"))
-        self._add(
-            view_menu,
-            f"True 1:1\t{self.keymap.describe('one_to_one')}",
-            lambda: self._view_call("one_to_one"),
-        )
-        self._add(
-            view_menu,
-            f"Two panels\t{self.keymap.describe('two_panel')}",
-            lambda: self._view_call("two_panel"),
-        )
+        for name in VIEW_MENU:
+            self._add_action(view_menu, name)
         self._add_tools_menu()
         help_menu = self.menuBar().addMenu("&Help")
-        self._add(help_menu, f"Keys\t{self.keymap.describe('help')}", lambda: self._view_call("help"))
+        self._add_action(help_menu, "help")
         self._add(help_menu, "Instructions and practice", self.show_instructions)
         self._add(help_menu, "Open the keys file folder", self._open_keys_folder)
         self._add(help_menu, "About", self._about)
@@ -116,9 +108,14 @@ class MainWindow(QMainWindow):
         tools = self.menuBar().addMenu("&Tools")
         self._add(tools, "Enhance a folder…", lambda: EnhanceDialog(self).show())
 
-    def _view_call(self, action: str) -> None:
+    def _add_action(self, menu: QMenu, name: str) -> QAction:
+        """A menu entry for an action of the annotator's action table, with its keys shown."""
+        title = ACTIONS_BY_NAME[name].title
+        return self._add(menu, f"{title}\t{self.keymap.describe(name)}", lambda: self._view_call(name))
+
+    def _view_call(self, name: str) -> None:
         if self.view is not None and self.stack.currentWidget() is self.view:
-            self.view.dispatcher.run(action)
+            self.view.trigger(name)
 
     # --- opening work ----------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The annotator's screen: the images, their letters and labels, and the label buttons.
 
 It holds no state: everything it shows comes from the :class:`AnnotationSession`, and every
-button calls a session method. Keys are handled by :class:`KeyDispatcher`.
+button, key and menu entry triggers an action of the one action table (``actions.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from hggt_desktop.annotation.model import SWAP_ALL, SWAP_NONE, SWAP_SELECTED
 from hggt_desktop.core.labels import ORIGINAL_FOLDER, Label
+from hggt_desktop.gui.annotate.actions import ACTIONS_BY_NAME, BUTTON_ROW, trigger
 from hggt_desktop.gui.annotate.break_reminder import BreakReminder
 from hggt_desktop.gui.annotate.help_overlay import HelpOverlay
 from hggt_desktop.gui.annotate.key_dispatcher import KeyDispatcher
@@ -70,7 +71,7 @@ class AnnotatorView(QWidget):
         layout.addLayout(self._button_row(practice))
 
         self.help_overlay = HelpOverlay(keymap, self)
-        self.dispatcher = KeyDispatcher(self)
+        self.dispatcher = KeyDispatcher(self, keymap, self.trigger, self._dismiss_help)
         self.grid.panel_clicked.connect(self._on_panel_clicked)
         self.transform.changed.connect(self._on_transform_changed)
         session.set_shown.connect(self._on_set_shown)
@@ -88,30 +89,20 @@ class AnnotatorView(QWidget):
     def _button_row(self, practice: bool) -> QHBoxLayout:
         row = QHBoxLayout()
         row.setContentsMargins(8, 4, 8, 6)
-        specs = [
-            ("previous_set", "◀ Previous", self.session.previous_set),
-            ("positive", "Positive", lambda: self.session.give_label(Label.POSITIVE)),
-            ("similar", "Similar", lambda: self.session.give_label(Label.SIMILAR)),
-            ("negative", "Negative", lambda: self.session.give_label(Label.NEGATIVE)),
-            ("next_set", "Next ▶", self.session.next_set),
-            ("next_unlabelled", "Next unlabelled", self.session.next_unlabelled),
-            ("fit", "Fit", self.transform.fit),
-            ("one_to_one", "1:1", self.transform.one_to_one),
-            ("two_panel", "Two panels", lambda: self.session.set_two_panel(not self.session.two_panel)),
-            ("help", "Keys", self.help_overlay_toggle),
-        ]
-        for name, text, slot in specs:
-            button = QPushButton(f"{text}  ({self.keymap.describe(name).split(' / ')[0]})")
+        for name in BUTTON_ROW:
+            if name is None:
+                row.addSpacing(16)
+                continue
+            action = ACTIONS_BY_NAME[name]
+            button = QPushButton(f"{action.title}  ({self.keymap.describe(name).split(' / ')[0]})")
             # Buttons never take the keyboard focus: Space must swap, not press a button.
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.clicked.connect(slot)
+            button.clicked.connect(lambda _checked=False, name=name: self.trigger(name))
             if name in ("positive", "similar", "negative"):
-                color = LABEL_COLORS[Label(name.capitalize())].name()
+                color = LABEL_COLORS[Label(action.title)].name()
                 button.setStyleSheet(f"QPushButton {{ border-left: 6px solid {color}; padding: 4px 10px; }}")
             self.buttons[name] = button
             row.addWidget(button)
-            if name in ("previous_set", "negative", "next_unlabelled"):
-                row.addSpacing(16)
         if practice:
             finish = QPushButton("Finish practice and start the real work")
             finish.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -121,8 +112,27 @@ class AnnotatorView(QWidget):
         row.addStretch(1)
         return row
 
-    def help_overlay_toggle(self) -> None:
+    # --- actions (buttons, keys and menus all come here) ---------------------------------
+
+    def trigger(self, name: str, pressed: bool = True) -> None:
+        """Perform action ``name`` (see :data:`ACTIONS_BY_NAME`); ``pressed`` False lets a held key go."""
+        trigger(self, name, pressed)
+
+    def fit(self) -> None:
+        self.transform.fit()
+
+    def one_to_one(self) -> None:
+        self.transform.one_to_one()
+
+    def toggle_help(self) -> None:
         self.help_overlay.toggle()
+
+    def _dismiss_help(self) -> bool:
+        """Any key closes the list of keys (and does nothing else)."""
+        if not self.help_overlay.isVisible():
+            return False
+        self.help_overlay.hide()
+        return True
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -62,7 +62,7 @@ def smoke(screenshot: Path) -> Path:
     from hggt_desktop.core.labels import ORIGINAL_FOLDER
     from hggt_desktop.gui.annotate.demo import prepare_demo
     from hggt_desktop.gui.annotate.keymap import KeyMap
-    from hggt_desktop.gui.app import make_application
+    from hggt_desktop.gui.application import make_application
     from hggt_desktop.gui.main_window import OPEN_ERRORS, MainWindow
 
     app = make_application()
