@@ -73,6 +73,9 @@ def build_export_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hggt-enhance export", description="Export a checkpoint to ONNX.")
     parser.add_argument("checkpoint", type=Path)
     parser.add_argument("out", type=Path)
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace OUT even if it is not an ONNX model"
+    )
     return parser
 
 
@@ -253,11 +256,12 @@ def run_enhance(args: argparse.Namespace) -> int:
 def run_export(argv: list[str]) -> int:
     args = build_export_parser().parse_args(argv)
     from enhance.checkpoints import CheckpointError, build_model
-    from enhance.onnx_export import ExportError, export_onnx
+    from enhance.onnx_export import ExportError, check_export_target, export_onnx
 
     try:
+        check_export_target(args.out, args.overwrite)  # before the checkpoint is even read
         model, arch, _config = build_model(args.checkpoint)
-        diff = export_onnx(model, args.out)
+        diff = export_onnx(model, args.out, overwrite=args.overwrite)
     except (CheckpointError, ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
