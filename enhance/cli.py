@@ -186,7 +186,7 @@ def watch_stdin(stop: threading.Event) -> None:
 
 
 def run_enhance(args: argparse.Namespace) -> int:
-    from enhance.engines.base import open_engine
+    from enhance.engines.factory import open_engine
     from enhance.job import ModelSpec, RunOptions
     from enhance.progress import ProgressReporter
     from enhance.runner import Runner

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from hggt_desktop.annotation.workspace import Workspace
 from hggt_desktop.core.atomic import AtomicWriteError, write_bytes_atomic
 from hggt_desktop.core.labels import (
     Label,
@@ -29,7 +30,6 @@ from hggt_desktop.core.layout import PROJECT_DIR, label_path, records_dir
 from hggt_desktop.core.record import RecordError, SetRecord, read_record, record_path, write_record
 from hggt_desktop.core.screen_order import screen_order
 from hggt_desktop.core.sets import ImageSet
-from hggt_desktop.gui.annotate.workspace import Workspace
 from hggt_desktop.version import __version__
 
 log = logging.getLogger(__name__)
@@ -93,13 +93,18 @@ class LabelStore:
         self.screen_scale = 1.0
 
     def load(self) -> list[str]:
-        """Read existing label files and unfinished records; return messages about bad files."""
+        """Read existing label files and records; return messages about bad files.
+
+        Every set gets its record here (read, or started), so :meth:`record` only returns it.
+        """
         messages: list[str] = []
         label_dir = self.labels_dir / self.annotator
         existing = _file_names(label_dir)
-        unfinished = _file_names(records_dir(self.labels_dir, self.annotator))
+        with_record = _file_names(records_dir(self.labels_dir, self.annotator))
         for progress in self.sets:
             name = f"{progress.stem}.json"
+            known = set(progress.image_set.version_ids)
+            cost: TimeCost | None = None
             if name in existing:
                 try:
                     label_file = read_label_file(label_dir / name)
@@ -110,16 +115,19 @@ class LabelStore:
                         f"replaces the file (the old one is kept in {self._invalid_dir()})."
                     )
                 else:
-                    known = set(progress.image_set.version_ids)
                     progress.labels = {v: lab for v, lab in label_file.labels if v in known}
                     progress.file_on_disk = True
-                    continue
-            if name in unfinished:
-                record = self._read_record(progress.stem)
-                if record is not None and record.pending_labels:
-                    known = set(progress.image_set.version_ids)
-                    progress.labels = {v: lab for v, lab in record.pending_labels.items() if v in known}
-                    progress.record = record
+                    cost = label_file.time_cost
+            record = self._read_record(progress.stem) if name in with_record else None
+            if record is None:
+                record = SetRecord(stem=progress.stem, annotator=self.annotator, screen_order=[])
+                if cost is not None:
+                    # Labelled before records existed: keep its times so rewriting it loses nothing.
+                    record.first_shown, record.last_label = cost.start, cost.end
+                    record.active_seconds = float(cost.total)
+            elif not progress.file_on_disk and record.pending_labels:
+                progress.labels = {v: lab for v, lab in record.pending_labels.items() if v in known}
+            progress.record = record
         return messages
 
     def _invalid_dir(self) -> Path:
@@ -133,28 +141,20 @@ class LabelStore:
             return None
 
     def record(self, index: int) -> SetRecord:
-        """The record of set ``index``, read or started on first use."""
+        """The record of set ``index`` (kept in memory; written by :meth:`save` and :meth:`write_record`)."""
+        record = self.sets[index].record
+        if record is None:
+            raise RuntimeError("LabelStore.load() has not been called")
+        return record
+
+    def write_record(self, index: int) -> None:
+        """Write the record of set ``index`` as it is now, stamped with what was on screen."""
         progress = self.sets[index]
-        if progress.record is None:
-            record = self._read_record(progress.stem) if progress.file_on_disk else None
-            if record is None:
-                record = SetRecord(stem=progress.stem, annotator=self.annotator, screen_order=[])
-                if progress.file_on_disk:
-                    self._adopt_time_cost(progress, record)
-            progress.record = record
-        record = progress.record
+        record = self.record(index)
         record.screen_order = list(progress.order)
         record.app_version = __version__
         record.screen_scale = self.screen_scale
-        return record
-
-    def _adopt_time_cost(self, progress: SetProgress, record: SetRecord) -> None:
-        """A file labelled before records existed: keep its times so rewriting it loses nothing."""
-        with contextlib.suppress(LabelFileError):
-            cost = read_label_file(label_path(self.labels_dir, self.annotator, progress.stem)).time_cost
-            if cost is not None:
-                record.first_shown, record.last_label = cost.start, cost.end
-                record.active_seconds = float(cost.total)
+        write_record(record_path(self.labels_dir, self.annotator, progress.stem), record)
 
     def set_label(self, index: int, version: str, label: Label | None, when: datetime) -> None:
         """Change one label in memory (None removes it); the caller saves next."""
@@ -191,7 +191,7 @@ class LabelStore:
                     progress.file_on_disk = False
                     progress.invalid_reason = None
             record.complete = progress.complete
-            write_record(record_path(self.labels_dir, self.annotator, progress.stem), record)
+            self.write_record(index)
         except AtomicWriteError as exc:
             raise SaveError(exc.path, exc.reason) from exc
         except OSError as exc:
