@@ -169,3 +169,13 @@ def test_wheels_in_the_cache_are_used_without_going_to_the_index(tmp_path: Path)
     assert bundle_size.unpinned(dest.glob("*.whl"), constraints) == []
     constraints.write_text("numpy==2.4.6\n", encoding="utf-8")
     assert bundle_size.unpinned(dest.glob("*.whl"), constraints) == ["tinypkg-1.0-py3-none-any.whl"]
+
+
+def test_the_windows_workflow_builds_with_the_spec_and_checks_the_same_limit() -> None:
+    workflow = (ROOT / ".github" / "workflows" / "windows-bundle.yml").read_text(encoding="utf-8")
+    assert "runs-on: windows-latest" in workflow
+    assert "pyinstaller build_windows.spec --noconfirm --clean -- --target annotator" in workflow
+    assert "hggt-desktop-console.exe --smoke --screenshot" in workflow
+    limit = f"scripts/bundle_size.py measure dist/hggt-desktop-annotator --limit-mb {bundle_size.WINDOWS_LIMIT_MB}"
+    assert limit in workflow
+    assert "python -m pip install -c constraints.txt" in workflow
