@@ -36,13 +36,6 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-# OpenCV moved to its contrib build (docs/decisions/0007). Both wheels install into the same cv2/
-# folder, so uninstalling the old one after installing the new one would delete cv2: an existing
-# .venv with the plain build loses both, and the install below brings back the contrib one.
-if .venv/bin/python -m pip show -q opencv-python-headless >/dev/null 2>&1; then
-  echo "replacing opencv-python-headless by opencv-contrib-python-headless"
-  .venv/bin/python -m pip uninstall -y -q opencv-python-headless opencv-contrib-python-headless
-fi
 # torch is pinned to the CPU build in constraints.txt; pip finds it in the local wheel folder
 # where the machine has one (PIP_FIND_LINKS), else on the package index.
 .venv/bin/python -m pip install -q -c constraints.txt -e ".[enhance,train,dev]"

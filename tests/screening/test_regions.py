@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import cv2
@@ -83,7 +84,7 @@ def test_cli_refuses_bad_counter_options_with_a_message(tmp_path: Path, capsys) 
     assert "no images" in capsys.readouterr().err
 
 
-def test_opencv_without_contrib_is_explained(monkeypatch) -> None:
-    monkeypatch.delattr(cv2, "ximgproc")
-    with pytest.raises(RegionCountError, match="opencv-contrib-python-headless"):
+def test_a_missing_scikit_image_is_explained(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "skimage.segmentation", None)  # import fails
+    with pytest.raises(RegionCountError, match="pip install scikit-image"):
         region_count(sky(64, 64))

@@ -105,6 +105,7 @@ def test_a_rerun_skips_what_the_manifest_holds(tmp_path: Path) -> None:
     assert [line["path"] for line in after[8:]] == ["new.png"]
 
 
+@pytest.mark.slow
 def test_shard_halves_partition_the_source_and_a_plain_run_merges_them(tmp_path: Path) -> None:
     source = make_source(tmp_path / "photos", extra=3)
     out = tmp_path / "out"
@@ -123,6 +124,7 @@ def test_shard_halves_partition_the_source_and_a_plain_run_merges_them(tmp_path:
     assert sorted(kept) == sorted(shards) and kept
 
 
+@pytest.mark.slow
 def test_two_workers_write_the_same_manifest_as_one(tmp_path: Path) -> None:
     source = make_source(tmp_path / "photos", extra=3)
     assert main(["screen", str(source), str(tmp_path / "one"), "--workers", "1", "--min-quality", "0"]) == 0
