@@ -72,7 +72,7 @@ def ray_lines(
             ScreenActor,
             fn_constructor_args=(spec, rule),
             batch_size=BATCH,
-            concurrency=actors,
+            compute=ray.data.ActorPoolStrategy(size=actors),
             num_gpus=1 if on_gpu else 0,
             num_cpus=0 if on_gpu else 1,
             batch_format="numpy",
