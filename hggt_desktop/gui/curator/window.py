@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from hggt_desktop.core.labels import is_plain_file_name
 from hggt_desktop.core.layout import LayoutError
+from hggt_desktop.core.output_file import OutputRefused
 from hggt_desktop.core.sets import SetLayoutError
 from hggt_desktop.gui.application import close_on_signals, make_application
 from hggt_desktop.gui.curator.adjudication_panel import AdjudicationPanel
@@ -256,6 +257,8 @@ class CuratorWindow(QMainWindow):
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             export()
+        except OutputRefused as exc:  # a refusal, not a failure: no traceback in the log
+            self.warn(f"Not written: {exc}")
         except Exception as exc:
             log.exception("export failed")
             self.warn(f"The export failed: {exc}")
