@@ -102,4 +102,3 @@ def test_pack_and_its_check_on_demo_are_unchanged(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, subset: str
 ) -> None:
     assert_golden(pack_outputs(capsys, tmp_path, subset))
-
