@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fit(args: argparse.Namespace) -> int:
-    from hggt_desktop.training_pack import PackError
+    from hggt_desktop.pack.format import PackError
     from train.checkpoint import CheckpointError
     from train.config import ConfigError, make_config
     from train.loop import PackUnsuitable, fit
@@ -130,7 +130,7 @@ def _check_run_dir(out: Path, resume: bool) -> str | None:
 def _eval(args: argparse.Namespace) -> int:
     from hggt_desktop.core.layout import LayoutError
     from hggt_desktop.core.sets import SetLayoutError
-    from hggt_desktop.training_pack import PackError
+    from hggt_desktop.pack.format import PackError
     from train.checkpoint import CheckpointError
     from train.evaluate import EvaluationError, evaluate_checkpoint, evaluate_folder, write_csv
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch.nn import functional as F
 
-from hggt_desktop.training_pack import NEGATIVE, POSITIVE
+from hggt_desktop.pack.format import NEGATIVE, POSITIVE
 
 HGGT_RATERS = 3.0  # the vote count is a confidence weight count / 3 (training.md)
 

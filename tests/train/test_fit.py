@@ -11,7 +11,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from hggt_desktop.training_pack import write_pack
+from hggt_desktop.pack.writer import write_pack
 from tests.train.conftest import TINY
 from train.archs.rrdbnet import RRDBNet, rrdbnet_config
 from train.checkpoint import load_generator_state, read_weights_config

@@ -250,8 +250,8 @@ class CuratorSession(QObject):
             self.message.emit(f"wrote {out}")
 
     def write_training_pack(self, out: Path, subset: str = "posneg") -> str:
-        """The HDF5 training pack of ``subset`` (hggt_desktop.training_pack); returns a summary line."""
-        from hggt_desktop.training_pack import write_pack
+        """The HDF5 training pack of ``subset`` (hggt_desktop.pack.writer); returns a summary line."""
+        from hggt_desktop.pack.writer import write_pack
 
         if self.dataset is None:
             return ""
