@@ -26,8 +26,8 @@ def run(args: argparse.Namespace) -> int:
     from hggt_desktop.cli.agreement import limit_blas_threads, open_rated_dataset
 
     limit_blas_threads()
-    from hggt_desktop.cli.export_labels import labels_csv_text
     from hggt_desktop.core.atomic import AtomicWriteError, write_text_atomic
+    from hggt_desktop.core.labels_csv import labels_csv_text
     from hggt_desktop.report.document import write_report
 
     if args.bootstrap < 0 or args.worst < 0:
@@ -47,9 +47,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {args.out} ({len(dataset.sets)} sets, {raters} annotator{'s' if raters != 1 else ''})")
     if args.csv:
         print(f"wrote {args.csv}")
-    count = summary["problems"]["count"]
-    if summary["notice"]:
-        print(f"Note: {summary['notice']}", file=sys.stderr)
+    count = summary.problems.count
+    if summary.notice:
+        print(f"Note: {summary.notice}", file=sys.stderr)
     if count:
         print(f"{count} problems (files skipped); they are listed in the report", file=sys.stderr)
-    return 1 if count or summary["notice"] else 0
+    return 1 if count or summary.notice else 0

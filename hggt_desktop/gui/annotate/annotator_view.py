@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from hggt_desktop.core.labels import ORIGINAL_FOLDER, Label
+from hggt_desktop.core.palette import LABEL_COLOURS
 from hggt_desktop.gui.annotate.break_reminder import BreakReminder
 from hggt_desktop.gui.annotate.help_overlay import HelpOverlay
 from hggt_desktop.gui.annotate.key_dispatcher import KeyDispatcher
@@ -21,12 +22,8 @@ from hggt_desktop.gui.viewer.display_image import DisplayImage, DisplayPreparer
 from hggt_desktop.gui.viewer.grid import PatchGrid
 from hggt_desktop.gui.viewer.transform import FIT, ONE_TO_ONE, ViewTransform
 
-# Colour-blind-safe pair (blue/orange) plus grey; the label word is always written as well.
-LABEL_COLORS = {
-    Label.POSITIVE: QColor(0, 114, 178),
-    Label.SIMILAR: QColor(150, 150, 150),
-    Label.NEGATIVE: QColor(213, 94, 0),
-}
+# The one label palette (core.palette); the label word is always written as well.
+LABEL_COLORS = {label: QColor(colour) for label, colour in LABEL_COLOURS.items()}
 # After a zoom change, wait this long (a resize or a wheel spin settles) before rescaling the
 # prefetched sets for the new zoom.
 REPREPARE_DELAY_MS = 250

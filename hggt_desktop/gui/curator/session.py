@@ -21,6 +21,7 @@ from hggt_desktop.core.adjudication import (
     undo_adjudication,
     write_adjudication,
 )
+from hggt_desktop.core.agreement_figures import AgreementSummary
 from hggt_desktop.core.agreement_summary import label_distribution, summarize_agreement
 from hggt_desktop.core.consensus import ADJUDICATOR
 from hggt_desktop.core.dataset import Dataset, load_dataset
@@ -62,7 +63,7 @@ class CuratorSession(QObject):
         super().__init__(parent)
         self.dataset: Dataset | None = None
         self.table: RatingTable | None = None
-        self.summary: dict[str, Any] | None = None
+        self.summary: AgreementSummary | None = None
         self.queue: list[QueueEntry] = []
         self.filter = QueueFilter()
         self.current: str | None = None
@@ -82,7 +83,7 @@ class CuratorSession(QObject):
         self.dataset_loaded.emit()
         self.current_changed.emit("")  # the previous dataset's set is gone
         self._refresh_queue()
-        problems = self.summary["problems"]["count"]
+        problems = summary.problems.count
         # The counts stay in the status bar (status_text); this says what just happened.
         self.message.emit(
             f"Opened {dataset.images_dir}"
@@ -92,7 +93,7 @@ class CuratorSession(QObject):
     @property
     def notice(self) -> str | None:
         """Why agreement cannot be measured yet (no labels, one annotator ...), or None."""
-        return self.summary.get("notice") if self.summary else None
+        return self.summary.notice if self.summary else None
 
     def status_text(self) -> str:
         """The line the status bar keeps: sets, annotators, contested sets, problems."""
@@ -103,7 +104,7 @@ class CuratorSession(QObject):
             _count(len(self.dataset.raters), "annotator"),
             f"{len(self.queue)} contested in the queue",
         ]
-        problems = self.summary["problems"]["count"]
+        problems = self.summary.problems.count
         if problems:
             parts.append(_count(problems, "problem"))
         if self.notice:
@@ -226,7 +227,7 @@ class CuratorSession(QObject):
             self.dataset.annotators = tuple(sorted((*self.dataset.annotators, ADJUDICATOR)))
         self.table = rating_table(self.dataset)
         if self.summary is not None:
-            self.summary["label_distribution"] = label_distribution(self.table)
+            self.summary = self.summary.with_label_distribution(label_distribution(self.table))
         self.set_changed.emit(stem)
         self._refresh_queue()
 
@@ -242,8 +243,8 @@ class CuratorSession(QObject):
 
     def write_labels_csv(self, out: Path) -> None:
         """Every label, one row per set and version (the same CSV as hggt-data export-labels)."""
-        from hggt_desktop.cli.export_labels import labels_csv_text
         from hggt_desktop.core.atomic import write_text_atomic
+        from hggt_desktop.core.labels_csv import labels_csv_text
 
         if self.dataset is not None:
             write_text_atomic(out, labels_csv_text(self.dataset))
