@@ -61,6 +61,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--shard", default="1/1", help="process shard i of n (1-based), split by sorted name")
     parser.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help="the models' scale (default 1: enhancers keep the size, and a model that does not is "
+        "refused). N > 1: super-resolution output, written flat as OUT_DIR/<stem>_<id>.png, what "
+        "'hggt-train eval --sr' reads",
+    )
+    parser.add_argument(
+        "--from-ground-truth",
+        action="store_true",
+        help="with --scale N: the photos are ground truth; shrink each by N (bicubic) before the "
+        "model, so that the outputs have the photos' size and can be compared with them",
+    )
+    parser.add_argument(
         "--progress-json",
         action="store_true",
         help="print progress as JSON lines on stdout; 'cancel' on stdin stops the run",
@@ -73,6 +87,9 @@ def build_export_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hggt-enhance export", description="Export a checkpoint to ONNX.")
     parser.add_argument("checkpoint", type=Path)
     parser.add_argument("out", type=Path)
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace OUT even if it is not an ONNX model"
+    )
     return parser
 
 
@@ -130,8 +147,11 @@ def list_images(input_dir: Path, shard: tuple[int, int]) -> tuple[list[str], lis
     return kept, clashes
 
 
-def check_model_file(path: Path) -> None:
-    """Fail early (exit 2) on a model file that cannot be loaded, before any image is read."""
+def check_model_file(model_id: str, path: Path, wanted_scale: int) -> None:
+    """Fail early (exit 2), before any image is read, on a model file that cannot be loaded or
+    whose scale, measured on a probe tile, is not the one asked for."""
+    from enhance.model_scale import ScaleError, measure_scale, scale_problem
+
     if not path.is_file():
         raise UsageError(f"{path}: model file not found")
     if path.suffix.lower() == ".onnx":
@@ -141,13 +161,13 @@ def check_model_file(path: Path) -> None:
             onnx.checker.check_model(str(path))
         except Exception as exc:
             raise UsageError(f"{path}: not a valid ONNX model ({str(exc).splitlines()[0][:200]})") from exc
-        return
-    from enhance.checkpoints import CheckpointError, build_model
-
     try:
-        build_model(path)
-    except CheckpointError as exc:
+        scale = measure_scale(path)
+    except ScaleError as exc:
         raise UsageError(str(exc)) from exc
+    problem = scale_problem(model_id, path, scale, wanted_scale)
+    if problem:
+        raise UsageError(problem)
 
 
 def install_stop_handlers(stop: threading.Event, reporter) -> dict:
@@ -186,7 +206,7 @@ def watch_stdin(stop: threading.Event) -> None:
 
 
 def run_enhance(args: argparse.Namespace) -> int:
-    from enhance.engines.base import open_engine
+    from enhance.engines.factory import open_engine
     from enhance.job import ModelSpec, RunOptions
     from enhance.progress import ProgressReporter
     from enhance.runner import Runner
@@ -204,8 +224,12 @@ def run_enhance(args: argparse.Namespace) -> int:
         check_tile_size(args.tile, args.overlap)
     except ValueError as exc:
         raise UsageError(f"--tile/--overlap: {exc}") from exc
-    for _, path in models:
-        check_model_file(path)
+    if args.scale < 1:
+        raise UsageError("--scale must be at least 1")
+    if args.from_ground_truth and args.scale == 1:
+        raise UsageError("--from-ground-truth needs --scale N (N > 1): it shrinks each photo by N first")
+    for model_id, path in models:
+        check_model_file(model_id, path, args.scale)
     images, clashes = list_images(args.input_dir, shard)
     reporter = ProgressReporter(json_lines=args.progress_json)
     for name in clashes:
@@ -219,6 +243,8 @@ def run_enhance(args: argparse.Namespace) -> int:
         provider=args.provider,
         devices=devices,
         streams=args.streams,
+        scale=args.scale,
+        from_ground_truth=args.from_ground_truth,
     )
     stop = threading.Event()
     previous = install_stop_handlers(stop, reporter)
@@ -253,11 +279,12 @@ def run_enhance(args: argparse.Namespace) -> int:
 def run_export(argv: list[str]) -> int:
     args = build_export_parser().parse_args(argv)
     from enhance.checkpoints import CheckpointError, build_model
-    from enhance.onnx_export import ExportError, export_onnx
+    from enhance.onnx_export import ExportError, check_export_target, export_onnx
 
     try:
+        check_export_target(args.out, args.overwrite)  # before the checkpoint is even read
         model, arch, _config = build_model(args.checkpoint)
-        diff = export_onnx(model, args.out)
+        diff = export_onnx(model, args.out, overwrite=args.overwrite)
     except (CheckpointError, ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

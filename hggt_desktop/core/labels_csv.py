@@ -11,6 +11,7 @@ import io
 from pathlib import Path
 
 from hggt_desktop.core.dataset import Dataset
+from hggt_desktop.core.output_file import OutputKind, read_head
 
 HEADER_START = "set,version,"
 
@@ -34,10 +35,9 @@ def labels_csv_text(dataset: Dataset) -> str:
 
 
 def is_labels_csv(path: Path) -> bool:
-    """Whether ``path`` starts like a labels CSV (an earlier export that may be replaced)."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            first = handle.readline()
-    except (OSError, UnicodeDecodeError):
-        return False
-    return first.startswith(HEADER_START)
+    """True when ``path`` is an earlier labels CSV (its header row), which an export may replace."""
+    return read_head(path, 64).startswith(HEADER_START.encode())
+
+
+# What core.output_file's rule needs to decide whether an existing --out may be replaced.
+LABELS_CSV = OutputKind("an HGGT labels CSV", "labels.csv", is_labels_csv)
