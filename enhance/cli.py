@@ -113,6 +113,20 @@ def parse_devices(value: str) -> tuple[int, ...]:
     return devices
 
 
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse an OUT_DIR that is a file or a labelled dataset: its images are what labels describe."""
+    from hggt_desktop.core.layout import find_labels_dir
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir}: is a file; give a folder for the outputs")
+    for labels in dict.fromkeys((find_labels_dir(out_dir), out_dir / "labels")):
+        if labels.is_dir() and next(labels.glob("*/*.json"), None) is not None:
+            raise UsageError(
+                f"{out_dir}: is a labelled dataset (labels in {labels}); enhancing into it could replace "
+                "images that those labels describe. Give a new OUT_DIR"
+            )
+
+
 def list_images(input_dir: Path, shard: tuple[int, int]) -> tuple[list[str], list[str]]:
     """This shard's image file names (sorted) and names skipped because their stem repeats."""
     from hggt_desktop.core.images import is_image_file
@@ -207,6 +221,7 @@ def run_enhance(args: argparse.Namespace) -> int:
         check_tile_size(args.tile, args.overlap)
     except ValueError as exc:
         raise UsageError(f"--tile/--overlap: {exc}") from exc
+    check_out_dir(args.out_dir)
     for _, path in models:
         check_model_file(path)
     images, clashes = list_images(args.input_dir, shard)
