@@ -156,8 +156,10 @@ def check_model_file(path: Path) -> None:
 
         try:
             onnx.checker.check_model(str(path))
+            model = onnx.load(str(path), load_external_data=False)
         except Exception as exc:
             raise UsageError(f"{path}: not a valid ONNX model ({str(exc).splitlines()[0][:200]})") from exc
+        check_onnx_io(path, model)
         return
     from enhance.checkpoints import CheckpointError, build_model
 
@@ -165,6 +167,27 @@ def check_model_file(path: Path) -> None:
         build_model(path)
     except CheckpointError as exc:
         raise UsageError(str(exc)) from exc
+
+
+def check_onnx_io(path: Path, model) -> None:  # type: ignore[no-untyped-def]
+    """Refuse a model that cannot take N x 3 x H x W images, naming the file, before any image is read."""
+    initializers = {init.name for init in model.graph.initializer}
+    inputs = [i for i in model.graph.input if i.name not in initializers]
+    if len(inputs) != 1:
+        raise UsageError(
+            f"{path}: the model has {len(inputs)} inputs; hggt-enhance feeds one N x 3 x H x W image batch"
+        )
+    tensor = inputs[0].type.tensor_type
+    if not tensor.HasField("shape"):
+        return  # no declared shape: the first call will tell
+    dims = [d.dim_value if d.HasField("dim_value") else (d.dim_param or "?") for d in tensor.shape.dim]
+    shape = " x ".join(str(d) for d in dims) or "a scalar"
+    channels = dims[1] if len(dims) == 4 else None
+    if len(dims) != 4 or (isinstance(channels, int) and channels not in (0, 3)):
+        raise UsageError(
+            f"{path}: the model's input {inputs[0].name!r} is {shape}; hggt-enhance feeds N x 3 x H x W "
+            "RGB batches. Export the model with such an input (hggt-enhance export does)"
+        )
 
 
 def install_stop_handlers(stop: threading.Event, reporter) -> dict:
