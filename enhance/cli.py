@@ -61,6 +61,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--shard", default="1/1", help="process shard i of n (1-based), split by sorted name")
     parser.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help="the models' scale (default 1: enhancers keep the size, and a model that does not is "
+        "refused). N > 1: super-resolution output, written flat as OUT_DIR/<stem>_<id>.png, what "
+        "'hggt-train eval --sr' reads",
+    )
+    parser.add_argument(
+        "--from-ground-truth",
+        action="store_true",
+        help="with --scale N: the photos are ground truth; shrink each by N (bicubic) before the "
+        "model, so that the outputs have the photos' size and can be compared with them",
+    )
+    parser.add_argument(
         "--progress-json",
         action="store_true",
         help="print progress as JSON lines on stdout; 'cancel' on stdin stops the run",
@@ -147,8 +161,11 @@ def list_images(input_dir: Path, shard: tuple[int, int]) -> tuple[list[str], lis
     return kept, clashes
 
 
-def check_model_file(path: Path) -> None:
-    """Fail early (exit 2) on a model file that cannot be loaded, before any image is read."""
+def check_model_file(model_id: str, path: Path, wanted_scale: int) -> None:
+    """Fail early (exit 2), before any image is read, on a model file that cannot be loaded or
+    whose scale, measured on a probe tile, is not the one asked for."""
+    from enhance.model_scale import ScaleError, measure_scale, scale_problem
+
     if not path.is_file():
         raise UsageError(f"{path}: model file not found")
     if path.suffix.lower() == ".onnx":
@@ -160,13 +177,13 @@ def check_model_file(path: Path) -> None:
         except Exception as exc:
             raise UsageError(f"{path}: not a valid ONNX model ({str(exc).splitlines()[0][:200]})") from exc
         check_onnx_io(path, model)
-        return
-    from enhance.checkpoints import CheckpointError, build_model
-
     try:
-        build_model(path)
-    except CheckpointError as exc:
+        scale = measure_scale(path)
+    except ScaleError as exc:
         raise UsageError(str(exc)) from exc
+    problem = scale_problem(model_id, path, scale, wanted_scale)
+    if problem:
+        raise UsageError(problem)
 
 
 def check_onnx_io(path: Path, model) -> None:  # type: ignore[no-untyped-def]
@@ -226,7 +243,7 @@ def watch_stdin(stop: threading.Event) -> None:
 
 
 def run_enhance(args: argparse.Namespace) -> int:
-    from enhance.engines.base import open_engine
+    from enhance.engines.factory import open_engine
     from enhance.job import ModelSpec, RunOptions
     from enhance.progress import ProgressReporter
     from enhance.runner import Runner
@@ -244,9 +261,13 @@ def run_enhance(args: argparse.Namespace) -> int:
         check_tile_size(args.tile, args.overlap)
     except ValueError as exc:
         raise UsageError(f"--tile/--overlap: {exc}") from exc
+    if args.scale < 1:
+        raise UsageError("--scale must be at least 1")
+    if args.from_ground_truth and args.scale == 1:
+        raise UsageError("--from-ground-truth needs --scale N (N > 1): it shrinks each photo by N first")
     check_out_dir(args.out_dir)
-    for _, path in models:
-        check_model_file(path)
+    for model_id, path in models:
+        check_model_file(model_id, path, args.scale)
     images, clashes = list_images(args.input_dir, shard)
     reporter = ProgressReporter(json_lines=args.progress_json)
     for name in clashes:
@@ -260,6 +281,8 @@ def run_enhance(args: argparse.Namespace) -> int:
         provider=args.provider,
         devices=devices,
         streams=args.streams,
+        scale=args.scale,
+        from_ground_truth=args.from_ground_truth,
     )
     stop = threading.Event()
     previous = install_stop_handlers(stop, reporter)

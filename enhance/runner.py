@@ -18,6 +18,7 @@ import sys
 import threading
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from enhance.engines.base import Engine, EngineOptions, is_out_of_memory
@@ -48,6 +49,14 @@ def _own_copy(encoded: np.ndarray) -> np.ndarray | None:
     """The file's bytes when they can be the copy under original/ as they are (an 8-bit RGB PNG
     decodes to the same pixels), else None: the pixels are encoded again."""
     return encoded if is_plain_rgb_png(encoded) else None
+
+
+def shrink(image: np.ndarray, scale: int) -> np.ndarray:
+    """The photo made ``scale`` times smaller (bicubic, sides rounded down): the low-resolution
+    input of a super-resolution test against the photo itself."""
+    height, width = image.shape[:2]
+    size = (max(1, width // scale), max(1, height // scale))
+    return cv2.resize(image, size, interpolation=cv2.INTER_CUBIC)
 
 
 class Runner:
@@ -81,16 +90,18 @@ class Runner:
         return [
             name
             for name in self.images
-            if not self.manifest.is_done(
-                name, model_id, sha, options, output_path(self.out_dir, model_id, name)
-            )
+            if not self.manifest.is_done(name, model_id, sha, options, self._output_path(model_id, name))
         ]
+
+    def _output_path(self, model_id: str, name: str) -> Path:
+        return output_path(self.out_dir, model_id, name, flat=self.options.scale != 1)
 
     def run(self) -> RunSummary:
         """Process every (model, image) pair that the manifest does not mark as done."""
-        originals = self._todo(ORIGINAL, "")
+        # Super-resolution outputs are compared with ground truth elsewhere: no copies of the inputs.
+        originals = self._todo(ORIGINAL, "") if self.options.scale == 1 else []
         work = [(m.model_id, m.path, m.sha256, self._todo(m.model_id, m.sha256)) for m in self.models]
-        total = len(self.images) * (1 + len(self.models))
+        total = len(self.images) * (len(self.models) + (self.options.scale == 1))
         self.summary.skipped = total - len(originals) - sum(len(todo) for *_, todo in work)
         self.reporter.started(total, self.summary.skipped)
         work = [
@@ -109,7 +120,7 @@ class Runner:
 
     def _foreign(self, model_id: str, name: str) -> Path | None:
         """The output path when a file is there that no run into OUT_DIR wrote, else None."""
-        target = output_path(self.out_dir, model_id, name)
+        target = self._output_path(model_id, name)
         exists = target.exists() or target.is_symlink()
         return target if exists and not self.manifest.wrote(name, model_id) else None
 
@@ -214,6 +225,8 @@ class Runner:
                     self._unreadable.add(name)
                 self._fail(model_id, name, str(exc))
                 continue
+            if tiled and self.options.from_ground_truth:
+                image = shrink(image, self.options.scale)
             item = Item(name, image)
             if tiled:
                 item.lay_out(self.options.tile, self.options.overlap)
@@ -322,7 +335,7 @@ class Runner:
         ``encoded``: PNG bytes that already hold exactly ``result`` (an 8-bit RGB original),
         copied as they are instead of encoding the pixels again.
         """
-        target = output_path(self.out_dir, model_id, item.name)
+        target = self._output_path(model_id, item.name)
         adopt = False
         if self._foreign(model_id, item.name) is not None:
             # Another tool's file is never replaced; its copy of the original, when it is the

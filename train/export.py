@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from train.archs.rrdbnet import RRDBNet, rrdbnet_config
+from enhance.archs.rrdbnet import RRDBNet, rrdbnet_config
 from train.checkpoint import load_generator_state
 
 

@@ -14,6 +14,8 @@ Rules (docs/data-tools.md):
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -303,3 +305,36 @@ def merge_packages(
             )
     merger.collect_missing(list(keys.values()))
     return merger.report
+
+
+def create_dataset(target: Path, package_dirs: list[Path], key_path: Path | None = None) -> tuple[Path, int]:
+    """Make ``target`` a new dataset holding the images the packages were made from.
+
+    ``hggt-data merge ... --into NEW`` with a folder that does not exist yet: the images of the
+    packaged sets (the key names their folder) are copied to ``NEW/images/``, so that the
+    labels merged into ``NEW/labels/`` sit beside them in the HGGT layout. Returns the source
+    images folder and the number of sets copied.
+    """
+    first = next((p for p in package_dirs if (p / MANIFEST).is_file()), None)
+    if first is None:
+        raise MergeError(
+            f"{target}: does not exist, and no package ({MANIFEST}) says which images to put in it"
+        )
+    key = _read_json(find_key(first, key_path), "answer key")
+    source = Path(key.get("dataset", ""))
+    if not (source / ORIGINAL_FOLDER).is_dir():
+        raise MergeError(
+            f"{target}: does not exist, and the images the packages were made from ({source}) are gone; "
+            "give --into the dataset the packages came from"
+        )
+    scan = find_sets(source)
+    partial = target.with_name(f".{target.name}.partial")
+    images = partial / "images"
+    for image_set in scan.sets:
+        for path in image_set.paths():
+            destination = images / path.parent.name / path.name
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, destination)
+    # Renamed into place whole: an interrupted copy never looks like a finished dataset.
+    os.replace(partial, target)
+    return source, len(scan.sets)

@@ -96,7 +96,7 @@ def test_hole1_the_annotator_opens_a_package_with_a_bad_label_file(qtbot, tmp_pa
     window = MainWindow(break_interval_min=0)
     qtbot.addWidget(window)
     assert window.open_path(images, "A", instructions=False)
-    store = window.session.store
+    store = window.session.model.store
     assert [p.stem for p in store.sets if p.invalid_reason] == ["0000-0-0"]
     assert sum(bool(p.labels) for p in store.sets) == 2  # the other two sets keep their labels
     window.close_session()

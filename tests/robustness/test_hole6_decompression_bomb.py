@@ -91,8 +91,8 @@ def test_hole6_commands_name_the_bomb_and_carry_on(capsys, bombed, command):
 
 
 def test_hole6_the_annotator_shows_the_bomb_set_as_broken(qtbot, bombed):
-    from hggt_desktop.gui.annotate.prefetch import load_set
-    from hggt_desktop.gui.annotate.workspace import open_workspace
+    from hggt_desktop.annotation.prefetch import load_set
+    from hggt_desktop.annotation.workspace import open_workspace
     from hggt_desktop.gui.main_window import MainWindow
 
     images, bomb = bombed

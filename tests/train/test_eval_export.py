@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
+from enhance.archs.rrdbnet import RRDBNet
 from hggt_desktop.core.dataset import load_dataset
 from hggt_desktop.core.images import read_image, write_image
 from hggt_desktop.core.labels import Label
 from hggt_desktop.training_pack import write_pack
-from train.archs.rrdbnet import RRDBNet
 from train.checkpoint import save_weights
 from train.cli import main
 from train.config import Config
