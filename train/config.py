@@ -128,6 +128,8 @@ def make_config(
         try:
             with open(toml_path, "rb") as handle:
                 values.update(_flatten(tomllib.load(handle)))
+        except UnicodeDecodeError:
+            raise ConfigError(f"{toml_path}: is not UTF-8 text; save the config as UTF-8") from None
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{toml_path}: cannot read the config ({exc})") from exc
     preset = preset or values.get("preset")
