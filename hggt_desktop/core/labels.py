@@ -192,7 +192,7 @@ def parse_label_text(raw: bytes | str, path: Path | str = "<memory>") -> LabelFi
 
     A UTF-8 byte-order mark is accepted; UTF-16 and every other encoding are refused, and so
     is a key that appears twice
-    (docs/decisions/0007-label-encoding.md). One bad value (NaN, a 5,000-digit number, deep
+    (docs/decisions/0008-label-encoding-and-bad-values.md). One bad value (NaN, a 5,000-digit number, deep
     nesting, a wrong type) makes this file invalid and is reported as a :class:`LabelFileError`;
     it never escapes as a bare ``ValueError`` or ``RecursionError`` that would stop a whole tool.
     """
