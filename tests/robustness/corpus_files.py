@@ -95,7 +95,7 @@ def _pack(data: Callable[[Path], bytes | None]) -> Callable[[Path], list[Path]]:
 
 
 def _real_pack_truncated(root: Path) -> bytes:
-    from hggt_desktop.training_pack import write_pack
+    from hggt_desktop.pack.writer import write_pack
 
     write_pack(root / "images", root / "full.h5", subset="pos")
     data = (root / "full.h5").read_bytes()
