@@ -156,6 +156,7 @@ def make_tinypkg_wheel(folder: Path) -> Path:
     return wheel
 
 
+@pytest.mark.slow
 def test_wheels_in_the_cache_are_used_without_going_to_the_index(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     make_tinypkg_wheel(cache)
