@@ -13,7 +13,7 @@ from enhance.archs.rrdbnet import RRDBNet
 from hggt_desktop.core.dataset import load_dataset
 from hggt_desktop.core.images import read_image, write_image
 from hggt_desktop.core.labels import Label
-from hggt_desktop.training_pack import write_pack
+from hggt_desktop.pack.writer import write_pack
 from train.checkpoint import save_weights
 from train.cli import main
 from train.config import Config
