@@ -1,4 +1,4 @@
-"""``hggt-data``: the command-line data tools.
+"""hggt-data: the command-line data tools of the HGGT workflow.
 
 Each subcommand lives in its own module with ``add_arguments(parser)`` and ``run(args) -> int``.
 The registry is explicit (no scanning). Every command module is imported to build the help, so
@@ -32,8 +32,18 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="hggt-data", description=__doc__.splitlines()[0])
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details")
+    from hggt_desktop.cli.closed_pipe import run_until_pipe_closes
+
+    return run_until_pipe_closes(lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="hggt-data",
+        description="The data tools of the HGGT workflow: screen, select, package, merge, check, "
+        "measure agreement, report, export and pack. 'hggt-data COMMAND --help' describes each.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details (default: warnings only)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     available: dict[str, object] = {}
     for name, (module_name, help_text) in COMMANDS.items():
