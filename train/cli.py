@@ -8,14 +8,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-
+from hggt_desktop.cli.command import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, command_parser, run_command
 
 PRESET_HELP = {
     "ori": "HGGT 'Ori': the original is always the target, no negative term",
@@ -139,38 +137,24 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
         help="which weights: the moving average or the last step's (default: params_ema)",
     )
     p.add_argument("--opset", type=int, default=17, help="ONNX opset version (default: 17)")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace OUT even if it is not an ONNX model (default: such a file is left alone)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from hggt_desktop.cli.closed_pipe import run_until_pipe_closes
-
-    return run_until_pipe_closes(lambda: _main(argv))
-
-
-def _main(argv: Sequence[str] | None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="hggt-train",
-        description="Train, evaluate and export HGGT super-resolution models: fit on a pack, "
-        "eval with the HGGT multi-GT protocol, export to ONNX. 'hggt-train COMMAND --help' "
-        "describes each.",
+    parser, sub = command_parser(
+        "hggt-train",
+        "Train, evaluate and export HGGT super-resolution models: fit on a pack, eval with the "
+        "HGGT multi-GT protocol, export to ONNX. 'hggt-train COMMAND --help' describes each.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details (default: progress only)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_fit(sub)
     _add_eval(sub)
     _add_export(sub)
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_USAGE
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s")
-    # OpenCV would print its own "[ WARN ...]" line beside our message for a damaged image.
-    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
-    try:
-        return {"fit": _fit, "eval": _eval, "export": _export}[args.command](args)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    commands = {"fit": _fit, "eval": _eval, "export": _export}
+    return run_command(parser, argv, lambda args: commands[args.command](args), quiet_level=logging.INFO)
 
 
 def _fit(args: argparse.Namespace) -> int:
@@ -217,7 +201,7 @@ def _fit(args: argparse.Namespace) -> int:
 
 
 def _train(cfg, args: argparse.Namespace) -> int:
-    from hggt_desktop.training_pack import PackError
+    from hggt_desktop.pack.format import PackError
     from train.checkpoint import CheckpointError
     from train.config import ConfigError
     from train.loop import PackUnsuitable, fit
@@ -281,7 +265,7 @@ def _check_run_dir(out: Path, resume: bool, create: bool = True) -> str | None:
 def _eval(args: argparse.Namespace) -> int:
     from hggt_desktop.core.layout import LayoutError
     from hggt_desktop.core.sets import SetLayoutError
-    from hggt_desktop.training_pack import PackError
+    from hggt_desktop.pack.format import PackError
     from train.checkpoint import CheckpointError
     from train.evaluate import EvaluationError, evaluate_checkpoint, evaluate_folder, write_csv
 
@@ -317,7 +301,7 @@ def _export(args: argparse.Namespace) -> int:
     from train.export import ExportError, export_checkpoint
 
     try:
-        path = export_checkpoint(args.checkpoint, args.out, args.params, args.opset)
+        path = export_checkpoint(args.checkpoint, args.out, args.params, args.opset, args.overwrite)
     except (ExportError, CheckpointError) as exc:
         print(f"hggt-train export: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -165,6 +165,8 @@ def config_and_problems(
         try:
             with open(toml_path, "rb") as handle:
                 values.update(_flatten(tomllib.load(handle)))
+        except UnicodeDecodeError:
+            raise ConfigError(f"{toml_path}: is not UTF-8 text; save the config as UTF-8") from None
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{toml_path}: cannot read the config ({exc})") from exc
     preset = preset or values.get("preset")
@@ -184,9 +186,13 @@ def config_and_problems(
         from_file.discard(key)
     # Every problem is collected and reported at once: one run tells the user all there is to fix.
     problems: list[str] = []
-    for key, value in merged.items():
+
+    def origin(*keys: str) -> str:
         # A setting from the TOML file names the file, so the user knows where to fix it.
-        where = f"{toml_path}: " if key in from_file else ""
+        return f"{toml_path}: " if any(key in from_file for key in keys) else ""
+
+    for key, value in merged.items():
+        where = origin(key)
         if key not in defaults:
             problems.append(f"{where}unknown setting {key!r}; 'hggt-train fit --list-settings' lists them")
             continue
@@ -195,7 +201,7 @@ def config_and_problems(
         except ConfigError as exc:
             problems.append(f"{where}{exc}")
     if cfg.target not in ("positive", "original"):
-        problems.append(f"target must be 'positive' or 'original', not {cfg.target!r}")
+        problems.append(f"{origin('target')}target must be 'positive' or 'original', not {cfg.target!r}")
     for key in (
         "batch_size",
         "gt_size",
@@ -206,18 +212,20 @@ def config_and_problems(
         "preview_every",
     ):
         if getattr(cfg, key) < 1:
-            problems.append(f"{key} must be at least 1, not {getattr(cfg, key)}")
+            problems.append(f"{origin(key)}{key} must be at least 1, not {getattr(cfg, key)}")
     if cfg.num_workers < 0:
-        problems.append(f"num_workers must be 0 or more, not {cfg.num_workers}")
+        problems.append(f"{origin('num_workers')}num_workers must be 0 or more, not {cfg.num_workers}")
     if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", cfg.device):
-        problems.append(f"device must be cpu, cuda, cuda:N or auto, not {cfg.device!r}")
+        problems.append(f"{origin('device')}device must be cpu, cuda, cuda:N or auto, not {cfg.device!r}")
     if cfg.batch_size >= 1 and cfg.pool_size % cfg.batch_size:
         problems.append(
-            f"pool_size {cfg.pool_size} must be a multiple of batch_size {cfg.batch_size}; change one of them"
+            f"{origin('pool_size', 'batch_size')}pool_size {cfg.pool_size} must be a multiple of "
+            f"batch_size {cfg.batch_size}; change one of them"
         )
     if cfg.gt_size % 32:
         problems.append(
-            f"gt_size must be a multiple of 32 (x4 and the U-Net discriminator), not {cfg.gt_size}"
+            f"{origin('gt_size')}gt_size must be a multiple of 32 (x4 and the U-Net discriminator), "
+            f"not {cfg.gt_size}"
         )
     return cfg, problems
 

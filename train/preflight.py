@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hggt_desktop.training_pack import TRAINING_VERSIONS, PackError
-from hggt_desktop.training_pack_check import read_meta
+from hggt_desktop.pack.format import TRAINING_VERSIONS, PackError
+from hggt_desktop.pack.reader import read_meta
 from train.config import PRESET_SUBSET, Config
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from hggt_desktop.cli.data import main
 from hggt_desktop.core.labels import Label, TimeCost, make_label_file, to_json_text, write_label_file
+from hggt_desktop.core.record import SetRecord, write_record
 from hggt_desktop.tools.assignment import SET, assign_sets, plan_packages
 from tests.datagen import make_dataset, random_labels
 
@@ -68,9 +69,8 @@ def label_packages(out: Path) -> None:
                     s: _TRUTH(item["source"], annotator, real)
                     for s, real in zip(slots, item["slots"], strict=True)
                 }
-                record = {"stem": stem, "order": slots[::-1]}
-                (labels_dir / ".hggt" / "records" / annotator).mkdir(parents=True, exist_ok=True)
-                (labels_dir / ".hggt" / "records" / annotator / f"{stem}.json").write_text(json.dumps(record))
+                record = SetRecord(stem=stem, annotator=annotator, screen_order=slots[::-1])
+                write_record(labels_dir / ".hggt" / "records" / annotator / f"{stem}.json", record)
             else:
                 labels = dict.fromkeys(slots, Label.SIMILAR)
             write_label_file(labels_dir / annotator / f"{stem}.json", make_label_file(stem, labels, TIME))

@@ -21,7 +21,7 @@ DEMO = ROOT / "resources" / "demo"
 
 @pytest.fixture(scope="module")
 def demo_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from hggt_desktop.training_pack import write_pack
+    from hggt_desktop.pack.writer import write_pack
 
     out = tmp_path_factory.mktemp("pack") / "demo.h5"
     write_pack(DEMO, out, subset="posneg", val_fraction=0.25)
