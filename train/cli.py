@@ -8,12 +8,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+from hggt_desktop.cli.command import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, command_parser, run_command
 
 
 def _add_fit(sub: argparse._SubParsersAction) -> None:
@@ -62,31 +61,20 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     p.add_argument("out", type=Path, help="ONNX file to write")
     p.add_argument("--params", choices=("params_ema", "params"), default="params_ema", help="which weights")
     p.add_argument("--opset", type=int, default=17)
+    p.add_argument("--overwrite", action="store_true", help="replace OUT even if it is not an ONNX model")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="hggt-train", description=__doc__.splitlines()[0])
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser, sub = command_parser("hggt-train", __doc__.splitlines()[0])
     _add_fit(sub)
     _add_eval(sub)
     _add_export(sub)
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_USAGE
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s")
-    # OpenCV would print its own "[ WARN ...]" line beside our message for a damaged image.
-    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
-    try:
-        return {"fit": _fit, "eval": _eval, "export": _export}[args.command](args)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    commands = {"fit": _fit, "eval": _eval, "export": _export}
+    return run_command(parser, argv, lambda args: commands[args.command](args), quiet_level=logging.INFO)
 
 
 def _fit(args: argparse.Namespace) -> int:
-    from hggt_desktop.training_pack import PackError
+    from hggt_desktop.pack.format import PackError
     from train.checkpoint import CheckpointError
     from train.config import ConfigError, make_config
     from train.loop import PackUnsuitable, fit
@@ -130,7 +118,7 @@ def _check_run_dir(out: Path, resume: bool) -> str | None:
 def _eval(args: argparse.Namespace) -> int:
     from hggt_desktop.core.layout import LayoutError
     from hggt_desktop.core.sets import SetLayoutError
-    from hggt_desktop.training_pack import PackError
+    from hggt_desktop.pack.format import PackError
     from train.checkpoint import CheckpointError
     from train.evaluate import EvaluationError, evaluate_checkpoint, evaluate_folder, write_csv
 
@@ -166,7 +154,7 @@ def _export(args: argparse.Namespace) -> int:
     from train.export import ExportError, export_checkpoint
 
     try:
-        path = export_checkpoint(args.checkpoint, args.out, args.params, args.opset)
+        path = export_checkpoint(args.checkpoint, args.out, args.params, args.opset, args.overwrite)
     except (ExportError, CheckpointError) as exc:
         print(f"hggt-train export: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -128,6 +128,8 @@ def make_config(
         try:
             with open(toml_path, "rb") as handle:
                 values.update(_flatten(tomllib.load(handle)))
+        except UnicodeDecodeError:
+            raise ConfigError(f"{toml_path}: is not UTF-8 text; save the config as UTF-8") from None
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{toml_path}: cannot read the config ({exc})") from exc
     preset = preset or values.get("preset")
@@ -145,9 +147,13 @@ def make_config(
         key = key.strip().split(".")[-1]
         merged[key] = value.strip()
         from_file.discard(key)
-    for key, value in merged.items():
+
+    def origin(*keys: str) -> str:
         # A setting from the TOML file names the file, so the user knows where to fix it.
-        where = f"{toml_path}: " if key in from_file else ""
+        return f"{toml_path}: " if any(key in from_file for key in keys) else ""
+
+    for key, value in merged.items():
+        where = origin(key)
         if key not in defaults:
             raise ConfigError(f"{where}unknown setting {key!r}; see docs/training.md for the list")
         try:
@@ -155,7 +161,7 @@ def make_config(
         except ConfigError as exc:
             raise ConfigError(f"{where}{exc}") from exc
     if cfg.target not in ("positive", "original"):
-        raise ConfigError(f"target must be 'positive' or 'original', not {cfg.target!r}")
+        raise ConfigError(f"{origin('target')}target must be 'positive' or 'original', not {cfg.target!r}")
     for key in (
         "batch_size",
         "gt_size",
@@ -166,18 +172,18 @@ def make_config(
         "preview_every",
     ):
         if getattr(cfg, key) < 1:
-            raise ConfigError(f"{key} must be at least 1, not {getattr(cfg, key)}")
+            raise ConfigError(f"{origin(key)}{key} must be at least 1, not {getattr(cfg, key)}")
     if cfg.num_workers < 0:
-        raise ConfigError(f"num_workers must be 0 or more, not {cfg.num_workers}")
+        raise ConfigError(f"{origin('num_workers')}num_workers must be 0 or more, not {cfg.num_workers}")
     if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", cfg.device):
-        raise ConfigError(f"device must be cpu, cuda, cuda:N or auto, not {cfg.device!r}")
+        raise ConfigError(f"{origin('device')}device must be cpu, cuda, cuda:N or auto, not {cfg.device!r}")
     if cfg.pool_size % cfg.batch_size:
         raise ConfigError(
-            f"pool_size {cfg.pool_size} must be a multiple of batch_size {cfg.batch_size}; change one of them"
+            f"{origin('pool_size', 'batch_size')}pool_size {cfg.pool_size} must be a multiple of batch_size {cfg.batch_size}; change one of them"
         )
     if cfg.gt_size % 32:
         raise ConfigError(
-            f"gt_size must be a multiple of 32 (x4 and the U-Net discriminator), not {cfg.gt_size}"
+            f"{origin('gt_size')}gt_size must be a multiple of 32 (x4 and the U-Net discriminator), not {cfg.gt_size}"
         )
     return cfg
 

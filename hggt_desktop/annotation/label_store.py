@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from hggt_desktop.annotation.leftovers import TEMP_NAME, settle_temp_files
 from hggt_desktop.annotation.workspace import Workspace
 from hggt_desktop.core.atomic import AtomicWriteError, write_bytes_atomic
 from hggt_desktop.core.labels import (
@@ -91,14 +92,17 @@ class LabelStore:
         ]
         self.dirty: set[int] = set()
         self.screen_scale = 1.0
+        # Temporary files a failed rename kept (they may hold the newest save) until a later
+        # save of the same set supersedes them.
+        self._kept_copies: list[Path] = []
 
     def load(self) -> list[str]:
         """Read existing label files and records; return messages about bad files.
 
         Every set gets its record here (read, or started), so :meth:`record` only returns it.
         """
-        messages: list[str] = []
         label_dir = self.labels_dir / self.annotator
+        messages = self._settle_leftovers(label_dir)
         existing = _file_names(label_dir)
         with_record = _file_names(records_dir(self.labels_dir, self.annotator))
         for progress in self.sets:
@@ -128,6 +132,19 @@ class LabelStore:
             elif not progress.file_on_disk and record.pending_labels:
                 progress.labels = {v: lab for v, lab in record.pending_labels.items() if v in known}
             progress.record = record
+        return messages
+
+    def _settle_leftovers(self, label_dir: Path) -> list[str]:
+        """Recover or remove the temporary files left by saves that did not finish."""
+        messages: list[str] = []
+        for folder, parses in (
+            (label_dir, _is_label_file),
+            (records_dir(self.labels_dir, self.annotator), _is_record),
+        ):
+            settled = settle_temp_files(folder, parses)
+            messages.extend(settled.messages)
+            if settled.removed:
+                log.info("removed %d leftover temporary file(s) in %s", len(settled.removed), folder)
         return messages
 
     def _invalid_dir(self) -> Path:
@@ -173,6 +190,9 @@ class LabelStore:
         progress = self.sets[index]
         record = self.record(index)
         path = label_path(self.labels_dir, self.annotator, progress.stem)
+        # Every step is one atomic file change, ordered so that a kill between any two of them
+        # reopens with every acknowledged label: the labels are always in the label file or
+        # in the record (for a moment in both), never in neither.
         try:
             if progress.invalid_reason is not None and path.exists():
                 # Keep the file we are about to replace: it may hold someone's work.
@@ -182,21 +202,34 @@ class LabelStore:
                 progress.file_on_disk = True
                 progress.invalid_reason = None
                 record.pending_labels = {}
+                record.complete = True
+                self.write_record(index)
             else:
                 record.pending_labels = dict(progress.labels)
+                record.complete = False
+                self.write_record(index)
                 if progress.file_on_disk or progress.invalid_reason is not None:
                     # Undo made the set incomplete: the file must not claim labels now retracted.
+                    # Only now that the record holds the remaining ones.
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(path)
                     progress.file_on_disk = False
                     progress.invalid_reason = None
-            record.complete = progress.complete
-            self.write_record(index)
         except AtomicWriteError as exc:
+            if exc.kept_copy is not None:
+                self._kept_copies.append(exc.kept_copy)
             raise SaveError(exc.path, exc.reason) from exc
         except OSError as exc:
             raise SaveError(Path(exc.filename or path), exc.strerror or str(exc)) from exc
+        self._drop_kept_copies()
         self.dirty.discard(index)
+
+    def _drop_kept_copies(self) -> None:
+        """After a save went through, the copies kept by earlier failed ones are out of date."""
+        for kept in self._kept_copies:
+            with contextlib.suppress(OSError):
+                kept.unlink()
+        self._kept_copies.clear()
 
     def save_dirty(self) -> None:
         """Retry every set whose last save failed; raise the first failure."""
@@ -226,6 +259,24 @@ def write_label_file_for(path: Path, progress: SetProgress, record: SetRecord) -
         progress.stem, dict(progress.labels), cost, original_suffix=progress.image_set.original.suffix
     )
     write_label_file(path, label_file)
+
+
+def _is_label_file(temp: Path) -> bool:
+    """A temporary file holding a whole, valid label file of the set it is named after."""
+    match = TEMP_NAME.match(temp.name)
+    try:
+        label_file = read_label_file(temp)
+    except Exception:  # whatever is wrong with it, it is not a save to recover
+        return False
+    return match is not None and f"{label_file.stem}.json" == match["target"]
+
+
+def _is_record(temp: Path) -> bool:
+    try:
+        read_record(temp)
+    except Exception:  # whatever is wrong with it, it is not a save to recover
+        return False
+    return True
 
 
 def _file_names(folder: Path) -> set[str]:

@@ -146,8 +146,11 @@ class AnnotationModel:
         )
 
     def may_write(self) -> bool:
-        """False once another copy took the labels over: writing would overwrite its work."""
-        return self.lock is None or self.lock.held
+        """False once another copy took the labels over: writing would overwrite its work.
+
+        Asked before every save, so a takeover is noticed at once, not at the next heartbeat.
+        """
+        return self.lock is None or self.lock.verify()
 
     # --- what is on screen ---------------------------------------------------------------
 

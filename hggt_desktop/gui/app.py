@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -72,11 +71,12 @@ def run_annotator(args: argparse.Namespace) -> int:
     """Open the window on the start screen, the demo, or the given path."""
     from PySide6.QtWidgets import QMessageBox
 
-    from hggt_desktop.gui.application import make_application
+    from hggt_desktop.gui.application import close_on_signals, make_application
     from hggt_desktop.gui.main_window import OPEN_ERRORS, MainWindow
 
     app = make_application()
     window = MainWindow(break_interval_min=getattr(args, "break_minutes", 30.0))
+    close_on_signals(window)  # before the labels are locked: a signal always saves and unlocks
     try:
         if args.command == "annotate":
             window.open_work(args.path, args.annotator, instructions=False if args.no_instructions else None)
@@ -87,25 +87,8 @@ def run_annotator(args: argparse.Namespace) -> int:
         if args.command == "annotate" and _interactive():
             QMessageBox.critical(None, "HGGT annotator", str(exc))
         return 2
-    _quit_on_signals(app, window)
     window.show()
     return int(app.exec())
-
-
-def _quit_on_signals(app: object, window: object) -> None:
-    """Ctrl+C or SIGTERM closes the window properly: labels saved, lock released."""
-    from PySide6.QtCore import QTimer
-
-    def close(*_: object) -> None:
-        window.close()  # type: ignore[attr-defined]
-        app.quit()  # type: ignore[attr-defined]
-
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, close)
-    # Python runs signal handlers only between bytecodes: wake it up now and then.
-    timer = QTimer(window)  # type: ignore[arg-type]
-    timer.timeout.connect(lambda: None)
-    timer.start(250)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hggt_desktop.training_pack import write_pack
+from hggt_desktop.pack.writer import write_pack
 from tests.datagen import make_dataset
 from train.cli import main
 

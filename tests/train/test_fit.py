@@ -12,7 +12,7 @@ import torch
 from safetensors.torch import load_file
 
 from enhance.archs.rrdbnet import RRDBNet, rrdbnet_config
-from hggt_desktop.training_pack import write_pack
+from hggt_desktop.pack.writer import write_pack
 from tests.train.conftest import TINY
 from train import loop
 from train.checkpoint import load_generator_state, read_weights_config
