@@ -56,10 +56,14 @@ class Manifest:
         self.file = JsonlManifest(Path(out_dir) / MANIFEST_DIR / MANIFEST_NAME)
         self.path = self.file.path
         self._latest: dict[tuple[str, str], dict] = {}
+        # Every (image, model) this folder's runs ever wrote: only those files may be replaced.
+        self._written: set[tuple[str, str]] = set()
         for entry in self.file.read():
             image, model = entry.get("image"), entry.get("model")
             if isinstance(image, str) and isinstance(model, str):
                 self._latest[(image, model)] = entry
+                if entry.get("status") == DONE:
+                    self._written.add((image, model))
 
     def is_done(self, image: str, model: str, model_sha256: str, options: dict, output: Path) -> bool:
         """Whether this output was finished with the same model and options and still exists."""
@@ -72,6 +76,10 @@ class Manifest:
             and output.is_file()
         )
 
+    def wrote(self, image: str, model: str) -> bool:
+        """Whether a run into this folder ever wrote this output (so it may be replaced)."""
+        return (image, model) in self._written
+
     def record(self, record: Record) -> None:
         """Append one record and push it to disk, so a crash right after keeps it.
 
@@ -79,5 +87,8 @@ class Manifest:
         engine and writer threads that call this must go on (issue 13, hole 8).
         """
         entry = record.to_dict()
+        if record.status == DONE:
+            # This run wrote the file, recorded or not (a failed record is reported).
+            self._written.add((record.image, record.model))
         if self.file.append(entry):
             self._latest[(record.image, record.model)] = entry
