@@ -221,3 +221,21 @@ def test_a_jpeg_without_its_end_marker_is_damaged_even_where_a_decoder_accepts_i
     assert decode_problem(whole) is None
     assert "truncated JPEG" in decode_problem(whole[:-2])
     assert decode_problem(b"\x89PNG\r\n\x1a\n") is None
+
+
+def test_a_decompression_bomb_header_is_a_line_not_a_crash(tmp_path: Path) -> None:
+    import struct
+    import zlib
+
+    from screening.image_check import KeepRule, check_image
+    from screening.sources import ImageRef
+
+    ihdr = struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0)
+    chunk = struct.pack(">I", len(ihdr)) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    (tmp_path / "bomb.png").write_bytes(b"\x89PNG\r\n\x1a\n" + chunk)
+    line = check_image(ImageRef("bomb.png", str(tmp_path / "bomb.png")), KeepRule(objects=80), lambda rgb: 0)
+    assert (
+        line["kept"] is False
+        and line["reason"].startswith("unreadable")
+        and "100000x100000" in line["reason"]
+    )
