@@ -56,15 +56,16 @@ def open_session(path: Path) -> Any:
         raise SamModelError(f"{path}: not a loadable ONNX model ({str(exc).splitlines()[0][:200]})") from exc
 
 
-def encoder_input(rgb: np.ndarray) -> tuple[np.ndarray, float]:
-    """``(1, 3, 1024, 1024)`` float32 encoder input and the scale from the image to the 1024 frame."""
+def encoder_input(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(1, 3, 1024, 1024)`` float32 encoder input, and the ``(x, y)`` scale from the image to the
+    1024 frame (SAM's ResizeLongestSide: sides rounded, each axis scaled by its own ratio)."""
     height, width = rgb.shape[:2]
     scale = ENCODER_SIDE / max(height, width)
     new_h, new_w = int(height * scale + 0.5), int(width * scale + 0.5)
     resized = cv2.resize(rgb, (new_w, new_h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
     padded = np.zeros((ENCODER_SIDE, ENCODER_SIDE, 3), dtype=np.float32)
     padded[:new_h, :new_w] = (resized - PIXEL_MEAN) / PIXEL_STD
-    return padded.transpose(2, 0, 1)[None], scale
+    return padded.transpose(2, 0, 1)[None], np.array([new_w / width, new_h / height])
 
 
 class SamMaskCounter:
@@ -93,7 +94,7 @@ class SamMaskCounter:
         batch_axis = next(i for i in self.decoder.get_inputs() if i.name == "point_coords").shape[0]
         self.batch = settings.points_per_batch if not isinstance(batch_axis, int) else 1
 
-    def embeddings(self, rgb: np.ndarray) -> tuple[np.ndarray, float]:
+    def embeddings(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         tensor, scale = encoder_input(rgb)
         return self.encoder.run(None, {self.encoder_input: tensor})[0], scale
 
