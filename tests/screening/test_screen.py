@@ -239,3 +239,14 @@ def test_a_decompression_bomb_header_is_a_line_not_a_crash(tmp_path: Path) -> No
         and line["reason"].startswith("unreadable")
         and "100000x100000" in line["reason"]
     )
+
+
+def test_progress_in_a_log_says_the_rate_and_the_time_left(capsys) -> None:
+    from screening.screen_cli import EtaLine
+
+    eta = EtaLine(total=10, every_s=0.0)
+    eta(4)  # already screened by an earlier run: not part of the rate
+    time.sleep(0.05)
+    eta(2)
+    line = capsys.readouterr().err
+    assert "6/10 images" in line and "/s" in line and "left" in line
