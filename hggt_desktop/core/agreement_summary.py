@@ -183,4 +183,4 @@ def summarize_agreement(
         rater: dataclasses.replace(figures, alerts=alerts.get(rater, ()))
         for rater, figures in summary.per_annotator.items()
     }
-    return dataclasses.replace(summary, per_annotator=per_annotator)
+    return dataclasses.replace(summary, per_annotator=per_annotator, excluded_raters=dict(dataset.excluded))
