@@ -42,3 +42,41 @@ def test_every_rater_meets_a_catch_trial_among_the_first_sets() -> None:
     for plan in plans:
         first = next(i for i, item in enumerate(plan.items) if item.kind in (HIDDEN_REFERENCE, DEGRADED))
         assert first < EARLY_CATCH, plan.annotator
+
+
+def test_replacing_a_rater_sends_their_sets_to_others_who_have_not_labelled_them(tmp_path, capsys) -> None:
+    import json
+
+    from hggt_desktop.cli.data import main
+    from tests.datagen import make_dataset
+
+    images = make_dataset(tmp_path / "d", n_sets=6, size=8, annotators=("A", "B", "C"))
+    out = tmp_path / "p"
+    argv = ["package", str(images), str(out), "--annotators", "B,D,E", "--overlap", "1", "--replace", "A"]
+    assert main([*argv, "--seed", "2"]) == 0
+    key = json.loads((out / ".curator" / "key.json").read_text())
+    dealt = {
+        (entry["annotator"], item["source"])
+        for entry in key["packages"].values()
+        for item in entry["items"].values()
+    }
+    assert {stem for _, stem in dealt} == {p.stem for p in (images.parent / "labels" / "A").glob("*.json")}
+    assert all(annotator in ("D", "E") for annotator, _ in dealt)  # B labelled every set already
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "package",
+                str(images),
+                str(tmp_path / "q"),
+                "--annotators",
+                "A,D",
+                "--overlap",
+                "1",
+                "--replace",
+                "A",
+            ]
+        )
+        == 2
+    )
+    assert "cannot be one of --annotators" in capsys.readouterr().err
