@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -81,13 +82,10 @@ def write_pack(
     versions = tuple(dataset.scan.version_folders)
     chosen, excluded = _choose_sets(dataset, versions, subset_enum)
     if not chosen:
-        raise PackError(f"{dataset.images_dir}: no set belongs to subset {subset!r}; nothing to pack")
+        raise PackError(_nothing_to_pack(dataset, versions, excluded, subset))
     sizes = _set_sizes(dataset, chosen)
     if encoding == "raw" and len(set(sizes)) != 1:
-        raise PackError(
-            f"{dataset.images_dir}: sets have {len(set(sizes))} different sizes; raw encoding needs one "
-            "size, use --encoding png"
-        )
+        raise PackError(_sizes_differ(dataset, chosen, sizes))
     annotators = tuple(dataset.annotators)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     try:
@@ -166,6 +164,41 @@ def _choose_sets(
             continue
         chosen.append(image_set.stem)
     return chosen, excluded
+
+
+def _nothing_to_pack(
+    dataset: Dataset, versions: tuple[str, ...], excluded: dict[str, str], subset: str
+) -> str:
+    """Why no set was chosen, naming a missing version folder or the commonest reasons."""
+    images_dir = dataset.images_dir
+    last = max((int(v) for v in versions), default=0)
+    missing = [f"{i:02d}" for i in range(1, last + 1) if f"{i:02d}" not in versions]
+    if missing:
+        return (
+            f"{images_dir / missing[0]}: version folder missing (found {', '.join(versions)}); "
+            "restore it, or no set matches its labels; nothing to pack"
+        )
+    if not versions:
+        return f"{images_dir}: has no version folders 01, 02, ...; nothing to pack"
+    reasons = Counter(excluded.values()).most_common(3)
+    why = "; ".join(f"{count} set(s) {reason}" for reason, count in reasons)
+    return f"{images_dir}: no set belongs to subset {subset!r} ({why or 'no sets'}); nothing to pack"
+
+
+def _sizes_differ(dataset: Dataset, stems: list[str], sizes: list[tuple[int, int]]) -> str:
+    """The raw encoding needs one size: name the originals that differ from the commonest one."""
+    sets = dataset.scan.by_stem()
+    (common, _), *_ = Counter(sizes).most_common(1)
+    odd = [
+        f"{sets[stem].original} ({h}x{w})"
+        for stem, (h, w) in zip(stems, sizes, strict=True)
+        if (h, w) != common
+    ]
+    more = f" and {len(odd) - 3} more" if len(odd) > 3 else ""
+    return (
+        f"{dataset.images_dir}: sets have {len(set(sizes))} different sizes (most are {common[0]}x{common[1]}; "
+        f"{', '.join(odd[:3])}{more}); raw encoding needs one size, use --encoding png"
+    )
 
 
 def _set_sizes(dataset: Dataset, stems: list[str]) -> list[tuple[int, int]]:
