@@ -27,9 +27,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from hggt_desktop.annotation.model import AnnotationModel  # noqa: E402
-from hggt_desktop.annotation.workspace import WorkspaceError, open_workspace  # noqa: E402
-from hggt_desktop.core.labels import Label  # noqa: E402
+from hggt_desktop.annotation.model import AnnotationModel
+from hggt_desktop.annotation.workspace import WorkspaceError, open_workspace
+from hggt_desktop.core.labels import Label
 
 HABITS = {"A": (0.15, 0.2), "B": (-0.15, 0.2), "C": (0.0, 0.4)}  # (bias, noise)
 DEFAULT_HABIT = (0.0, 0.3)
