@@ -12,7 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from hggt_desktop.cli.command import command_parser, run_command
+from hggt_desktop.cli.command import HelpFormatter, command_parser, run_command
 
 # command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise
             continue  # a command not built yet
         available[name] = module
-        subparser = sub.add_parser(name, help=help_text, description=help_text)
+        subparser = sub.add_parser(name, help=help_text, description=help_text, formatter_class=HelpFormatter)
         module.add_arguments(subparser)  # type: ignore[attr-defined]
     return run_command(parser, argv, lambda args: available[args.command].run(args))  # type: ignore[attr-defined]
 
