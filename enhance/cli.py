@@ -331,7 +331,12 @@ def run_export(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    from hggt_desktop.core.closed_pipe import run_until_pipe_closes
+
+    return run_until_pipe_closes(lambda: _main(sys.argv[1:] if argv is None else argv))
+
+
+def _main(argv: list[str]) -> int:
     verbose = "-v" in argv or "--verbose" in argv
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s"

@@ -19,7 +19,7 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 def command_parser(prog: str, description: str) -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
     """A parser with ``-v/--verbose`` and an empty set of subcommands (``args.command``)."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details (default: off)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     return parser, sub
 
@@ -31,6 +31,17 @@ def run_command(
     quiet_level: int = logging.WARNING,
 ) -> int:
     """Parse ``argv``, set up logging and run ``dispatch``; the exit status of the tool."""
+    from hggt_desktop.core.closed_pipe import run_until_pipe_closes
+
+    return run_until_pipe_closes(lambda: _run(parser, argv, dispatch, quiet_level))
+
+
+def _run(
+    parser: argparse.ArgumentParser,
+    argv: Sequence[str] | None,
+    dispatch: Callable[[argparse.Namespace], int],
+    quiet_level: int,
+) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

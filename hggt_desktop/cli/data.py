@@ -1,4 +1,4 @@
-"""``hggt-data``: the command-line data tools.
+"""hggt-data: the command-line data tools of the HGGT workflow.
 
 Each subcommand lives in its own module with ``add_arguments(parser)`` and ``run(args) -> int``.
 The registry is explicit (no scanning). Every command module is imported to build the help, so
@@ -29,7 +29,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser, sub = command_parser("hggt-data", __doc__.splitlines()[0])
+    parser, sub = command_parser(
+        "hggt-data",
+        "The data tools of the HGGT workflow: screen, select, package, merge, check, measure "
+        "agreement, report, export and pack. 'hggt-data COMMAND --help' describes each.",
+    )
     available: dict[str, object] = {}
     for name, (module_name, help_text) in COMMANDS.items():
         try:

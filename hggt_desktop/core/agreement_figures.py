@@ -123,6 +123,18 @@ class TrialAnswers:
 
 
 @dataclass(frozen=True)
+class RaterAlert:
+    """One flag on a rater, with what it rests on (core/rater_alerts.py decides; all is shown)."""
+
+    rule: str  # "low_agreement", "straight_lining", "position_bias", "catch_degraded" ...
+    figure: str  # the figure's name as the tables call it
+    value: float
+    reference: str  # the other raters' range, and what chance gives
+    evidence: str  # how much it rests on: items, interval, trials
+    message: str  # one sentence for the banner
+
+
+@dataclass(frozen=True)
 class AnnotatorFigures:
     """What a curator screens one rater with."""
 
@@ -137,6 +149,7 @@ class AnnotatorFigures:
     straight_lining: StraightLining
     position_bias: PositionBias | None
     trials: TrialAnswers | None
+    alerts: tuple[RaterAlert, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -267,4 +280,5 @@ def _annotator(doc: dict[str, Any]) -> AnnotatorFigures:
                 CatchTally(**d["hidden_reference"]), CatchTally(**d["degraded"]), RepeatTally(**d["repeat"])
             )
         ),
+        alerts=lambda d: tuple(RaterAlert(**alert) for alert in d),
     )

@@ -29,6 +29,7 @@ from hggt_desktop.core.agreement_notice import labels_notice
 from hggt_desktop.core.annotator_stats import annotator_statistics, read_screen_positions
 from hggt_desktop.core.bootstrap import bootstrap_intervals
 from hggt_desktop.core.dataset import Dataset
+from hggt_desktop.core.rater_alerts import rater_alerts
 from hggt_desktop.core.rating_table import LABELS_BY_RANK, RatingTable, rating_table
 from hggt_desktop.core.trial_answers import trial_answers
 
@@ -176,4 +177,10 @@ def summarize_agreement(
     }
     # Why nothing could be measured (no labels, one annotator ...), None when it could.
     result["notice"] = labels_notice(dataset, table)
-    return AgreementSummary.from_json(result)
+    summary = AgreementSummary.from_json(result)
+    alerts = rater_alerts(table, summary.per_annotator)
+    per_annotator = {
+        rater: dataclasses.replace(figures, alerts=alerts.get(rater, ()))
+        for rater, figures in summary.per_annotator.items()
+    }
+    return dataclasses.replace(summary, per_annotator=per_annotator)

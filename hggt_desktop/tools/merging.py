@@ -61,7 +61,8 @@ class MergeReport:
     conflicts: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    catch_correct: dict[str, list[int]] = field(default_factory=dict)  # annotator -> [correct, total]
+    # annotator -> catch kind (hidden_reference, degraded) -> [as expected, trials]
+    catch_correct: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     missing: dict[str, list[str]] = field(default_factory=dict)  # stem -> annotators still to label
 
     @property
@@ -182,7 +183,7 @@ class _Merger:
             "time_cost": json.loads(to_json_text(returned)).get("Time_cost"),
         }
         if item.expected is not None and item.catch_slot is not None:
-            tally = self.report.catch_correct.setdefault(annotator, [0, 0])
+            tally = self.report.catch_correct.setdefault(annotator, {}).setdefault(item.kind, [0, 0])
             tally[0] += by_slot.get(item.catch_slot) == item.expected
             tally[1] += 1
         path = self.labels_dir / PROJECT_DIR / "trials" / annotator / f"{package}-{item.stem}.json"
