@@ -123,7 +123,8 @@ def _broken_sets(
     for image_set in sets:
         missing = [v for v in folders if v not in image_set.version_ids]
         if missing:
-            broken[image_set.stem] = f"version {', '.join(missing)} is missing"
+            files = ", ".join(f"{v}/{image_set.stem}_{v}.png" for v in missing)
+            broken[image_set.stem] = f"version {', '.join(missing)} is missing ({files} not found)"
     for problem in problems:
         stem = by_path.get(problem.path)
         if stem is not None and stem not in broken:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from hggt_desktop.cli.dataset_args import add_dataset_arguments, open_dataset
 
 if TYPE_CHECKING:
-    from hggt_desktop.core.agreement_figures import AgreementSummary, Interval
+    from hggt_desktop.core.agreement_figures import AgreementSummary, CatchTally, Interval
     from hggt_desktop.core.dataset import Dataset
 
 _NAMES = {
@@ -61,6 +61,10 @@ def _print_table(summary: AgreementSummary) -> None:
         print(missing)
     if summary.notice:
         print(f"Note: {summary.notice}")
+    for rater, reason in summary.excluded_raters.items():
+        print(
+            f"Left out: {rater} (excluded by the curator: {reason}; 'hggt-data exclude --undo' counts them again)"
+        )
     if counts.items_pairable:
         _print_coefficients(summary)
     _print_pairs_and_annotators(summary)
@@ -115,12 +119,57 @@ def _print_pairs_and_annotators(summary: AgreementSummary) -> None:
             f"{_fmt(figures.mean_cohen_kappa_with_others):>7s} "
             f"{_fmt(seconds.median, None, True):>9s} {_fmt(seconds.iqr, None, True):>6s}"
         )
+    _print_screening(summary)
     problems = summary.problems
     if problems.count:
         print()
         print(f"{problems.count} problems (files skipped):")
         for line in problems.listed:
             print(f"  {line}")
+
+
+def _catch_cell(tally: CatchTally | None) -> str:
+    from hggt_desktop.core.rater_alerts import catch_verdict
+
+    if tally is None or not tally.trials:
+        return "n/a"
+    verdict = catch_verdict(tally.as_expected, tally.trials)
+    return f"{tally.as_expected}/{tally.trials} {'too few' if verdict.startswith('too few') else verdict}"
+
+
+def _print_screening(summary: AgreementSummary) -> None:
+    """One-label share, position spread, catch trials per kind, repeats and the alerts per rater."""
+    if not summary.per_annotator:
+        return
+    print()
+    print(
+        f"{'annotator':12s} {'one-label %':>11s} {'pos spread':>10s} {'hidden ref':>12s} "
+        f"{'degraded':>12s} {'repeats same':>12s}  alerts"
+    )
+    for name, figures in summary.per_annotator.items():
+        one_label = figures.straight_lining.share_sets_one_label
+        bias = figures.position_bias
+        trials = figures.trials
+        repeat = trials.repeat if trials else None
+        repeats = (
+            f"{repeat.same_label}/{repeat.versions_compared}"
+            if repeat and repeat.versions_compared
+            else "n/a"
+        )
+        print(
+            f"{name:12s} {_fmt(None if one_label is None else 100 * one_label, None, True):>11s} "
+            f"{'n/a' if bias is None else f'{bias.mean_rank_spread:.2f}':>10s} "
+            f"{_catch_cell(trials.hidden_reference if trials else None):>12s} "
+            f"{_catch_cell(trials.degraded if trials else None):>12s} {repeats:>12s}  "
+            f"{', '.join(alert.rule for alert in figures.alerts) or '-'}"
+        )
+    flagged = [(name, alert) for name, f in summary.per_annotator.items() for alert in f.alerts]
+    if flagged:
+        print()
+        print(f"{len(flagged)} alert{'s' if len(flagged) != 1 else ''} (docs/curator.md, 'Rater alerts'):")
+        for name, alert in flagged:
+            print(f"  {name}: {alert.message}")
+            print(f"      {alert.figure} {alert.value:g}; {alert.reference}; evidence: {alert.evidence}")
 
 
 def limit_blas_threads() -> None:

@@ -25,6 +25,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "merge": ("hggt_desktop.cli.merge", "merge returned packages into a dataset"),
     "blockiness": ("hggt_desktop.cli.blockiness", "JPEG blockiness screening of source images"),
     "pack": ("hggt_desktop.cli.pack", "write or check the HDF5 training pack"),
+    "exclude": (
+        "hggt_desktop.cli.exclude",
+        "leave a rater out of consensus, packs and agreement (or --undo)",
+    ),
 }
 
 

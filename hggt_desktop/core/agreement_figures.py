@@ -123,6 +123,18 @@ class TrialAnswers:
 
 
 @dataclass(frozen=True)
+class RaterAlert:
+    """One flag on a rater, with what it rests on (core/rater_alerts.py decides; all is shown)."""
+
+    rule: str  # "low_agreement", "straight_lining", "position_bias", "catch_degraded" ...
+    figure: str  # the figure's name as the tables call it
+    value: float
+    reference: str  # the other raters' range, and what chance gives
+    evidence: str  # how much it rests on: items, interval, trials
+    message: str  # one sentence for the banner
+
+
+@dataclass(frozen=True)
 class AnnotatorFigures:
     """What a curator screens one rater with."""
 
@@ -137,6 +149,7 @@ class AnnotatorFigures:
     straight_lining: StraightLining
     position_bias: PositionBias | None
     trials: TrialAnswers | None
+    alerts: tuple[RaterAlert, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -180,6 +193,7 @@ class AgreementSummary(Coefficients):
     label_distribution: LabelDistribution
     problems: ProblemCounts
     notice: str | None  # why nothing could be measured (no labels, one rater ...)
+    excluded_raters: dict[str, str] = dataclasses.field(default_factory=dict)  # rater -> reason
 
     @property
     def overall(self) -> Coefficients:
@@ -216,6 +230,7 @@ class AgreementSummary(Coefficients):
             label_distribution=LabelDistribution(**doc["label_distribution"]),
             problems=_build(ProblemCounts, doc["problems"], listed=tuple),
             notice=doc["notice"],
+            excluded_raters=dict(doc.get("excluded_raters", {})),
         )
 
 
@@ -267,4 +282,5 @@ def _annotator(doc: dict[str, Any]) -> AnnotatorFigures:
                 CatchTally(**d["hidden_reference"]), CatchTally(**d["degraded"]), RepeatTally(**d["repeat"])
             )
         ),
+        alerts=lambda d: tuple(RaterAlert(**alert) for alert in d),
     )

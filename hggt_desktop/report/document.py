@@ -17,6 +17,7 @@ from hggt_desktop.core.disagreement import disagreement_queue
 from hggt_desktop.core.output_file import OutputKind, read_head
 from hggt_desktop.core.rating_table import LETTERS_BY_RANK, RatingTable, rating_table
 from hggt_desktop.report import svg
+from hggt_desktop.report.rater_banner import rater_banners_html
 from hggt_desktop.report.style import CSS
 from hggt_desktop.report.thumbnails import GAP, THUMB, strip_data_uri
 from hggt_desktop.version import __version__
@@ -279,7 +280,7 @@ interval over sets. His own guide: .800 and above is reliable; .667 to .800 allo
 <p class="muted">{escape(str(dataset.images_dir))} · {counts.sets} sets · {counts.items_pairable} items
 (one version of one set) rated by two or more of {len(table.raters)} annotators{f" ({escape(', '.join(table.raters))})" if table.raters else ""} ·
 labels Negative &lt; Similar &lt; Positive · 95% intervals from {ci.resamples} bootstrap resamples of sets (seed {ci.seed})</p>
-{notice}</header>
+{notice}{rater_banners_html(summary)}</header>
 {_cards(summary)}
 {agreement_html}
 <section><h2>Label distribution</h2><div class="row">

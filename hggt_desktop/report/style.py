@@ -48,6 +48,9 @@ td small { color: var(--muted); }
 .sev2 { background: #fff3d6; color: #8a5a00; }
 .sev1 { background: #e8eefb; color: #2c4f99; }
 .tag { font-size: 11px; padding: 1px 8px; border-radius: 9px; background: #dcf2e5; color: #1d6b41; }
+.rater-alert { background: #fdecea; border: 1px solid #f5b7b1; border-radius: 10px; padding: 10px 16px;
+  margin: 12px 0; color: #611a15; }
+.rater-alert ul { margin: 4px 0 0; }
 .notice { background: #fff8e1; border: 1px solid #f0d58a; border-radius: 10px; padding: 12px 16px;
   margin: 12px 0; color: #5c4400; }
 footer { color: var(--muted); font-size: 12px; text-align: right; }

@@ -19,6 +19,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hggt_desktop.core.assignments import add_assignments
 from hggt_desktop.core.atomic import write_text_atomic
 from hggt_desktop.core.hashing import sha256_file
 from hggt_desktop.core.labels import (
@@ -61,7 +62,8 @@ class MergeReport:
     conflicts: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    catch_correct: dict[str, list[int]] = field(default_factory=dict)  # annotator -> [correct, total]
+    # annotator -> catch kind (hidden_reference, degraded) -> [as expected, trials]
+    catch_correct: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     missing: dict[str, list[str]] = field(default_factory=dict)  # stem -> annotators still to label
 
     @property
@@ -182,7 +184,7 @@ class _Merger:
             "time_cost": json.loads(to_json_text(returned)).get("Time_cost"),
         }
         if item.expected is not None and item.catch_slot is not None:
-            tally = self.report.catch_correct.setdefault(annotator, [0, 0])
+            tally = self.report.catch_correct.setdefault(annotator, {}).setdefault(item.kind, [0, 0])
             tally[0] += by_slot.get(item.catch_slot) == item.expected
             tally[1] += 1
         path = self.labels_dir / PROJECT_DIR / "trials" / annotator / f"{package}-{item.stem}.json"
@@ -261,6 +263,16 @@ class _Merger:
             else:
                 self.merge_trial(name, annotator, item, returned)
 
+    def record_assignments(self, keys: list[AnswerKey]) -> None:
+        """Which real sets each rater was given, so "missing" counts only those (core/assignments.py)."""
+        assigned: dict[str, set[str]] = {}
+        for key in keys:
+            for entry in key.packages.values():
+                own = assigned.setdefault(entry.annotator, set())
+                own.update(item.source for item in entry.items.values() if item.kind == SET)
+        if assigned:
+            add_assignments(self.labels_dir, assigned)
+
     def collect_missing(self, keys: list[AnswerKey]) -> None:
         for key in keys:
             for entry in key.packages.values():
@@ -301,6 +313,7 @@ def merge_packages(
         except (MergeError, PackageFileError) as exc:
             merger.report.problems.append(f"{exc}; nothing of {package_dir} was merged")
     merger.collect_missing(list(keys.values()))
+    merger.record_assignments(list(keys.values()))
     return merger.report
 
 

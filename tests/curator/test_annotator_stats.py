@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from hggt_desktop.core.agreement_summary import summarize_agreement
 from hggt_desktop.core.dataset import load_dataset
 from hggt_desktop.core.labels import Label
@@ -59,6 +61,7 @@ def test_position_bias_reads_the_screen_order_from_the_records(tmp_path: Path) -
     assert summary["problems"]["count"] == 1  # the unreadable record, reported
 
 
+@pytest.mark.slow
 def test_hggt_desktop_review_opens_and_closes(tmp_path: Path) -> None:
     # In its own process: quitting the real event loop inside the test run's shared
     # QApplication made every later event loop (qtbot.waitSignal) return at once.

@@ -15,6 +15,7 @@ from hggt_desktop.core.images import read_image
 from tests.enhance.models import Payload, make_folder, save_pth, tiny_rcan
 
 
+@pytest.mark.slow
 def test_cli_writes_layout_reports_provider_and_flags_corrupt_image(tmp_path, capsys):
     names = make_folder(tmp_path / "in", 3)
     (tmp_path / "in" / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")

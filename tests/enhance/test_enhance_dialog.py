@@ -22,6 +22,7 @@ def _dialog(qtbot, tmp_path, count: int, size=(40, 56)) -> EnhanceDialog:
     return dialog
 
 
+@pytest.mark.slow
 def test_dialog_runs_the_folder_and_fills_the_progress_bar(qtbot, tmp_path):
     dialog = _dialog(qtbot, tmp_path, 3)
     with qtbot.waitSignal(dialog.job.finished, timeout=120000) as blocker:

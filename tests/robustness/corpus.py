@@ -143,6 +143,22 @@ def _link_outside(target: str) -> Callable[[Path], list[Path]]:
     return damage
 
 
+def _image_link(target: str) -> Callable[[Path], list[Path]]:
+    """A version image that is a symbolic link to a file outside the dataset (or to nothing)."""
+
+    def damage(root: Path) -> list[Path]:
+        path = _image(root, "04")
+        outside = root.parent / "outside" / path.name
+        outside.parent.mkdir(exist_ok=True)
+        if target == "image":
+            shutil.copy(path, outside)
+        path.unlink()
+        path.symlink_to(outside if target != "nothing" else root.parent / "nowhere.png")
+        return [path]
+
+    return damage
+
+
 def _label_folder(root: Path) -> list[Path]:
     path = _label(root, "C", STEMS[2])
     path.unlink()
@@ -200,6 +216,8 @@ def dataset_cases() -> list[Case]:
         Case("label-link-outside", _link_outside("label"), valid=True),
         Case("label-link-to-nothing", _link_outside("nothing"), frozenset({"check", "agreement"})),
         Case("label-path-is-a-folder", _label_folder, frozenset({"check"})),
+        Case("image-link-outside", _image_link("image"), valid=True),
+        Case("image-link-to-nothing", _image_link("nothing"), frozenset({"check", "pack", "app"})),
         Case(
             "non-ascii-long-path",
             _non_ascii_long,

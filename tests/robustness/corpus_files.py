@@ -15,7 +15,6 @@ from pathlib import Path
 from tests.robustness.corpus import Case, _write
 
 HOLE8 = "hole 8 (the enhancement manifest; branch diverseg)"
-HOLE9 = "hole 9 (malformed package.json/key.json; branch formats)"
 
 
 def identity_onnx(path: Path, rank: int = 4) -> Path:
@@ -95,7 +94,7 @@ def _pack(data: Callable[[Path], bytes | None]) -> Callable[[Path], list[Path]]:
 
 
 def _real_pack_truncated(root: Path) -> bytes:
-    from hggt_desktop.training_pack import write_pack
+    from hggt_desktop.pack.writer import write_pack
 
     write_pack(root / "images", root / "full.h5", subset="pos")
     data = (root / "full.h5").read_bytes()
@@ -143,21 +142,19 @@ def file_cases() -> list[Case]:
     enhance, export = ("enhance",), ("enhance-export", "train-export")
     every = frozenset({"merge", "pack-check", "train-fit", "enhance", "enhance-export", "train-export"})
     cases = [
-        Case("package-json-list", _package_file(lambda p, d: []), every, merge, xfail={"merge": HOLE9}),
+        Case("package-json-list", _package_file(lambda p, d: []), every, merge),
         Case("package-json-truncated", _package_file(lambda p, d: json.dumps(d).encode()[:30]), every, merge),
         Case(
             "key-json-packages-list",
             _package_file(lambda p, d: {"packages": []}, "key.json"),
             every,
             merge,
-            xfail={"merge": HOLE9},
         ),
         Case(
             "key-json-items-not-objects",
             _package_file(lambda p, d: {"packages": {k: 1 for k in d["packages"]}}, "key.json"),
             every,
             merge,
-            xfail={"merge": HOLE9},
         ),
         Case("package-label-link-outside", _package_link("label"), every, merge),
         Case("package-record-link-outside", _package_link("record"), every, merge),

@@ -89,6 +89,7 @@ def test_hole2_curator_exports_refuse_a_label_file(qtbot, dataset, label):
     assert label.read_bytes() == kept
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tool", ["enhance", "train"])
 def test_hole2_onnx_export_replaces_only_an_onnx_model(capsys, tmp_path, tool):
     pytest.importorskip("onnxruntime")

@@ -69,6 +69,7 @@ def test_eval_on_a_pack_split(tiny_dataset: Path, tmp_path: Path, capsys: pytest
     assert set(means) == {"psnr", "ssim"} and np.isfinite(means["psnr"])
 
 
+@pytest.mark.slow
 def test_export_writes_onnx_that_upscales_x4(tmp_path: Path) -> None:
     ort = pytest.importorskip("onnxruntime")
     out = tmp_path / "g.onnx"
@@ -78,6 +79,7 @@ def test_export_writes_onnx_that_upscales_x4(tmp_path: Path) -> None:
     assert sr.shape == (1, 3, 48, 40)
 
 
+@pytest.mark.slow
 def test_export_never_overwrites_the_checkpoint_or_another_non_onnx_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

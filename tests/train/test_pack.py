@@ -89,6 +89,7 @@ def _hggt_data(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_check_accepts_a_good_pack_and_rejects_a_truncated_one(tiny_pack: Path, tmp_path: Path) -> None:
     assert check_pack(tiny_pack) == []
     good = _hggt_data("pack", "--check", str(tiny_pack))
@@ -108,6 +109,7 @@ def test_check_finds_changed_pixels(tiny_dataset: Path, tmp_path: Path) -> None:
     assert len(problems) == 1 and "0001-16-8" in problems[0]
 
 
+@pytest.mark.slow
 def test_pack_cli_writes_a_pack(tiny_dataset: Path, tmp_path: Path) -> None:
     out = tmp_path / "cli.h5"
     result = _hggt_data("pack", str(tiny_dataset), str(out), "--subset", "pos", "--split", "0.5")
