@@ -99,6 +99,10 @@ class AnnotationModel:
         self._undo: list[tuple[int, str, Label | None]] = []
         self._last_retry = float("-inf")
         self._closed = False
+        # Whether the work page is what the annotator sees (not the instructions or practice):
+        # a set's clock starts, and active time counts, only then.
+        self._on_screen = True
+        self._focused = True
 
     # --- opening and closing -------------------------------------------------------------
 
@@ -213,7 +217,7 @@ class AnnotationModel:
             progress.broken_reason = self.loaded.broken_reason
         self.swap_mode = SWAP_NONE
         if progress.broken_reason is None:
-            self.recorder.shown(index, self.loaded)
+            self.recorder.shown(index, self.loaded, stamp=self._on_screen)
         self.selected = -1
         self._select(self._next_unlabelled_position(-1))
         self.events.set_shown(index)
@@ -416,7 +420,19 @@ class AnnotationModel:
             self.retry_saves()
 
     def set_focused(self, focused: bool) -> None:
-        self.recorder.set_focused(focused)
+        self._focused = focused
+        self.recorder.set_focused(focused and self._on_screen)
+
+    def set_on_screen(self, on_screen: bool) -> None:
+        """The work page is (or is no longer) the one shown: the first set's clock starts here.
+
+        Without this the first set's ``Time_cost`` included the instructions and practice
+        (``Total`` 20 s for a set labelled in 2 s).
+        """
+        self._on_screen = on_screen
+        self.recorder.set_focused(self._focused and on_screen)
+        if on_screen and self.index >= 0 and self.progress.broken_reason is None and self.loaded is not None:
+            self.recorder.shown(self.index, self.loaded, stamp=True)
 
     def is_idle(self) -> bool:
         """True while time is not counted (unfocused, or no input for the idle limit)."""

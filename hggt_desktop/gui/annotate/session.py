@@ -263,6 +263,10 @@ class AnnotationSession(QObject):
     def note_input(self) -> None:
         self.model.note_input()
 
+    def set_on_screen(self, on_screen: bool) -> None:
+        """Whether the work page is the one shown (the instructions and practice are not)."""
+        self.model.set_on_screen(on_screen)
+
     def set_focused(self, focused: bool) -> None:
         self.model.set_focused(focused)
 
