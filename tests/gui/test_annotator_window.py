@@ -81,3 +81,20 @@ def test_a_second_copy_says_so_once(qtbot, tmp_path: Path) -> None:
     )
     boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
     assert boxes == []
+
+
+def test_x_flags_the_set_with_a_reason_and_again_unflags_it(qtbot, tmp_path: Path) -> None:
+    images = make_images(tmp_path)
+    window, session = open_window(qtbot, images)
+    type_keys(qtbot, window, "pspn")
+    stem = session.progress.stem
+    qtbot.keyClick(window.view, Qt.Key.Key_X)
+    menu = window.view.flag_menu
+    assert menu is not None and [a.text().split()[-1] for a in menu.actions()][0] == "misaligned"
+    menu.actions()[0].trigger()
+    record = session.model.store.record(session.index)
+    assert record.flag == "misaligned" and len(record.pending_labels) == 4
+    assert not (find_labels_dir(images) / "T" / f"{stem}.json").exists()
+    assert session.can_advance() and session.done_count() == 1
+    qtbot.keyClick(window.view, Qt.Key.Key_X)  # flagged: X takes the flag back
+    assert record.flag == "" and (find_labels_dir(images) / "T" / f"{stem}.json").exists()

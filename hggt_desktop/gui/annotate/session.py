@@ -242,6 +242,14 @@ class AnnotationSession(QObject):
     def give_label(self, label: Label) -> bool:
         return self.model.give_label(label)
 
+    def flag(self, reason: str) -> bool:
+        """Mark the set "can't judge" for ``reason`` ("" unflags); True when saved."""
+        return self.model.flag(reason)
+
+    def is_flagged(self) -> bool:
+        """Whether the set on screen is flagged "can't judge"."""
+        return self.model.progress.flagged
+
     def undo(self) -> bool:
         return self.model.undo()
 
