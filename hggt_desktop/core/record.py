@@ -74,6 +74,17 @@ def record_path(labels_dir: Path, annotator: str, stem: str) -> Path:
     return records_dir(labels_dir, annotator) / f"{stem}.json"
 
 
+def read_flag(labels_dir: Path, annotator: str, stem: str) -> str:
+    """Why ``annotator`` flagged ``stem`` "can't judge", or "" (not flagged, no or bad record)."""
+    path = record_path(labels_dir, annotator, stem)
+    if not path.is_file():
+        return ""
+    try:
+        return read_record(path).flag
+    except RecordError:
+        return ""
+
+
 def write_record(path: Path, record: SetRecord) -> None:
     """Write atomically; a failed save leaves the previous record as it was."""
     write_text_atomic(Path(path), record.to_json_text())
