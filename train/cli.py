@@ -13,7 +13,15 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from hggt_desktop.cli.command import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, command_parser, run_command
+from hggt_desktop.cli.command import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    HelpFormatter,
+    RawDescriptionHelpFormatter,
+    command_parser,
+    run_command,
+)
 
 PRESET_HELP = {
     "ori": "HGGT 'Ori': the original is always the target, no negative term",
@@ -38,7 +46,7 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
         ),
         epilog=f"presets:\n{presets}\n\nEvery setting, its default and what each preset changes: "
         "hggt-train fit --list-settings",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "overrides",
@@ -73,6 +81,7 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "eval",
         help=text,
+        formatter_class=HelpFormatter,
         description=f"{text}: each SR image is compared with every effective Positive of its set. "
         "Either --dataset and --sr (a folder of SR images, e.g. from 'hggt-enhance ... --scale 4 "
         "--from-ground-truth'), or --pack and --checkpoint (the pack's validation split).",
@@ -114,6 +123,9 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--device", default="auto", help="cpu, cuda, cuda:N or auto (default: auto, a GPU when there is one)"
     )
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace --csv even if it is not an earlier eval CSV"
+    )
 
 
 def _add_export(sub: argparse._SubParsersAction) -> None:
@@ -121,6 +133,7 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "export",
         help=text,
+        formatter_class=HelpFormatter,
         description=f"{text[0].upper()}{text[1:]} (run it with --scale 4: the generator is x4).",
     )
     p.add_argument(
@@ -264,14 +277,21 @@ def _check_run_dir(out: Path, resume: bool, create: bool = True) -> str | None:
 
 def _eval(args: argparse.Namespace) -> int:
     from hggt_desktop.core.layout import LayoutError
+    from hggt_desktop.core.output_file import OutputRefused, check_output_path
     from hggt_desktop.core.sets import SetLayoutError
     from hggt_desktop.pack.format import PackError
     from train.checkpoint import CheckpointError
-    from train.evaluate import EvaluationError, evaluate_checkpoint, evaluate_folder, write_csv
+    from train.evaluate import EVAL_CSV, EvaluationError, evaluate_checkpoint, evaluate_folder, write_csv
 
     if args.crop_border < 0:
         print("hggt-train eval: --crop-border must be 0 or more", file=sys.stderr)
         return EXIT_USAGE
+    if args.csv is not None:
+        try:  # before the evaluation, which may take an hour
+            check_output_path(args.csv, EVAL_CSV, args.overwrite)
+        except OutputRefused as exc:
+            print(f"hggt-train eval: --csv {exc}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         if args.dataset is not None and args.sr is not None:
             result = evaluate_folder(args.dataset, args.sr, args)

@@ -24,6 +24,7 @@ class ActionTarget(Protocol):
     def fit(self) -> None: ...
     def one_to_one(self) -> None: ...
     def toggle_help(self) -> None: ...
+    def choose_flag(self) -> None: ...
 
 
 # (target, pressed): ``pressed`` is False only when a held key is let go.
@@ -140,6 +141,13 @@ ACTIONS: tuple[Action, ...] = (
         _pressed(lambda target: target.session.step_two_panel(1)),
     ),
     Action(
+        "flag",
+        "Can't judge",
+        "Flag the set as can't judge (misaligned, broken, identical, other); again to unflag",
+        ("X",),
+        _pressed(lambda target: target.choose_flag()),
+    ),
+    Action(
         "help",
         "Keys",
         "Show or hide this list of keys",
@@ -152,18 +160,18 @@ ACTION_NAMES = tuple(ACTIONS_BY_NAME)
 HOLD_ACTIONS = tuple(action.name for action in ACTIONS if action.hold)
 # The buttons under the images, in order; None leaves a gap.
 BUTTON_ROW: tuple[str | None, ...] = (
-    "previous_set",
-    None,
     "positive",
     "similar",
     "negative",
     None,
+    "previous_set",
     "next_set",
     "next_unlabelled",
     None,
     "fit",
     "one_to_one",
     "two_panel",
+    "flag",
     "help",
 )
 # The View menu of the main window.
