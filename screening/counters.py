@@ -58,7 +58,7 @@ def add_counter_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--segmenter",
         nargs="+",
-        metavar="KIND [FILE ...]",
+        metavar=("KIND", "FILE"),
         default=["regions"],
         help="'regions' (default: graph-segmentation count, no weights) or 'sam ENCODER.onnx DECODER.onnx'",
     )

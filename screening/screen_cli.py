@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--min-quality",
         type=float,
         default=0.9,
-        help="keep nothing when the source's Q(X) is below this (0.9; 0: off)",
+        help="keep nothing when the source's Q(X) is below this (0: off; default: 0.9)",
     )
     parser.add_argument("--basis", type=Path, help="Q(X) basis folder (default: the shipped DF2K lists)")
     parser.add_argument(
