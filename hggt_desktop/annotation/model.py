@@ -419,15 +419,24 @@ class AnnotationModel:
 
     # --- viewing and time ------------------------------------------------------------------
 
-    def set_swap(self, mode: str) -> None:
-        """Show the original in place of the selected version or of all (held key), or stop."""
-        self.note_input()
+    def set_swap(self, mode: str, count: bool = True) -> None:
+        """Show the original in place of the selected version or of all (held key), or stop.
+
+        ``count`` False: a flicker frame, counted once per flicker (:meth:`note_aid`), not per swap.
+        """
+        if count:
+            self.note_input()
         if mode == self.swap_mode:
             return
-        if mode != SWAP_NONE and self.progress.broken_reason is None:
+        if count and mode != SWAP_NONE and self.progress.broken_reason is None:
             self.recorder.swapped(self.index)
         self.swap_mode = mode
         self.events.swap_changed(mode)
+
+    def note_aid(self, aid: str) -> None:
+        """A comparison aid ("ab_toggle", "flicker") was started on this set: the record counts it."""
+        if self.index >= 0 and self.progress.broken_reason is None:
+            self.recorder.aid_used(self.index, aid)
 
     def set_two_panel(self, enabled: bool) -> None:
         self.note_input()
