@@ -89,6 +89,7 @@ def _fit(args: argparse.Namespace) -> int:
     from hggt_desktop.training_pack import PackError
     from train.checkpoint import CheckpointError
     from train.config import ConfigError, make_config
+    from train.evaluate import EvaluationError
     from train.loop import PackUnsuitable, fit
     from train.runtime import TrainingDiverged
     from train.vgg import VGGError
@@ -100,7 +101,7 @@ def _fit(args: argparse.Namespace) -> int:
     try:
         cfg = make_config(args.preset, args.config, args.overrides)
         weights = fit(cfg, args.pack, args.out, args.resume)
-    except (ConfigError, PackError, PackUnsuitable, VGGError, CheckpointError) as exc:
+    except (ConfigError, PackError, PackUnsuitable, VGGError, CheckpointError, EvaluationError) as exc:
         print(f"hggt-train fit: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except TrainingDiverged as exc:
