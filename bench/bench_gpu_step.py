@@ -23,7 +23,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from enhance.archs.rrdbnet import RRDBNet
-from hggt_desktop.training_pack import NEGATIVE, POSITIVE, SIMILAR
+from hggt_desktop.pack.format import NEGATIVE, POSITIVE, SIMILAR
 from train.archs.discriminator import UNetDiscriminatorSN
 from train.config import make_config
 from train.losses import choose_targets

@@ -28,8 +28,11 @@ class UsageError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from hggt_desktop.cli.command import HelpFormatter
+
     parser = argparse.ArgumentParser(
         prog="hggt-enhance",
+        formatter_class=HelpFormatter,
         description="Enhance every photo of a folder with up to four models (HGGT step 1). "
         "Also: 'hggt-enhance export CHECKPOINT OUT.onnx'.",
     )
@@ -50,8 +53,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--overlap", type=int, default=32, help="overlap between tiles (default 32)")
     parser.add_argument("--batch", type=int, default=1, help="tiles per engine call (default 1)")
-    parser.add_argument("--precision", choices=("fp32", "fp16", "bf16"), default="fp32")
-    parser.add_argument("--provider", choices=("auto", "cuda", "dml", "cpu"), default="auto")
+    parser.add_argument(
+        "--precision",
+        choices=("fp32", "fp16", "bf16"),
+        default="fp32",
+        help="arithmetic of PyTorch models; a reduced one is used only when it stays within one "
+        "8-bit level of fp32 on a probe tile (ONNX models run as exported)",
+    )
+    parser.add_argument(
+        "--provider",
+        choices=("auto", "cuda", "dml", "cpu"),
+        default="auto",
+        help="where models run: auto (a CUDA GPU when the driver reports one, DirectML on Windows, "
+        "else the CPU), or one by name",
+    )
     parser.add_argument("--devices", default="0", help="GPU indices, one worker each, e.g. 0,1")
     parser.add_argument(
         "--streams",
@@ -60,6 +75,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="on the CPU: model calls running at once, sharing the cores (default: one per core, up to 4)",
     )
     parser.add_argument("--shard", default="1/1", help="process shard i of n (1-based), split by sorted name")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help="the models' scale (default 1: enhancers keep the size, and a model that does not is "
+        "refused). N > 1: super-resolution output, written flat as OUT_DIR/<stem>_<id>.png, what "
+        "'hggt-train eval --sr' reads",
+    )
+    parser.add_argument(
+        "--from-ground-truth",
+        action="store_true",
+        help="with --scale N: the photos are ground truth; shrink each by N (bicubic) before the "
+        "model, so that the outputs have the photos' size and can be compared with them",
+    )
     parser.add_argument(
         "--progress-json",
         action="store_true",
@@ -70,9 +99,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def build_export_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hggt-enhance export", description="Export a checkpoint to ONNX.")
-    parser.add_argument("checkpoint", type=Path)
-    parser.add_argument("out", type=Path)
+    parser = argparse.ArgumentParser(
+        prog="hggt-enhance export",
+        description="Export a checkpoint (BasicSR .pth or .safetensors: RCAN, ELAN, RRDBNet) to ONNX "
+        "with dynamic height and width, checked against PyTorch before it is written.",
+    )
+    parser.add_argument("checkpoint", type=Path, help="the model file to export")
+    parser.add_argument(
+        "out", type=Path, help="the .onnx file to write (an existing non-ONNX file is left alone)"
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace OUT even if it is not an ONNX model"
+    )
     return parser
 
 
@@ -110,6 +148,20 @@ def parse_devices(value: str) -> tuple[int, ...]:
     return devices
 
 
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse an OUT_DIR that is a file or a labelled dataset: its images are what labels describe."""
+    from hggt_desktop.core.layout import find_labels_dir
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir}: is a file; give a folder for the outputs")
+    for labels in dict.fromkeys((find_labels_dir(out_dir), out_dir / "labels")):
+        if labels.is_dir() and next(labels.glob("*/*.json"), None) is not None:
+            raise UsageError(
+                f"{out_dir}: is a labelled dataset (labels in {labels}); enhancing into it could replace "
+                "images that those labels describe. Give a new OUT_DIR"
+            )
+
+
 def list_images(input_dir: Path, shard: tuple[int, int]) -> tuple[list[str], list[str]]:
     """This shard's image file names (sorted) and names skipped because their stem repeats."""
     from hggt_desktop.core.images import is_image_file
@@ -130,8 +182,11 @@ def list_images(input_dir: Path, shard: tuple[int, int]) -> tuple[list[str], lis
     return kept, clashes
 
 
-def check_model_file(path: Path) -> None:
-    """Fail early (exit 2) on a model file that cannot be loaded, before any image is read."""
+def check_model_file(model_id: str, path: Path, wanted_scale: int) -> None:
+    """Fail early (exit 2), before any image is read, on a model file that cannot be loaded or
+    whose scale, measured on a probe tile, is not the one asked for."""
+    from enhance.model_scale import ScaleError, measure_scale, scale_problem
+
     if not path.is_file():
         raise UsageError(f"{path}: model file not found")
     if path.suffix.lower() == ".onnx":
@@ -139,15 +194,38 @@ def check_model_file(path: Path) -> None:
 
         try:
             onnx.checker.check_model(str(path))
+            model = onnx.load(str(path), load_external_data=False)
         except Exception as exc:
             raise UsageError(f"{path}: not a valid ONNX model ({str(exc).splitlines()[0][:200]})") from exc
-        return
-    from enhance.checkpoints import CheckpointError, build_model
-
+        check_onnx_io(path, model)
     try:
-        build_model(path)
-    except CheckpointError as exc:
+        scale = measure_scale(path)
+    except ScaleError as exc:
         raise UsageError(str(exc)) from exc
+    problem = scale_problem(model_id, path, scale, wanted_scale)
+    if problem:
+        raise UsageError(problem)
+
+
+def check_onnx_io(path: Path, model) -> None:  # type: ignore[no-untyped-def]
+    """Refuse a model that cannot take N x 3 x H x W images, naming the file, before any image is read."""
+    initializers = {init.name for init in model.graph.initializer}
+    inputs = [i for i in model.graph.input if i.name not in initializers]
+    if len(inputs) != 1:
+        raise UsageError(
+            f"{path}: the model has {len(inputs)} inputs; hggt-enhance feeds one N x 3 x H x W image batch"
+        )
+    tensor = inputs[0].type.tensor_type
+    if not tensor.HasField("shape"):
+        return  # no declared shape: the first call will tell
+    dims = [d.dim_value if d.HasField("dim_value") else (d.dim_param or "?") for d in tensor.shape.dim]
+    shape = " x ".join(str(d) for d in dims) or "a scalar"
+    channels = dims[1] if len(dims) == 4 else None
+    if len(dims) != 4 or (isinstance(channels, int) and channels not in (0, 3)):
+        raise UsageError(
+            f"{path}: the model's input {inputs[0].name!r} is {shape}; hggt-enhance feeds N x 3 x H x W "
+            "RGB batches. Export the model with such an input (hggt-enhance export does)"
+        )
 
 
 def install_stop_handlers(stop: threading.Event, reporter) -> dict:
@@ -204,8 +282,13 @@ def run_enhance(args: argparse.Namespace) -> int:
         check_tile_size(args.tile, args.overlap)
     except ValueError as exc:
         raise UsageError(f"--tile/--overlap: {exc}") from exc
-    for _, path in models:
-        check_model_file(path)
+    if args.scale < 1:
+        raise UsageError("--scale must be at least 1")
+    if args.from_ground_truth and args.scale == 1:
+        raise UsageError("--from-ground-truth needs --scale N (N > 1): it shrinks each photo by N first")
+    check_out_dir(args.out_dir)
+    for model_id, path in models:
+        check_model_file(model_id, path, args.scale)
     images, clashes = list_images(args.input_dir, shard)
     reporter = ProgressReporter(json_lines=args.progress_json)
     for name in clashes:
@@ -219,6 +302,8 @@ def run_enhance(args: argparse.Namespace) -> int:
         provider=args.provider,
         devices=devices,
         streams=args.streams,
+        scale=args.scale,
+        from_ground_truth=args.from_ground_truth,
     )
     stop = threading.Event()
     previous = install_stop_handlers(stop, reporter)
@@ -253,11 +338,12 @@ def run_enhance(args: argparse.Namespace) -> int:
 def run_export(argv: list[str]) -> int:
     args = build_export_parser().parse_args(argv)
     from enhance.checkpoints import CheckpointError, build_model
-    from enhance.onnx_export import ExportError, export_onnx
+    from enhance.onnx_export import ExportError, check_export_target, export_onnx
 
     try:
+        check_export_target(args.out, args.overwrite)  # before the checkpoint is even read
         model, arch, _config = build_model(args.checkpoint)
-        diff = export_onnx(model, args.out)
+        diff = export_onnx(model, args.out, overwrite=args.overwrite)
     except (CheckpointError, ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -266,7 +352,12 @@ def run_export(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    from hggt_desktop.core.closed_pipe import run_until_pipe_closes
+
+    return run_until_pipe_closes(lambda: _main(sys.argv[1:] if argv is None else argv))
+
+
+def _main(argv: list[str]) -> int:
     verbose = "-v" in argv or "--verbose" in argv
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s"

@@ -18,6 +18,7 @@ import sys
 import threading
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from enhance.engines.base import Engine, EngineOptions, is_out_of_memory
@@ -27,7 +28,7 @@ from enhance.manifest import DONE, FAILED, Manifest, Record
 from enhance.png import write_png
 from enhance.tiling import TileMerger, extract_tiles
 from hggt_desktop.core.atomic import write_bytes_atomic
-from hggt_desktop.core.images import decode_image, is_plain_rgb_png, read_encoded
+from hggt_desktop.core.images import decode_image, is_plain_rgb_png, read_encoded, read_image
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,14 @@ def _own_copy(encoded: np.ndarray) -> np.ndarray | None:
     """The file's bytes when they can be the copy under original/ as they are (an 8-bit RGB PNG
     decodes to the same pixels), else None: the pixels are encoded again."""
     return encoded if is_plain_rgb_png(encoded) else None
+
+
+def shrink(image: np.ndarray, scale: int) -> np.ndarray:
+    """The photo made ``scale`` times smaller (bicubic, sides rounded down): the low-resolution
+    input of a super-resolution test against the photo itself."""
+    height, width = image.shape[:2]
+    size = (max(1, width // scale), max(1, height // scale))
+    return cv2.resize(image, size, interpolation=cv2.INTER_CUBIC)
 
 
 class Runner:
@@ -81,18 +90,23 @@ class Runner:
         return [
             name
             for name in self.images
-            if not self.manifest.is_done(
-                name, model_id, sha, options, output_path(self.out_dir, model_id, name)
-            )
+            if not self.manifest.is_done(name, model_id, sha, options, self._output_path(model_id, name))
         ]
+
+    def _output_path(self, model_id: str, name: str) -> Path:
+        return output_path(self.out_dir, model_id, name, flat=self.options.scale != 1)
 
     def run(self) -> RunSummary:
         """Process every (model, image) pair that the manifest does not mark as done."""
-        originals = self._todo(ORIGINAL, "")
+        # Super-resolution outputs are compared with ground truth elsewhere: no copies of the inputs.
+        originals = self._todo(ORIGINAL, "") if self.options.scale == 1 else []
         work = [(m.model_id, m.path, m.sha256, self._todo(m.model_id, m.sha256)) for m in self.models]
-        total = len(self.images) * (1 + len(self.models))
+        total = len(self.images) * (len(self.models) + (self.options.scale == 1))
         self.summary.skipped = total - len(originals) - sum(len(todo) for *_, todo in work)
         self.reporter.started(total, self.summary.skipped)
+        work = [
+            (model_id, path, sha, self._spare_foreign(model_id, todo)) for model_id, path, sha, todo in work
+        ]
         # The copy of the original is written by the reader of the first model pass that decodes
         # the image anyway; only what is left (all models already done) needs a pass of its own.
         self._originals_pending = set(originals)
@@ -103,6 +117,23 @@ class Runner:
         self._run_todo(ORIGINAL, None, "", left)
         self.summary.interrupted = self.stop.is_set()
         return self.summary
+
+    def _foreign(self, model_id: str, name: str) -> Path | None:
+        """The output path when a file is there that no run into OUT_DIR wrote, else None."""
+        target = self._output_path(model_id, name)
+        exists = target.exists() or target.is_symlink()
+        return target if exists and not self.manifest.wrote(name, model_id) else None
+
+    def _spare_foreign(self, model_id: str, todo: list[str]) -> list[str]:
+        """Leave out (as failed) outputs whose file was made by someone else: never replaced."""
+        kept = []
+        for name in todo:
+            target = self._foreign(model_id, name)
+            if target is None:
+                kept.append(name)
+            else:
+                self._fail(model_id, name, _foreign_message(target))
+        return kept
 
     def _run_todo(self, model_id: str, path: Path | None, sha: str, todo: list[str]) -> None:
         if self.stop.is_set():
@@ -194,6 +225,8 @@ class Runner:
                     self._unreadable.add(name)
                 self._fail(model_id, name, str(exc))
                 continue
+            if tiled and self.options.from_ground_truth:
+                image = shrink(image, self.options.scale)
             item = Item(name, image)
             if tiled:
                 item.lay_out(self.options.tile, self.options.overlap)
@@ -302,9 +335,19 @@ class Runner:
         ``encoded``: PNG bytes that already hold exactly ``result`` (an 8-bit RGB original),
         copied as they are instead of encoding the pixels again.
         """
-        target = output_path(self.out_dir, model_id, item.name)
+        target = self._output_path(model_id, item.name)
+        adopt = False
+        if self._foreign(model_id, item.name) is not None:
+            # Another tool's file is never replaced; its copy of the original, when it is the
+            # same picture, serves as ours (a version folder can be added to a selection's output).
+            adopt = model_id == ORIGINAL and _same_pixels(target, result)
+            if not adopt:
+                self._fail(model_id, item.name, _foreign_message(target))
+                return False
         try:
-            if encoded is not None:
+            if adopt:
+                pass
+            elif encoded is not None:
                 write_bytes_atomic(target, encoded.tobytes())
             else:
                 write_png(target, result)
@@ -339,3 +382,18 @@ class Runner:
                 return None
             merger, attempt.merger = attempt.merger, None
         return merger.result()
+
+
+def _foreign_message(target: Path) -> str:
+    return (
+        f"{target} exists and was not written by hggt-enhance (no record of it in the run's "
+        "manifest); left alone. Move it away, or give another OUT_DIR"
+    )
+
+
+def _same_pixels(path: Path, image: np.ndarray) -> bool:
+    """Whether the image file at ``path`` decodes to exactly ``image``."""
+    try:
+        return bool(np.array_equal(read_image(path), image))
+    except Exception:  # unreadable: not the same picture
+        return False

@@ -2,22 +2,23 @@
 
 Pure numpy, no model inside. The layout, for an ``H x W`` image, tile ``T`` and overlap ``O``:
 
-- the image is first padded by reflection with a margin ``M = O // 2`` on every side, so border
-  pixels see real-looking context instead of the model's zero padding;
+- tiles lie inside the image: nothing is padded beyond it, so an edge tile's border *is* the
+  image's border and the model pads it exactly as it pads the whole image in an untiled call
+  (docs/decisions/0007-exact-borders.md);
 - along each axis, the fewest tiles of at most ``T`` that overlap by at least ``O`` are chosen,
   then the tile is shrunk to the smallest length (a multiple of ``ALIGN``) that still covers the
   axis with that many tiles: all tiles of an image share one ``th x tw`` shape (so engines see
-  one input shape per image size) and the area computed stays close to the image's own, instead
-  of a last row/column of ``T x T`` tiles that mostly repeat their neighbours. Where the padded
-  image is smaller than that shape, it is padded further (bottom/right, by reflection): this
-  "canvas" is what the untiled reference runs on (:func:`make_canvas`);
+  one input shape per image size) and the area computed stays close to the image's own. An
+  image side shorter than that length is one tile of exactly that side (an untiled call);
+- ``fixed=True`` (for an engine that takes one shape only) makes every tile ``T x T`` and pads
+  an image side shorter than ``T`` at the bottom/right by reflection, exact everywhere else;
 - tiles are spread evenly so neighbours overlap by at least ``O``;
 - each tile's weight is 0 within ``O // 4`` of an edge it shares with another tile, rises as a
-  raised cosine over the next ``O // 2`` pixels, and is exactly 1 elsewhere (and at canvas
-  edges); the weighted sum is divided by the summed weights.
+  raised cosine over the next ``O // 2`` pixels, and is exactly 1 elsewhere (and at image
+  edges); the weights of each position sum to 1.
 
-So a model whose receptive radius is at most ``O // 4`` gives exactly the untiled result:
-every pixel with a non-zero weight is far enough from the tile edges to see the same context.
+So a model whose receptive radius is at most ``O // 4`` gives the untiled result, borders
+included: every pixel with a non-zero weight sees the context it sees in the whole image.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class TilingError(ValueError):
 
 @dataclass(frozen=True)
 class TilePlan:
-    """Where the tiles of one image lie on its padded canvas."""
+    """Where the tiles of one image lie on its canvas (the image, padded only for ``fixed``)."""
 
     height: int
     width: int
@@ -42,7 +43,6 @@ class TilePlan:
     tile_height: int  # the shape every tile of this image has
     tile_width: int
     overlap: int
-    margin: int
     canvas_height: int
     canvas_width: int
     starts_y: tuple[int, ...]
@@ -92,14 +92,20 @@ def axis_starts(length: int, tile: int, overlap: int) -> tuple[int, ...]:
     return tuple(round(i * span / (count - 1)) for i in range(count))
 
 
-def plan_tiles(height: int, width: int, tile: int, overlap: int) -> TilePlan:
-    """Plan the fixed-shape tiles (at most ``tile x tile``) for an ``height x width`` image."""
+def plan_tiles(height: int, width: int, tile: int, overlap: int, fixed: bool = False) -> TilePlan:
+    """Plan the tiles (one shape, at most ``tile x tile``) for an ``height x width`` image.
+
+    ``fixed``: every tile is ``tile x tile`` whatever the image size, for engines that take a
+    single input shape; an image side shorter than ``tile`` is then padded (see make_canvas).
+    """
     check_tile_size(tile, overlap)
-    margin = overlap // 2
-    tile_h = axis_tile(height + 2 * margin, tile, overlap)
-    tile_w = axis_tile(width + 2 * margin, tile, overlap)
-    canvas_h = max(height + 2 * margin, tile_h)
-    canvas_w = max(width + 2 * margin, tile_w)
+    if fixed:
+        tile_h = tile_w = tile
+    else:
+        # Never longer than the image: an edge tile must end where the image ends.
+        tile_h = min(axis_tile(height, tile, overlap), height)
+        tile_w = min(axis_tile(width, tile, overlap), width)
+    canvas_h, canvas_w = max(height, tile_h), max(width, tile_w)
     return TilePlan(
         height=height,
         width=width,
@@ -107,7 +113,6 @@ def plan_tiles(height: int, width: int, tile: int, overlap: int) -> TilePlan:
         tile_height=tile_h,
         tile_width=tile_w,
         overlap=overlap,
-        margin=margin,
         canvas_height=canvas_h,
         canvas_width=canvas_w,
         starts_y=axis_starts(canvas_h, tile_h, overlap),
@@ -116,13 +121,14 @@ def plan_tiles(height: int, width: int, tile: int, overlap: int) -> TilePlan:
 
 
 def make_canvas(image: np.ndarray, plan: TilePlan) -> np.ndarray:
-    """The image padded by reflection to the plan's canvas (``HxWxC``, same dtype)."""
-    m = plan.margin
-    pad_h = plan.canvas_height - plan.height - m
-    pad_w = plan.canvas_width - plan.width - m
+    """What the tiles are cut from: the image itself, or for a ``fixed`` plan on a small image,
+    the image padded at the bottom/right by reflection to one tile (``HxWxC``, same dtype)."""
+    pad_h, pad_w = plan.canvas_height - plan.height, plan.canvas_width - plan.width
+    if pad_h == 0 and pad_w == 0:
+        return image
     # numpy's reflect cannot mirror a 1-pixel axis; symmetric repeats it, which is the same thing.
     mode = "reflect" if min(image.shape[:2]) > 1 else "symmetric"
-    return np.pad(image, ((m, pad_h), (m, pad_w), (0, 0)), mode=mode)
+    return np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode=mode)
 
 
 def extract_tiles(canvas: np.ndarray, plan: TilePlan, indices: range | list[int]) -> np.ndarray:
@@ -149,7 +155,8 @@ def axis_weights(starts: tuple[int, ...], tile: int, overlap: int, scale: int) -
     size = tile * scale
     # Raised cosine from 0 to 1 over the ramp, sampled at pixel centres.
     rise = 0.5 - 0.5 * np.cos(np.pi * (np.arange(ramp, dtype=np.float64) + 0.5) / ramp)
-    profile_left = np.concatenate([np.zeros(dead), rise, np.ones(size - dead - ramp)])
+    # A single tile shares no edge (and may be shorter than the ramp: a one-pixel-high image).
+    profile_left = np.concatenate([np.zeros(dead), rise, np.ones(max(size - dead - ramp, 0))])
     profiles = []
     for i in range(len(starts)):
         w = np.ones(size, dtype=np.float64)
@@ -201,8 +208,8 @@ class TileMerger:
 
         Consumes the sums (clipped in place): call it once, after the last tile.
         """
-        s, m, p = self.scale, self.plan.margin, self.plan
-        crop = self._sum[:, m * s : (m + p.height) * s, m * s : (m + p.width) * s]
+        s, p = self.scale, self.plan
+        crop = self._sum[:, : p.height * s, : p.width * s]
         np.clip(crop, 0, 255, out=crop)
         # One pass from the channel-first sums to a contiguous HWC image (what encoders want).
         image = np.empty((p.height * s, p.width * s, crop.shape[0]), np.uint8)
@@ -215,13 +222,15 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
 
 
-def tile_image(image: np.ndarray, tile: int, overlap: int, infer, batch: int = 1) -> np.ndarray:
+def tile_image(
+    image: np.ndarray, tile: int, overlap: int, infer, batch: int = 1, fixed: bool = False
+) -> np.ndarray:
     """Run ``infer`` (``N x C x th x tw`` float32 -> output tiles) over an image, tile by tile.
 
     The one-call convenience used by tests and by callers without a pipeline; the runner
     splits the same steps over threads.
     """
-    plan = plan_tiles(image.shape[0], image.shape[1], tile, overlap)
+    plan = plan_tiles(image.shape[0], image.shape[1], tile, overlap, fixed)
     canvas = make_canvas(image, plan)
     merger: TileMerger | None = None
     for start in range(0, plan.count, batch):
@@ -234,13 +243,7 @@ def tile_image(image: np.ndarray, tile: int, overlap: int, infer, batch: int = 1
     return merger.result()
 
 
-def run_untiled(image: np.ndarray, overlap: int, infer) -> np.ndarray:
-    """The reference: ``infer`` on the whole image with the tiler's reflected margin, as 8-bit."""
-    m = overlap // 2
-    mode = "reflect" if min(image.shape[:2]) > 1 else "symmetric"
-    canvas = np.pad(image, ((m, m), (m, m), (0, 0)), mode=mode)
-    batch = canvas[None].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
-    out = infer(batch)[0]
-    s = out.shape[-1] // canvas.shape[1]
-    crop = out[:, m * s : (m + image.shape[0]) * s, m * s : (m + image.shape[1]) * s]
-    return to_uint8(crop.transpose(1, 2, 0))
+def run_untiled(image: np.ndarray, infer) -> np.ndarray:
+    """The reference: ``infer`` on the whole image in one call, as 8-bit."""
+    batch = image[None].transpose(0, 3, 1, 2).astype(np.float32) / 255.0
+    return to_uint8(infer(batch)[0].transpose(1, 2, 0))

@@ -22,12 +22,12 @@ import torch
 
 from hggt_desktop.core.atomic import AtomicWriteError, write_text_atomic
 from hggt_desktop.core.images import ImageError, read_image
-from hggt_desktop.training_pack import POSITIVE
+from hggt_desktop.pack.format import POSITIVE
 from train.metrics import psnr, ssim
 from train.perceptual_metrics import DISTS, LPIPSAlex, MetricWeightsError, read_weights
 
 if TYPE_CHECKING:
-    from hggt_desktop.training_pack_check import PackReader
+    from hggt_desktop.pack.reader import PackReader
     from train.config import Config
 
 log = logging.getLogger(__name__)
@@ -176,7 +176,7 @@ def evaluate_checkpoint(pack: Path, checkpoint_path: Path, args: argparse.Namesp
     The LR input of a set is the training degradation of its whole original with a fixed seed
     per set, so repeated evaluations see the same inputs.
     """
-    from hggt_desktop.training_pack_check import PackReader
+    from hggt_desktop.pack.reader import PackReader
     from train.checkpoint import read_weights_config
     from train.config import Config
     from train.generator import generator_from_checkpoint

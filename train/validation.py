@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from hggt_desktop.training_pack_check import PackReader
+from hggt_desktop.pack.reader import PackReader
 from train import checkpoint
 from train.config import Config
 from train.evaluate import EvaluationError, Metric, evaluate_model, make_metrics

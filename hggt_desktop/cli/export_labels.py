@@ -3,62 +3,30 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 from pathlib import Path
 
 from hggt_desktop.cli.dataset_args import add_dataset_arguments, open_dataset
+from hggt_desktop.core.labels_csv import LABELS_CSV
+from hggt_desktop.core.output_file import OutputRefused, check_output_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dataset_arguments(parser)
     parser.add_argument("--out", type=Path, required=True, help="CSV file to write")
-
-
-def labels_csv_text(dataset) -> str:  # type: ignore[no-untyped-def]
-    """Columns ``set,version,<annotator...>,effective,votes``; empty cells where unlabelled."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    annotators = list(dataset.annotators)
-    writer.writerow(["set", "version", *annotators, "effective", "votes"])
-    for image_set in dataset.sets:
-        files = dataset.files_for(image_set.stem)
-        effective = dataset.effective(image_set.stem)
-        for version in image_set.version_ids:
-            cells = [files[a].label_map[version].value if a in files else "" for a in annotators]
-            eff = effective.get(version)
-            writer.writerow(
-                [image_set.stem, version, *cells, eff.label.value if eff else "", eff.votes if eff else ""]
-            )
-    return buffer.getvalue()
-
-
-def _out_problem(out: Path) -> str | None:
-    """Why --out cannot be written; an existing file is replaced only if it is an earlier export."""
-    if out.is_dir():
-        return f"--out {out}: is a folder; give a file name such as {out / 'labels.csv'}"
-    if out.is_file():
-        try:
-            with open(out, encoding="utf-8") as handle:
-                first = handle.readline()
-        except (OSError, UnicodeDecodeError):
-            first = ""
-        if not first.startswith("set,version,"):
-            return f"--out {out}: exists and is not a labels CSV; not overwritten. Give another file name"
-        return None
-    existing = next((a for a in out.absolute().parents if a.exists()), None)
-    if existing is not None and not existing.is_dir():
-        return f"--out {out}: {existing} is a file, not a folder; give another path"
-    return None
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace --out even if it is not an earlier labels CSV"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from hggt_desktop.core.atomic import AtomicWriteError, write_text_atomic
+    from hggt_desktop.core.labels_csv import labels_csv_text
 
-    problem = _out_problem(args.out)
-    if problem:
-        print(f"hggt-data export-labels: {problem}", file=sys.stderr)
+    try:
+        check_output_path(args.out, LABELS_CSV, args.overwrite)
+    except OutputRefused as exc:
+        print(f"hggt-data export-labels: --out {exc}", file=sys.stderr)
         return 2
     dataset = open_dataset("export-labels", args)
     if dataset is None:

@@ -14,7 +14,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "packages", nargs="+", type=Path, help="returned package folders (each has package.json)"
     )
     parser.add_argument(
-        "--into", required=True, type=Path, help="the dataset (images folder or dataset root)"
+        "--into",
+        required=True,
+        type=Path,
+        help="the dataset (images folder or dataset root); a folder that does not exist is created "
+        "with a copy of the packaged sets' images",
     )
     parser.add_argument(
         "--key", type=Path, help="answer key (default: .curator/key.json beside the packages)"
@@ -29,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from hggt_desktop.core.layout import LayoutError
     from hggt_desktop.core.sets import SetLayoutError
-    from hggt_desktop.tools.merging import merge_packages
+    from hggt_desktop.tools.merging import MergeError, create_dataset, merge_packages
 
     packages: list[Path] = []
     for package in args.packages:
@@ -44,6 +48,18 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if not args.into.exists():
+        try:
+            source, count = create_dataset(args.into, packages, args.key)
+        except (MergeError, SetLayoutError) as exc:
+            print(f"hggt-data merge: {exc}", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(
+                f"hggt-data merge: cannot create {args.into} ({exc}); give a writable folder", file=sys.stderr
+            )
+            return 2
+        print(f"created {args.into} with the images of {count} sets from {source}")
     try:
         report = merge_packages(packages, args.into, args.key, args.prefer_newer)
     except (LayoutError, SetLayoutError) as exc:
@@ -71,8 +87,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"nothing changed: all {report.unchanged} labels were already merged")
     else:
         print("nothing changed: the packages hold no labels yet")
-    for annotator, (correct, total) in sorted(report.catch_correct.items()):
-        print(f"catch trials {annotator}: {correct}/{total} as expected")
+    for annotator, kinds in sorted(report.catch_correct.items()):
+        print(f"catch trials {annotator}: {_catch_line(kinds)}")
     if report.missing:
         print(f"{len(report.missing)} sets still lack labels:")
         for stem, annotators in sorted(report.missing.items())[:_SHOWN]:
@@ -82,3 +98,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("every packaged set has all its annotators' labels")
     return 1 if report.refused or report.conflicts or report.problems else 0
+
+
+def _catch_line(kinds: dict[str, list[int]]) -> str:
+    """Each kind apart: an always-Similar rater passes every hidden reference and fails every degraded."""
+    from hggt_desktop.core.rater_alerts import catch_verdict
+
+    parts = []
+    for kind, expected in (("hidden_reference", "Similar"), ("degraded", "Negative")):
+        correct, total = kinds.get(kind, [0, 0])
+        if total:
+            verdict = catch_verdict(correct, total)
+            parts.append(f"{kind.replace('_', ' ')} {correct}/{total} answered {expected} ({verdict})")
+    return "; ".join(parts) or "none answered"

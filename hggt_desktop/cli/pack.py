@@ -23,6 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--split", type=float, default=0.0, metavar="VAL_FRACTION", help="validation fraction"
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the validation split")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace OUT.h5 even if it is not an earlier pack"
+    )
     parser.add_argument("--quick", action="store_true", help="with --check: do not hash every image")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -31,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from hggt_desktop.core.images import ImageError
     from hggt_desktop.core.layout import LayoutError
     from hggt_desktop.core.sets import SetLayoutError
-    from hggt_desktop.training_pack import PackError
+    from hggt_desktop.pack.format import PackError
 
     try:
         if args.check:
@@ -60,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check(path: Path, args: argparse.Namespace) -> int:
-    from hggt_desktop.training_pack_check import check_pack, read_meta
+    from hggt_desktop.pack.checker import check_pack
+    from hggt_desktop.pack.reader import read_meta
 
     problems = check_pack(path, verify_pixels=not args.quick)
     meta = read_meta(path)
@@ -77,7 +81,7 @@ def _check(path: Path, args: argparse.Namespace) -> int:
 
 
 def _write(dataset: Path, out: Path, args: argparse.Namespace) -> int:
-    from hggt_desktop.training_pack import write_pack
+    from hggt_desktop.pack.writer import write_pack
 
     def progress(done: int, total: int) -> None:
         if not args.json and (done == total or done % 100 == 0):
@@ -92,6 +96,7 @@ def _write(dataset: Path, out: Path, args: argparse.Namespace) -> int:
         args.seed,
         progress,
         " ".join(["hggt-data", *sys.argv[1:]]),
+        overwrite=args.overwrite,
     )
     if args.json:
         print(

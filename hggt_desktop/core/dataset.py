@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hggt_desktop.core.consensus import ADJUDICATOR, Effective, effective_labels
+from hggt_desktop.core.exclusions import ExclusionError, exclusions_path, read_exclusions
 from hggt_desktop.core.labels import LabelFile, LabelFileError, read_label_file
 from hggt_desktop.core.layout import annotator_names, find_labels_dir, resolve_images_dir
 from hggt_desktop.core.sets import ImageSet, Problem, ScanResult, find_sets
@@ -23,6 +24,8 @@ class Dataset:
     annotators: tuple[str, ...]
     labels: dict[str, dict[str, LabelFile]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # Raters the curator left out (core/exclusions.py): rater -> reason. Not in ``annotators``.
+    excluded: dict[str, str] = field(default_factory=dict)
 
     @property
     def sets(self) -> tuple[ImageSet, ...]:
@@ -51,7 +54,17 @@ def read_annotator_labels(
     """Every ``*.json`` in one annotator's folder: stem -> file, and the invalid ones."""
     folder = Path(labels_dir) / annotator
     with os.scandir(folder) as entries:
-        names = sorted(e.name for e in entries if e.name.endswith(".json") and e.is_file())
+        found = [(e.name, e.is_file()) for e in entries if e.name.endswith(".json")]
+    names = sorted(name for name, is_file in found if is_file)
+    # A folder (or a link to nothing) named like a label file is no label: say so, never skip it
+    # silently, or "no problems found" would hide a set whose labels are missing.
+    not_files = [
+        Problem(
+            folder / name, "is a folder or a broken link, not a label file; move it out of the labels folder"
+        )
+        for name, is_file in sorted(found)
+        if not is_file
+    ]
 
     def read(name: str) -> LabelFile | Problem:
         path = folder / name
@@ -64,7 +77,7 @@ def read_annotator_labels(
         return label_file
 
     files: dict[str, LabelFile] = {}
-    problems: list[Problem] = []
+    problems: list[Problem] = not_files
     # Threads get whole chunks: ThreadPoolExecutor.map ignores chunksize, and one future per
     # file cost more than the parsing (10 s instead of 4-5 s for 60,579 files).
     chunks = [names[i : i + 256] for i in range(0, len(names), 256)]
@@ -85,8 +98,15 @@ def load_dataset(
     images_dir = resolve_images_dir(path)
     labels_root = Path(labels_dir) if labels_dir is not None else find_labels_dir(images_dir)
     scan = find_sets(images_dir, verify_images=verify_images)
-    dataset = Dataset(images_dir, labels_root, scan, tuple(annotator_names(labels_root)))
-    dataset.problems.extend(scan.problems)
+    excluded: dict[str, str] = {}
+    problems: list[Problem] = []
+    try:
+        excluded = {r: e.reason for r, e in read_exclusions(labels_root).excluded.items()}
+    except ExclusionError as exc:
+        problems.append(Problem(exclusions_path(labels_root), f"{exc}; no rater is left out"))
+    annotators = tuple(a for a in annotator_names(labels_root) if a not in excluded)
+    dataset = Dataset(images_dir, labels_root, scan, annotators, excluded=excluded)
+    dataset.problems.extend([*scan.problems, *problems])
     sets = scan.by_stem()
     for annotator in dataset.annotators:
         files, problems = read_annotator_labels(labels_root, annotator)

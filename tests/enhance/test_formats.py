@@ -72,5 +72,5 @@ def test_rrdbnet_x4_checkpoint_is_tiled_at_its_scale(tmp_path):
     image = smooth_image(30, 44)
     tiled = tile_image(image, 32, 12, torch_infer(loaded), batch=2)
     assert tiled.shape == (120, 176, 3)
-    untiled = run_untiled(image, 12, torch_infer(loaded))
+    untiled = run_untiled(image, torch_infer(loaded))
     assert np.abs(tiled.astype(int) - untiled.astype(int)).mean() < 1.0

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
+from hggt_desktop.annotation.workspace import open_workspace
 from hggt_desktop.core.labels import Label
 from hggt_desktop.gui.annotate.keymap import KeyMap
 from hggt_desktop.gui.annotate.session import AnnotationSession
-from hggt_desktop.gui.annotate.workspace import open_workspace
 from hggt_desktop.gui.main_window import MainWindow
 from hggt_desktop.gui.viewer.display_image import SCALED_KEPT, DisplayImage
 from hggt_desktop.gui.viewer.panel import ImagePanel
@@ -68,11 +68,15 @@ def _open(qtbot: QtBot, tmp_path: Path, prefetch: bool) -> tuple[MainWindow, Ann
     window.resize(600, 420)
     window.show()
     qtbot.waitExposed(window)
+    # The rule opens 1:1 (two panels on this small offscreen screen): ask for fit, all panels.
+    window.view.trigger("fit")
+    if session.two_panel:
+        window.view.trigger("two_panel")
     return window, session
 
 
 def _prepared(session: AnnotationSession, index: int, zoom: float) -> bool:
-    loaded = session.prefetcher.ready(index)
+    loaded = session.model.prefetcher.ready(index)
     if loaded is None or len(loaded.display) != len(loaded.images):
         return False
     return all(image.cached(zoom) is not None for image in loaded.display.values())
@@ -90,6 +94,7 @@ def _switch(window: MainWindow, session: AnnotationSession) -> tuple[int, list[I
     return sum(panel.paint_rescales for panel in panels) - before, panels
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("prefetch", [True, False])
 def test_fit_mode_switch_after_prefetch_only_blits(qtbot: QtBot, tmp_path: Path, prefetch: bool) -> None:
     window, session = _open(qtbot, tmp_path, prefetch)
@@ -107,6 +112,7 @@ def test_fit_mode_switch_after_prefetch_only_blits(qtbot: QtBot, tmp_path: Path,
     assert find_exact(from_qimage(panels[0].grab().toImage()), from_qimage(copy)) is not None
 
 
+@pytest.mark.slow
 def test_a_new_fit_zoom_rescales_the_prefetched_sets_in_the_worker(qtbot: QtBot, tmp_path: Path) -> None:
     window, session = _open(qtbot, tmp_path, prefetch=True)
     transform = window.view.transform

@@ -13,12 +13,14 @@ import pytest
 
 from hggt_desktop.cli.data import main
 from hggt_desktop.core.labels import Label, TimeCost, make_label_file, to_json_text, write_label_file
+from hggt_desktop.core.record import SetRecord, write_record
 from hggt_desktop.tools.assignment import SET, assign_sets, plan_packages
 from tests.datagen import make_dataset, random_labels
 
 ANNOTATORS = [f"R{i:02d}" for i in range(60)]
 
 
+@pytest.mark.slow
 def test_20193_sets_for_60_annotators_overlap_3_are_balanced() -> None:
     stems = [f"{i:04d}-{i % 97}-{i % 13}" for i in range(20193)]
     assigned = assign_sets(stems, ANNOTATORS, 3, random.Random(0))
@@ -29,6 +31,7 @@ def test_20193_sets_for_60_annotators_overlap_3_are_balanced() -> None:
     assert max(loads) - min(loads) <= 1 and sum(loads) == 3 * 20193
 
 
+@pytest.mark.slow
 def test_packages_respect_the_size_limit_and_keep_every_assignment() -> None:
     versions = {f"{i:05d}": ("01", "02", "03", "04") for i in range(20193)}
     plans = plan_packages(
@@ -68,9 +71,8 @@ def label_packages(out: Path) -> None:
                     s: _TRUTH(item["source"], annotator, real)
                     for s, real in zip(slots, item["slots"], strict=True)
                 }
-                record = {"stem": stem, "order": slots[::-1]}
-                (labels_dir / ".hggt" / "records" / annotator).mkdir(parents=True, exist_ok=True)
-                (labels_dir / ".hggt" / "records" / annotator / f"{stem}.json").write_text(json.dumps(record))
+                record = SetRecord(stem=stem, annotator=annotator, screen_order=slots[::-1])
+                write_record(labels_dir / ".hggt" / "records" / annotator / f"{stem}.json", record)
             else:
                 labels = dict.fromkeys(slots, Label.SIMILAR)
             write_label_file(labels_dir / annotator / f"{stem}.json", make_label_file(stem, labels, TIME))
@@ -139,6 +141,7 @@ def test_catch_trials_do_not_reveal_themselves(packaged: tuple[Path, Path]) -> N
         assert set(manifest["images"]) == expected_files
 
 
+@pytest.mark.slow
 def test_package_label_merge_round_trip(packaged: tuple[Path, Path], capsys) -> None:
     images, out = packaged
     label_packages(out)
@@ -158,6 +161,7 @@ def test_package_label_merge_round_trip(packaged: tuple[Path, Path], capsys) -> 
     assert {p: p.read_bytes() for p in labels.rglob("*") if p.is_file()} == before
 
 
+@pytest.mark.slow
 def test_tampered_images_are_refused_by_name(packaged: tuple[Path, Path], capsys) -> None:
     images, out = packaged
     label_packages(out)
@@ -182,6 +186,7 @@ def test_tampered_images_are_refused_by_name(packaged: tuple[Path, Path], capsys
     assert str(changed) in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_different_existing_label_is_kept_unless_prefer_newer(packaged: tuple[Path, Path], capsys) -> None:
     images, out = packaged
     label_packages(out)
@@ -198,3 +203,21 @@ def test_a_different_existing_label_is_kept_unless_prefer_newer(packaged: tuple[
     assert "conflict" in capsys.readouterr().err and target.read_text() == edited
     assert main(["merge", str(package), "--into", str(images), "--prefer-newer"]) == 0
     assert target.read_text() != edited
+
+
+@pytest.mark.slow
+def test_merge_into_a_folder_that_does_not_exist_creates_the_dataset(
+    packaged: tuple[Path, Path], capsys
+) -> None:
+    # Regression (issue 14): the README's 'merge Packages/* --into Dataset' failed with
+    # "Dataset: does not exist"; now Dataset is made from the packaged sets' images.
+    images, out = packaged
+    label_packages(out)
+    packages = [str(p) for p in sorted(out.iterdir()) if not p.name.startswith(".")]
+    dataset = images.parent.parent / "Dataset"
+    assert main(["merge", *packages, "--into", str(dataset)]) == 0
+    assert f"created {dataset} with the images of 24 sets" in capsys.readouterr().out
+    copied = sorted(p.relative_to(dataset / "images") for p in (dataset / "images").rglob("*.png"))
+    assert copied == sorted(p.relative_to(images) for p in images.rglob("*.png"))
+    assert labels_tree(dataset / "labels") == expected_labels(out)
+    assert not list(dataset.parent.glob(".*.partial"))

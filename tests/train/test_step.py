@@ -9,7 +9,7 @@ import torch
 from torch.nn.utils.spectral_norm import SpectralNorm
 
 from enhance.archs.rrdbnet import RRDBNet
-from hggt_desktop.training_pack import NEGATIVE, POSITIVE, SIMILAR
+from hggt_desktop.pack.format import NEGATIVE, POSITIVE, SIMILAR
 from train.archs.discriminator import UNetDiscriminatorSN
 from train.config import make_config
 from train.losses import choose_targets

@@ -11,8 +11,8 @@ from safetensors import safe_open
 from torch import nn
 from torch.nn import functional as F
 
-from hggt_desktop.training_pack import write_pack
-from hggt_desktop.training_pack_check import PackReader
+from hggt_desktop.pack.reader import PackReader
+from hggt_desktop.pack.writer import write_pack
 from tests.train.conftest import TINY
 from train.cli import main
 from train.config import make_config

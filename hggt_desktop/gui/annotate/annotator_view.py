@@ -1,41 +1,41 @@
 """The annotator's screen: the images, their letters and labels, and the label buttons.
 
 It holds no state: everything it shows comes from the :class:`AnnotationSession`, and every
-button calls a session method. Keys are handled by :class:`KeyDispatcher`.
+button, key and menu entry triggers an action of the one action table (``actions.py``).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
-from hggt_desktop.core.labels import ORIGINAL_FOLDER, Label
+from hggt_desktop.annotation.model import SWAP_ALL, SWAP_NONE, SWAP_SELECTED
+from hggt_desktop.annotation.screen_layout import CONTROLS_CELL, ScreenLayout
+from hggt_desktop.core.labels import ORIGINAL_FOLDER
+from hggt_desktop.core.palette import LABEL_COLOURS
+from hggt_desktop.gui.annotate.actions import trigger
 from hggt_desktop.gui.annotate.break_reminder import BreakReminder
+from hggt_desktop.gui.annotate.controls_panel import ControlsPanel
 from hggt_desktop.gui.annotate.help_overlay import HelpOverlay
 from hggt_desktop.gui.annotate.key_dispatcher import KeyDispatcher
 from hggt_desktop.gui.annotate.keymap import KeyMap
 from hggt_desktop.gui.annotate.progress_bar import ProgressStrip
-from hggt_desktop.gui.annotate.session import SWAP_ALL, SWAP_NONE, SWAP_SELECTED, AnnotationSession
-from hggt_desktop.gui.viewer.display_image import DisplayImage, DisplayPreparer
-from hggt_desktop.gui.viewer.grid import PatchGrid
+from hggt_desktop.gui.annotate.session import AnnotationSession
+from hggt_desktop.gui.viewer.display_image import DisplayImage
+from hggt_desktop.gui.viewer.grid import GridPlan, PatchGrid
 from hggt_desktop.gui.viewer.transform import FIT, ONE_TO_ONE, ViewTransform
+from hggt_desktop.gui.window_placement import layout_for
 
-# Colour-blind-safe pair (blue/orange) plus grey; the label word is always written as well.
-LABEL_COLORS = {
-    Label.POSITIVE: QColor(0, 114, 178),
-    Label.SIMILAR: QColor(150, 150, 150),
-    Label.NEGATIVE: QColor(213, 94, 0),
-}
-# After a zoom change, wait this long (a resize or a wheel spin settles) before rescaling the
-# prefetched sets for the new zoom.
-REPREPARE_DELAY_MS = 250
+# The one label palette (core.palette); the label word is always written as well.
+LABEL_COLORS = {label: QColor(colour) for label, colour in LABEL_COLOURS.items()}
 
 
 class AnnotatorView(QWidget):
     """The grid of panels with progress above and buttons below, driven by one session."""
 
     practice_finished = Signal()
+    layout_chosen = Signal(object)  # the ScreenLayout the rule chose for a new patch size
 
     def __init__(
         self,
@@ -47,6 +47,9 @@ class AnnotatorView(QWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._layout_for: tuple[int, int, int] | None = None
+        self.screen_layout: ScreenLayout | None = None
+        self._plan: GridPlan | None = None
         self.session = session
         self.keymap = keymap
         self.transform = ViewTransform(self)
@@ -56,31 +59,34 @@ class AnnotatorView(QWidget):
         self.notice = QLabel()
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("padding: 2px 8px;")
-        self.buttons: dict[str, QPushButton] = {}
-        # The prefetch worker scales the next sets for the zoom shown, so a switch only blits.
-        self._preparer = DisplayPreparer()
-        preparer = self._preparer
-        session.prefetcher.prepare = lambda loaded: preparer(loaded.images, loaded.display)
-        self._reprepare = QTimer(self)
-        self._reprepare.setSingleShot(True)
-        self._reprepare.setInterval(REPREPARE_DELAY_MS)
-        self._reprepare.timeout.connect(session.prefetcher.prepare_again)
 
+        top: list[QWidget] = []
+        extra: list[QPushButton] = []
+        if practice:
+            banner = QLabel("PRACTICE: these sets have known answers; nothing here goes into your labels.")
+            banner.setWordWrap(True)
+            banner.setStyleSheet("background: #dbe9f6; color: #0b3a5d; padding: 4px 8px; font-weight: bold;")
+            top.append(banner)
+            finish = QPushButton("Finish practice and start the real work")
+            finish.clicked.connect(self.practice_finished)
+            extra.append(finish)
+        self.controls = ControlsPanel(
+            [*top, self.progress_strip, self.break_reminder],
+            self.notice,
+            keymap,
+            self.trigger,
+            LABEL_COLORS,
+            extra,
+        )
+        self.buttons = self.controls.buttons
+        self.grid.set_controls(self.controls, self.controls.fit_columns)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        if practice:
-            banner = QLabel("PRACTICE: these sets have known answers; nothing here goes into your labels.")
-            banner.setStyleSheet("background: #dbe9f6; color: #0b3a5d; padding: 4px 8px; font-weight: bold;")
-            layout.addWidget(banner)
-        layout.addWidget(self.progress_strip)
-        layout.addWidget(self.break_reminder)
         layout.addWidget(self.grid, 1)
-        layout.addWidget(self.notice)
-        layout.addLayout(self._button_row(practice))
 
         self.help_overlay = HelpOverlay(keymap, self)
-        self.dispatcher = KeyDispatcher(self)
+        self.dispatcher = KeyDispatcher(self, keymap, self.trigger, self._dismiss_help)
         self.grid.panel_clicked.connect(self._on_panel_clicked)
         self.transform.changed.connect(self._on_transform_changed)
         session.set_shown.connect(self._on_set_shown)
@@ -95,44 +101,30 @@ class AnnotatorView(QWidget):
         if session.index >= 0:
             self._on_set_shown(session.index)
 
-    def _button_row(self, practice: bool) -> QHBoxLayout:
-        row = QHBoxLayout()
-        row.setContentsMargins(8, 4, 8, 6)
-        specs = [
-            ("previous_set", "◀ Previous", self.session.previous_set),
-            ("positive", "Positive", lambda: self.session.give_label(Label.POSITIVE)),
-            ("similar", "Similar", lambda: self.session.give_label(Label.SIMILAR)),
-            ("negative", "Negative", lambda: self.session.give_label(Label.NEGATIVE)),
-            ("next_set", "Next ▶", self.session.next_set),
-            ("next_unlabelled", "Next unlabelled", self.session.next_unlabelled),
-            ("fit", "Fit", self.transform.fit),
-            ("one_to_one", "1:1", self.transform.one_to_one),
-            ("two_panel", "Two panels", lambda: self.session.set_two_panel(not self.session.two_panel)),
-            ("help", "Keys", self.help_overlay_toggle),
-        ]
-        for name, text, slot in specs:
-            button = QPushButton(f"{text}  ({self.keymap.describe(name).split(' / ')[0]})")
-            # Buttons never take the keyboard focus: Space must swap, not press a button.
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.clicked.connect(slot)
-            if name in ("positive", "similar", "negative"):
-                color = LABEL_COLORS[Label(name.capitalize())].name()
-                button.setStyleSheet(f"QPushButton {{ border-left: 6px solid {color}; padding: 4px 10px; }}")
-            self.buttons[name] = button
-            row.addWidget(button)
-            if name in ("previous_set", "negative", "next_unlabelled"):
-                row.addSpacing(16)
-        if practice:
-            finish = QPushButton("Finish practice and start the real work")
-            finish.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            finish.clicked.connect(self.practice_finished)
-            row.addSpacing(16)
-            row.addWidget(finish)
-        row.addStretch(1)
-        return row
+    # --- actions (buttons, keys and menus all come here) ---------------------------------
 
-    def help_overlay_toggle(self) -> None:
+    def trigger(self, name: str, pressed: bool = True) -> None:
+        """Perform action ``name`` (see :data:`ACTIONS_BY_NAME`); ``pressed`` False lets a held key go."""
+        trigger(self, name, pressed)
+
+    def fit(self) -> None:
+        # Fit shares the whole room between the panels: the 1:1 grid would keep them small.
+        self.grid.set_plan(None)
+        self.transform.fit()
+
+    def one_to_one(self) -> None:
+        self.grid.set_plan(self._plan)
+        self.transform.one_to_one()
+
+    def toggle_help(self) -> None:
         self.help_overlay.toggle()
+
+    def _dismiss_help(self) -> bool:
+        """Any key closes the list of keys (and does nothing else)."""
+        if not self.help_overlay.isVisible():
+            return False
+        self.help_overlay.hide()
+        return True
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -161,6 +153,8 @@ class AnnotatorView(QWidget):
             panel.set_image(image, None if image is not None else (reason or "not loaded"))
             panel.set_caption(session.letter(position))
             panel.set_swap_image(None)
+        if original is not None and self._layout_for != (original.width(), original.height(), count):
+            self._apply_rule((original.width(), original.height()), count)
         if session.two_panel or self.grid.is_two_panel():
             self.grid.set_two_panel(session.two_panel and count > 0, max(session.selected, 0) + 1)
         self._on_labels_changed()
@@ -168,17 +162,24 @@ class AnnotatorView(QWidget):
         if self.notice.text():
             self.notice.setText("")
 
+    def _apply_rule(self, patch: tuple[int, int], versions: int) -> None:
+        """1:1 unless the screen cannot show it: the rule's grid, zoom and two-panel mode."""
+        self._layout_for = (*patch, versions)
+        layout = layout_for(self.screen(), patch, versions)
+        self.screen_layout = layout
+        if layout.one_to_one:
+            in_cell = layout.controls == CONTROLS_CELL
+            self._plan = GridPlan(layout.columns, layout.rows, patch, in_cell)
+            self.one_to_one()
+        else:
+            self._plan = None
+            self.fit()
+        if layout.two_panel != self.session.two_panel and versions > 1:
+            self.session.set_two_panel(layout.two_panel)
+        self.layout_chosen.emit(layout)
+
     def _display_image(self, folder: str) -> DisplayImage | None:
-        """The draw-ready image of ``folder`` in the current set (kept with the set)."""
-        loaded = self.session.loaded
-        array = loaded.images.get(folder) if loaded else None
-        if loaded is None or array is None:
-            return None
-        image = loaded.display.get(folder)
-        if image is None:  # not prefetched (the first set, a jump): convert it now, once
-            image = DisplayImage.from_array(array)
-            loaded.display[folder] = image
-        return image
+        return self.session.display_image(folder)
 
     def _on_labels_changed(self) -> None:
         panels = self.grid.panels()
@@ -210,11 +211,8 @@ class AnnotatorView(QWidget):
 
     def _on_transform_changed(self) -> None:
         transform = self.transform
-        self.session.note_zoom(transform.zoom)
-        if transform.zoom != self._preparer.zoom:
-            self._preparer.zoom = transform.zoom
-            if transform.zoom < 1:
-                self._reprepare.start()
+        # The prefetch worker scales the next sets for the zoom shown, so a switch only blits.
+        self.session.set_display_zoom(transform.zoom)
         if transform.mode == ONE_TO_ONE:
             text = "1:1"
         elif transform.mode == FIT:

@@ -21,18 +21,22 @@ from hggt_desktop.core.adjudication import (
     undo_adjudication,
     write_adjudication,
 )
+from hggt_desktop.core.agreement_figures import AgreementSummary
 from hggt_desktop.core.agreement_summary import label_distribution, summarize_agreement
 from hggt_desktop.core.consensus import ADJUDICATOR
 from hggt_desktop.core.dataset import Dataset, load_dataset
 from hggt_desktop.core.disagreement import QueueEntry, disagreement_queue
 from hggt_desktop.core.labels import Label, LabelFileError, read_label_file
 from hggt_desktop.core.layout import label_path
+from hggt_desktop.core.output_file import check_output_path
 from hggt_desktop.core.rating_table import RatingTable, rating_table
 from hggt_desktop.core.sets import ImageSet
 
 log = logging.getLogger(__name__)
 
 GUI_RESAMPLES = 300  # enough for the on-screen intervals; the report uses 1000
+# The exports replace only their own earlier files (core/output_file.py); a dialog has no --overwrite.
+DIALOG_HINT = "or move that file away first"
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ class CuratorSession(QObject):
         super().__init__(parent)
         self.dataset: Dataset | None = None
         self.table: RatingTable | None = None
-        self.summary: dict[str, Any] | None = None
+        self.summary: AgreementSummary | None = None
         self.queue: list[QueueEntry] = []
         self.filter = QueueFilter()
         self.current: str | None = None
@@ -82,17 +86,35 @@ class CuratorSession(QObject):
         self.dataset_loaded.emit()
         self.current_changed.emit("")  # the previous dataset's set is gone
         self._refresh_queue()
-        problems = self.summary["problems"]["count"]
+        problems = summary.problems.count
         # The counts stay in the status bar (status_text); this says what just happened.
         self.message.emit(
             f"Opened {dataset.images_dir}"
             + (f"; {_count(problems, 'problem')} listed in the Agreement tab" if problems else "")
         )
 
+    def exclude_rater(self, rater: str, reason: str) -> None:
+        """Leave ``rater`` out of consensus, packs and agreement (core/exclusions.py), and reload."""
+        from hggt_desktop.core.exclusions import exclude_rater
+
+        if self.dataset is not None:
+            exclude_rater(self.dataset.labels_dir, rater, reason)
+            self.open(self.dataset.images_dir)
+            self.message.emit(f"{rater} is left out ({reason}); their labels are kept")
+
+    def include_rater(self, rater: str) -> None:
+        """Count an excluded rater again, and reload."""
+        from hggt_desktop.core.exclusions import include_rater
+
+        if self.dataset is not None:
+            include_rater(self.dataset.labels_dir, rater)
+            self.open(self.dataset.images_dir)
+            self.message.emit(f"{rater} counts again")
+
     @property
     def notice(self) -> str | None:
         """Why agreement cannot be measured yet (no labels, one annotator ...), or None."""
-        return self.summary.get("notice") if self.summary else None
+        return self.summary.notice if self.summary else None
 
     def status_text(self) -> str:
         """The line the status bar keeps: sets, annotators, contested sets, problems."""
@@ -103,7 +125,7 @@ class CuratorSession(QObject):
             _count(len(self.dataset.raters), "annotator"),
             f"{len(self.queue)} contested in the queue",
         ]
-        problems = self.summary["problems"]["count"]
+        problems = self.summary.problems.count
         if problems:
             parts.append(_count(problems, "problem"))
         if self.notice:
@@ -226,7 +248,7 @@ class CuratorSession(QObject):
             self.dataset.annotators = tuple(sorted((*self.dataset.annotators, ADJUDICATOR)))
         self.table = rating_table(self.dataset)
         if self.summary is not None:
-            self.summary["label_distribution"] = label_distribution(self.table)
+            self.summary = self.summary.with_label_distribution(label_distribution(self.table))
         self.set_changed.emit(stem)
         self._refresh_queue()
 
@@ -234,28 +256,30 @@ class CuratorSession(QObject):
 
     def write_report(self, out: Path) -> None:
         """The HTML report (1000 bootstrap resamples); AtomicWriteError propagates."""
-        from hggt_desktop.report.document import write_report
+        from hggt_desktop.report.document import REPORT_HTML, write_report
 
         if self.dataset is not None:
+            check_output_path(out, REPORT_HTML, hint=DIALOG_HINT)
             write_report(self.dataset, out)
             self.message.emit(f"wrote {out}")
 
     def write_labels_csv(self, out: Path) -> None:
         """Every label, one row per set and version (the same CSV as hggt-data export-labels)."""
-        from hggt_desktop.cli.export_labels import labels_csv_text
         from hggt_desktop.core.atomic import write_text_atomic
+        from hggt_desktop.core.labels_csv import LABELS_CSV, labels_csv_text
 
         if self.dataset is not None:
+            check_output_path(out, LABELS_CSV, hint=DIALOG_HINT)
             write_text_atomic(out, labels_csv_text(self.dataset))
             self.message.emit(f"wrote {out}")
 
     def write_training_pack(self, out: Path, subset: str = "posneg") -> str:
-        """The HDF5 training pack of ``subset`` (hggt_desktop.training_pack); returns a summary line."""
-        from hggt_desktop.training_pack import write_pack
+        """The HDF5 training pack of ``subset`` (hggt_desktop.pack.writer); returns a summary line."""
+        from hggt_desktop.pack.writer import write_pack
 
         if self.dataset is None:
             return ""
-        summary = write_pack(self.dataset.images_dir, out, subset=subset)
+        summary = write_pack(self.dataset.images_dir, out, subset=subset, overwrite_hint=DIALOG_HINT)
         line = f"wrote {summary.sets} sets ({summary.train} train, {summary.val} validation) to {out}"
         self.message.emit(line)
         return line

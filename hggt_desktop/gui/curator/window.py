@@ -7,7 +7,6 @@ panels live in their own modules and talk only to the :class:`CuratorSession`.
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt
@@ -33,7 +32,9 @@ from PySide6.QtWidgets import (
 
 from hggt_desktop.core.labels import is_plain_file_name
 from hggt_desktop.core.layout import LayoutError
+from hggt_desktop.core.output_file import OutputRefused
 from hggt_desktop.core.sets import SetLayoutError
+from hggt_desktop.gui.application import close_on_signals, make_application
 from hggt_desktop.gui.curator.adjudication_panel import AdjudicationPanel
 from hggt_desktop.gui.curator.charts import AgreementView
 from hggt_desktop.gui.curator.queue_model import DisagreementTableModel
@@ -136,6 +137,14 @@ class CuratorWindow(QMainWindow):
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         undo.triggered.connect(self._on_undo_triggered)
         edit_menu.addAction(undo)
+        edit_menu.addSeparator()
+        for text, slot in (
+            ("E&xclude a rater…", self._on_exclude_triggered),
+            ("Count an excluded rater a&gain…", self._on_include_triggered),
+        ):
+            action = QAction(text, self)
+            action.triggered.connect(slot)
+            edit_menu.addAction(action)
 
     # --- session -> view ------------------------------------------------------------------
 
@@ -209,6 +218,28 @@ class CuratorWindow(QMainWindow):
         if self.session.current:
             self.session.undo(self.session.current)
 
+    def _on_exclude_triggered(self) -> None:
+        raters = list(self.session.dataset.raters) if self.session.dataset else []
+        if not raters:
+            return
+        rater, ok = QInputDialog.getItem(
+            self, "Exclude a rater", "Leave out the labels of:", raters, 0, False
+        )
+        if not ok:
+            return
+        reason, ok = QInputDialog.getText(self, "Exclude a rater", f"Why is {rater} left out?")
+        if ok:
+            self._run_export(lambda: self.session.exclude_rater(rater, reason))
+
+    def _on_include_triggered(self) -> None:
+        excluded = list(self.session.dataset.excluded) if self.session.dataset else []
+        if not excluded:
+            self.warn("No rater is excluded.")
+            return
+        rater, ok = QInputDialog.getItem(self, "Count a rater again", "Count again:", excluded, 0, False)
+        if ok:
+            self._run_export(lambda: self.session.include_rater(rater))
+
     def _on_open_triggered(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open an images folder or dataset")
         if folder:
@@ -256,6 +287,8 @@ class CuratorWindow(QMainWindow):
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             export()
+        except OutputRefused as exc:  # a refusal, not a failure: no traceback in the log
+            self.warn(f"Not written: {exc}")
         except Exception as exc:
             log.exception("export failed")
             self.warn(f"The export failed: {exc}")
@@ -294,9 +327,10 @@ class CuratorWindow(QMainWindow):
 
 def run_review(path: Path) -> int:
     """Create the QApplication if needed, open ``path`` and run the curator window."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = make_application()
     session = CuratorSession()
     window = CuratorWindow(session)
+    close_on_signals(window)
     window.show()
     window.open_dataset(Path(path))
     return int(app.exec())
