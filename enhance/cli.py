@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="ID=PATH",
-        help="model id and file (.onnx, or BasicSR .pth / .safetensors); repeat up to 4 times",
+        help="model id and file (.onnx, or BasicSR .pth / .safetensors), or an external command: "
+        'ID=model.toml or ID=cmd:"prog ... {in} ... {outdir}" (docs/enhance.md); repeat up to 4 times',
     )
     parser.add_argument(
         "--tile",
@@ -76,20 +77,20 @@ def build_export_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_models(values: list[str]) -> list[tuple[str, Path]]:
-    """``ID=PATH`` pairs, checked for shape and duplicates."""
+def parse_models(values: list[str]) -> list[tuple[str, str]]:
+    """``ID=PATH`` (or ``ID=cmd:...``, ``ID=model.toml``) pairs, checked for shape and duplicates."""
     if not values:
         raise UsageError("give at least one --model ID=PATH, e.g. --model 01=rcan_01.pth")
     if len(values) > 4:
         raise UsageError(f"at most four --model options, got {len(values)}")
-    models: list[tuple[str, Path]] = []
+    models: list[tuple[str, str]] = []
     for value in values:
         model_id, sep, path = value.partition("=")
         if not sep or not _MODEL_ID.match(model_id) or not path:
             raise UsageError(f"--model {value!r}: expected ID=PATH with a short id such as 01")
         if model_id in [m for m, _ in models] or model_id == ORIGINAL_FOLDER:
             raise UsageError(f"--model id {model_id!r} is used twice or reserved")
-        models.append((model_id, Path(path)))
+        models.append((model_id, path))
     return models
 
 
@@ -150,6 +151,24 @@ def check_model_file(path: Path) -> None:
         raise UsageError(str(exc)) from exc
 
 
+def load_model(model_id: str, value: str):
+    """The run's spec for one ``--model`` value (exit 2 on a file or description that cannot be used)."""
+    from enhance.external import ExternalModelError, is_external, read_external
+    from enhance.job import ModelSpec
+    from hggt_desktop.core.hashing import sha256_file
+
+    if is_external(value):
+        try:
+            model = read_external(value)
+        except ExternalModelError as exc:
+            raise UsageError(f"--model {model_id}: {exc}") from exc
+        source = Path(value) if value.lower().endswith(".toml") else Path(model.command[0])
+        return ModelSpec(model_id, source, model.digest(), external=model)
+    path = Path(value)
+    check_model_file(path)
+    return ModelSpec(model_id, path, sha256_file(path))
+
+
 def install_stop_handlers(stop: threading.Event, reporter) -> dict:
     """Ctrl-C, SIGTERM (QProcess.terminate) and CTRL_BREAK request a clean stop; twice forces it.
 
@@ -187,11 +206,10 @@ def watch_stdin(stop: threading.Event) -> None:
 
 def run_enhance(args: argparse.Namespace) -> int:
     from enhance.engines.base import open_engine
-    from enhance.job import ModelSpec, RunOptions
+    from enhance.job import RunOptions
     from enhance.progress import ProgressReporter
     from enhance.runner import Runner
     from enhance.tiling import check_tile_size
-    from hggt_desktop.core.hashing import sha256_file
 
     models = parse_models(args.model)
     shard = parse_shard(args.shard)
@@ -204,13 +222,11 @@ def run_enhance(args: argparse.Namespace) -> int:
         check_tile_size(args.tile, args.overlap)
     except ValueError as exc:
         raise UsageError(f"--tile/--overlap: {exc}") from exc
-    for _, path in models:
-        check_model_file(path)
+    specs = [load_model(model_id, value) for model_id, value in models]
     images, clashes = list_images(args.input_dir, shard)
     reporter = ProgressReporter(json_lines=args.progress_json)
     for name in clashes:
         reporter.say(f"SKIPPED {name}: another input has the same name stem; rename one of them")
-    specs = [ModelSpec(model_id, path, sha256_file(path)) for model_id, path in models]
     options = RunOptions(
         tile=args.tile,
         overlap=args.overlap,

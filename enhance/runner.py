@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from enhance.engines.base import Engine, EngineOptions, is_out_of_memory
+from enhance.external_pass import run_external
 from enhance.feed import POLL_S, Attempt, BusyClock, Feed, Item
 from enhance.job import ORIGINAL, EngineFactory, ModelSpec, Reporter, RunOptions, RunSummary, output_path
 from enhance.manifest import DONE, FAILED, Manifest, Record
@@ -76,8 +77,13 @@ class Runner:
         self._unreadable: set[str] = set()
         self._originals_pending: set[str] = set()
 
+    def _pixel_options(self, model_id: str) -> dict:
+        """What the manifest compares besides the hash: an external command's tile is its own."""
+        external = model_id == ORIGINAL or any(m.external for m in self.models if m.model_id == model_id)
+        return {} if external else self.options.pixel_options()
+
     def _todo(self, model_id: str, sha: str) -> list[str]:
-        options = self.options.pixel_options() if model_id != ORIGINAL else {}
+        options = self._pixel_options(model_id)
         return [
             name
             for name in self.images
@@ -89,15 +95,18 @@ class Runner:
     def run(self) -> RunSummary:
         """Process every (model, image) pair that the manifest does not mark as done."""
         originals = self._todo(ORIGINAL, "")
-        work = [(m.model_id, m.path, m.sha256, self._todo(m.model_id, m.sha256)) for m in self.models]
+        work = [(m, self._todo(m.model_id, m.sha256)) for m in self.models]
         total = len(self.images) * (1 + len(self.models))
-        self.summary.skipped = total - len(originals) - sum(len(todo) for *_, todo in work)
+        self.summary.skipped = total - len(originals) - sum(len(todo) for _, todo in work)
         self.reporter.started(total, self.summary.skipped)
         # The copy of the original is written by the reader of the first model pass that decodes
         # the image anyway; only what is left (all models already done) needs a pass of its own.
         self._originals_pending = set(originals)
-        for model_id, path, sha, todo in work:
-            self._run_todo(model_id, path, sha, todo)
+        for spec, todo in work:
+            if spec.external is not None and todo and not self.stop.is_set():
+                run_external(self, spec, todo)  # enhance/external_pass.py
+            else:
+                self._run_todo(spec.model_id, spec.path, spec.sha256, todo)
         with self._lock:
             left = [name for name in originals if name in self._originals_pending]
         self._run_todo(ORIGINAL, None, "", left)
@@ -311,7 +320,7 @@ class Runner:
         except Exception as exc:
             self._fail(model_id, item.name, f"cannot write {target}: {exc}")
             return False
-        options = self.options.pixel_options() if model_id != ORIGINAL else {}
+        options = self._pixel_options(model_id)
         self.manifest.record(Record(item.name, model_id, sha, options, DONE, output=str(target)))
         with self._lock:
             self.summary.done += 1

@@ -31,7 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 MODEL_IDS = ("01", "02", "03", "04")
-MODEL_FILTER = "Enhancement models (*.onnx *.pth *.pt *.safetensors);;All files (*)"
+MODEL_FILTER = (
+    "Enhancement models (*.onnx *.pth *.pt *.safetensors *.toml);;"
+    "External model descriptions (*.toml);;All files (*)"
+)
 _KILL_AFTER_MS = 15000
 
 
@@ -214,7 +217,8 @@ class EnhanceDialog(QDialog):
         self.input_row = PathRow(True, "folder of photos")
         self.output_row = PathRow(True, "output folder (original/, 01/ … 04/)")
         self.model_rows = {
-            mid: PathRow(False, f"model {mid} (.onnx, .pth, .safetensors)") for mid in MODEL_IDS
+            mid: PathRow(False, f"model {mid} (.onnx, .pth, .safetensors, or an external command's .toml)")
+            for mid in MODEL_IDS
         }
         self.tile = QSpinBox()
         self.tile.setRange(96, 4096)
