@@ -2,6 +2,7 @@
 
     hggt-enhance INPUT_DIR OUT_DIR --model 01=a.pth --model 02=b.onnx [options]
     hggt-enhance export CHECKPOINT OUT.onnx
+    hggt-enhance preview PHOTO --model 01=a.pth ... (enhance/preview_cli.py)
 
 Exit codes: 0 every output written, 1 some images failed, 2 usage error or bad model file,
 130 stopped by Ctrl-C / SIGTERM (finished outputs are recorded; run again to resume).
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hggt-enhance",
         description="Enhance every photo of a folder with up to four models (HGGT step 1). "
-        "Also: 'hggt-enhance export CHECKPOINT OUT.onnx'.",
+        "Also: 'hggt-enhance export CHECKPOINT OUT.onnx', 'hggt-enhance preview PHOTO --model ...'.",
     )
     parser.add_argument("input_dir", type=Path, help="folder of photos")
     parser.add_argument("out_dir", type=Path, help="writes OUT_DIR/original/ and OUT_DIR/<id>/<img>_<id>.png")
@@ -290,6 +291,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv[:1] == ["export"]:
             return run_export(argv[1:])
+        if argv[:1] == ["preview"]:
+            from enhance.preview_cli import run_preview_command
+
+            return run_preview_command(argv[1:])
         return run_enhance(build_parser().parse_args(argv))
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
