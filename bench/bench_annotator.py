@@ -94,9 +94,9 @@ def percentile(values: list[float], q: float) -> float:
 def run_mode(
     app: object, images: Path, prefetch: bool, dwell_s: float, view: str, tag: str = ""
 ) -> dict[str, float]:
+    from hggt_desktop.annotation.workspace import open_workspace
     from hggt_desktop.gui.annotate.keymap import KeyMap
     from hggt_desktop.gui.annotate.session import AnnotationSession
-    from hggt_desktop.gui.annotate.workspace import open_workspace
     from hggt_desktop.gui.main_window import MainWindow
 
     # A fresh annotator per run: every run labels the sets from the first one.
@@ -142,7 +142,7 @@ def run_mode(
         "rss_growth_mb": rss_end - rss_start,
         "rss_end_mb": rss_end,
         "switches": len(switches),
-        "ready": session.prefetcher.hits,
+        "ready": session.model.prefetcher.hits,
         "zoom": zoom,
         "scaled_in_paint": rescales / max(len(switches), 1),
     }
@@ -164,7 +164,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    from hggt_desktop.gui.app import make_application
+    from hggt_desktop.gui.application import make_application
 
     app = make_application()
     start_to_app = time.perf_counter() - T_PROCESS

@@ -40,7 +40,7 @@ import numpy as np
 import torch
 
 from enhance.archs.rcan import RCAN
-from enhance.engines.base import open_engine
+from enhance.engines.factory import open_engine
 from enhance.job import ModelSpec, RunOptions
 from enhance.onnx_export import export_onnx
 from enhance.runner import Runner

@@ -24,9 +24,9 @@ from torch.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from enhance.archs.rrdbnet import RRDBNet
 from hggt_desktop.training_pack import NEGATIVE, POSITIVE
 from train.archs.discriminator import UNetDiscriminatorSN
-from train.archs.rrdbnet import RRDBNet
 from train.losses import HGGT_RATERS, choose_targets, gan_loss, negative_loss
 from train.vgg import LAYER_WEIGHTS, VGG19Features, perceptual_loss
 

@@ -63,6 +63,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--shard", default="1/1", help="process shard i of n (1-based), split by sorted name")
     parser.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help="the models' scale (default 1: enhancers keep the size, and a model that does not is "
+        "refused). N > 1: super-resolution output, written flat as OUT_DIR/<stem>_<id>.png, what "
+        "'hggt-train eval --sr' reads",
+    )
+    parser.add_argument(
+        "--from-ground-truth",
+        action="store_true",
+        help="with --scale N: the photos are ground truth; shrink each by N (bicubic) before the "
+        "model, so that the outputs have the photos' size and can be compared with them",
+    )
+    parser.add_argument(
         "--progress-json",
         action="store_true",
         help="print progress as JSON lines on stdout; 'cancel' on stdin stops the run",
@@ -75,6 +89,9 @@ def build_export_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hggt-enhance export", description="Export a checkpoint to ONNX.")
     parser.add_argument("checkpoint", type=Path)
     parser.add_argument("out", type=Path)
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace OUT even if it is not an ONNX model"
+    )
     return parser
 
 
@@ -132,8 +149,11 @@ def list_images(input_dir: Path, shard: tuple[int, int]) -> tuple[list[str], lis
     return kept, clashes
 
 
-def check_model_file(path: Path) -> None:
-    """Fail early (exit 2) on a model file that cannot be loaded, before any image is read."""
+def check_model_file(model_id: str, path: Path, wanted_scale: int) -> None:
+    """Fail early (exit 2), before any image is read, on a model file that cannot be loaded or
+    whose scale, measured on a probe tile, is not the one asked for."""
+    from enhance.model_scale import ScaleError, measure_scale, scale_problem
+
     if not path.is_file():
         raise UsageError(f"{path}: model file not found")
     if path.suffix.lower() == ".onnx":
@@ -143,17 +163,18 @@ def check_model_file(path: Path) -> None:
             onnx.checker.check_model(str(path))
         except Exception as exc:
             raise UsageError(f"{path}: not a valid ONNX model ({str(exc).splitlines()[0][:200]})") from exc
-        return
-    from enhance.checkpoints import CheckpointError, build_model
-
     try:
-        build_model(path)
-    except CheckpointError as exc:
+        scale = measure_scale(path)
+    except ScaleError as exc:
         raise UsageError(str(exc)) from exc
+    problem = scale_problem(model_id, path, scale, wanted_scale)
+    if problem:
+        raise UsageError(problem)
 
 
-def load_model(model_id: str, value: str):
-    """The run's spec for one ``--model`` value (exit 2 on a file or description that cannot be used)."""
+def load_model(model_id: str, value: str, wanted_scale: int = 1):
+    """The run's spec for one ``--model`` value (exit 2 on a file or description that cannot be
+    used, or whose scale is not ``wanted_scale``)."""
     from enhance.external import ExternalModelError, is_external, read_external
     from enhance.job import ModelSpec
     from hggt_desktop.core.hashing import sha256_file
@@ -163,10 +184,15 @@ def load_model(model_id: str, value: str):
             model = read_external(value)
         except ExternalModelError as exc:
             raise UsageError(f"--model {model_id}: {exc}") from exc
+        if model.scale != wanted_scale:
+            raise UsageError(
+                f"--model {model_id}: {model.source} says scale {model.scale} but the run asks for "
+                f"--scale {wanted_scale}; change one of them"
+            )
         source = Path(value) if value.lower().endswith(".toml") else Path(model.command[0])
         return ModelSpec(model_id, source, model.digest(), external=model)
     path = Path(value)
-    check_model_file(path)
+    check_model_file(model_id, path, wanted_scale)
     return ModelSpec(model_id, path, sha256_file(path))
 
 
@@ -206,7 +232,7 @@ def watch_stdin(stop: threading.Event) -> None:
 
 
 def run_enhance(args: argparse.Namespace) -> int:
-    from enhance.engines.base import open_engine
+    from enhance.engines.factory import open_engine
     from enhance.job import RunOptions
     from enhance.progress import ProgressReporter
     from enhance.runner import Runner
@@ -223,7 +249,11 @@ def run_enhance(args: argparse.Namespace) -> int:
         check_tile_size(args.tile, args.overlap)
     except ValueError as exc:
         raise UsageError(f"--tile/--overlap: {exc}") from exc
-    specs = [load_model(model_id, value) for model_id, value in models]
+    if args.scale < 1:
+        raise UsageError("--scale must be at least 1")
+    if args.from_ground_truth and args.scale == 1:
+        raise UsageError("--from-ground-truth needs --scale N (N > 1): it shrinks each photo by N first")
+    specs = [load_model(model_id, value, args.scale) for model_id, value in models]
     images, clashes = list_images(args.input_dir, shard)
     reporter = ProgressReporter(json_lines=args.progress_json)
     for name in clashes:
@@ -236,6 +266,8 @@ def run_enhance(args: argparse.Namespace) -> int:
         provider=args.provider,
         devices=devices,
         streams=args.streams,
+        scale=args.scale,
+        from_ground_truth=args.from_ground_truth,
     )
     stop = threading.Event()
     previous = install_stop_handlers(stop, reporter)
@@ -270,11 +302,12 @@ def run_enhance(args: argparse.Namespace) -> int:
 def run_export(argv: list[str]) -> int:
     args = build_export_parser().parse_args(argv)
     from enhance.checkpoints import CheckpointError, build_model
-    from enhance.onnx_export import ExportError, export_onnx
+    from enhance.onnx_export import ExportError, check_export_target, export_onnx
 
     try:
+        check_export_target(args.out, args.overwrite)  # before the checkpoint is even read
         model, arch, _config = build_model(args.checkpoint)
-        diff = export_onnx(model, args.out)
+        diff = export_onnx(model, args.out, overwrite=args.overwrite)
     except (CheckpointError, ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

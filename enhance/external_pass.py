@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,11 +23,9 @@ from enhance.job import ORIGINAL, ModelSpec
 from enhance.manifest import MANIFEST_DIR
 from enhance.png import write_png
 from enhance.process_tree import ChildResult, run_tree
+from enhance.runner import Runner, shrink
 from hggt_desktop.core.atomic import write_bytes_atomic
 from hggt_desktop.core.images import decode_image, is_plain_rgb_png, read_encoded
-
-if TYPE_CHECKING:
-    from enhance.runner import Runner
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +68,8 @@ def _stage(runner: Runner, model_id: str, names: list[str], folder: Path) -> lis
             runner._fail(model_id, name, str(exc))
             continue
         own = encoded if is_plain_rgb_png(encoded) else None
+        if runner.options.from_ground_truth:
+            image, own = shrink(image, runner.options.scale), None
         staged = folder / f"{Path(name).stem}.png"
         if own is not None:
             write_bytes_atomic(staged, own.tobytes())

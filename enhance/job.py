@@ -39,13 +39,18 @@ class RunOptions:
     provider: str = "auto"
     devices: tuple[int, ...] = (0,)
     streams: int = 0  # concurrent engine calls per device on the CPU; 0: the engine chooses
+    scale: int = 1  # the models' scale; > 1: super-resolution outputs in one flat folder
+    from_ground_truth: bool = False  # shrink each photo by ``scale`` before the model
     readers: int = 2
     writers: int = 2
     queue_size: int = 3
 
     def pixel_options(self) -> dict:
         """The options that change output pixels (what the manifest compares)."""
-        return {"tile": self.tile, "overlap": self.overlap, "precision": self.precision}
+        options: dict = {"tile": self.tile, "overlap": self.overlap, "precision": self.precision}
+        if self.scale != 1:  # absent at scale 1, so manifests of earlier runs still match
+            options.update(scale=self.scale, from_ground_truth=self.from_ground_truth)
+        return options
 
 
 @dataclass
@@ -74,9 +79,12 @@ class Reporter:
 EngineFactory = Callable[[Path, EngineOptions], Engine]
 
 
-def output_path(out_dir: Path, model_id: str, image_name: str) -> Path:
-    """Where an output goes: ``original/<stem>.png`` or ``<id>/<stem>_<id>.png``."""
+def output_path(out_dir: Path, model_id: str, image_name: str, flat: bool = False) -> Path:
+    """Where an output goes: ``original/<stem>.png`` or ``<id>/<stem>_<id>.png``; ``flat`` (the
+    super-resolution outputs of ``--scale N``): ``<stem>_<id>.png`` in ``out_dir`` itself."""
     stem = Path(image_name).stem
+    if flat:
+        return out_dir / f"{stem}_{model_id}.png"
     if model_id == ORIGINAL:
         return out_dir / ORIGINAL / f"{stem}.png"
     return out_dir / model_id / f"{stem}_{model_id}.png"

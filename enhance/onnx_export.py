@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from hggt_desktop.core.atomic import write_bytes_atomic
+from hggt_desktop.core.output_file import OutputKind, OutputRefused, check_output_path
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +26,27 @@ class ExportError(Exception):
     """The exported graph does not reproduce the PyTorch model; nothing was written."""
 
 
-def check_export_target(out_path: Path) -> None:
-    """Refuse a target that is not ours to replace: an existing file that is not ONNX (such as
-    the checkpoint itself, named by mistake) would be lost to the export."""
-    if out_path.is_dir():
-        raise ExportError(f"{out_path}: is a folder; give a file name such as {out_path / 'model.onnx'}")
-    if out_path.exists() and out_path.suffix.lower() != ".onnx":
-        raise ExportError(
-            f"{out_path}: exists and is not an .onnx file, so it is left alone; give a new file name "
-            "ending in .onnx"
-        )
+def is_onnx_model(path: Path) -> bool:
+    """True when ``path`` holds an ONNX model (a graph with nodes), which an export may replace."""
+    try:
+        import onnx
+
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception:  # any file onnx cannot parse is simply not a model
+        return False
+    return model.ir_version > 0 and len(model.opset_import) > 0 and len(model.graph.node) > 0
+
+
+ONNX_MODEL = OutputKind("an ONNX model", "model.onnx", is_onnx_model)
+
+
+def check_export_target(out_path: Path, overwrite: bool = False) -> None:
+    """Refuse a target that is not ours to replace: an existing file that is not an ONNX model
+    (such as the checkpoint itself, named by mistake, or notes renamed .onnx) would be lost."""
+    try:
+        check_output_path(Path(out_path), ONNX_MODEL, overwrite)
+    except OutputRefused as exc:
+        raise ExportError(str(exc)) from None
 
 
 def export_onnx(
@@ -45,6 +57,7 @@ def export_onnx(
     check_size: tuple[int, int] = (48, 80),
     tolerance: float = 1e-3,
     opset: int = OPSET,
+    overwrite: bool = False,
 ) -> float:
     """Export ``model`` (input ``N x 3 x H x W`` in [0, 1]) to ``out_path``; return the max difference.
 
@@ -54,7 +67,7 @@ def export_onnx(
     import onnxruntime as ort
 
     out_path = Path(out_path)
-    check_export_target(out_path)
+    check_export_target(out_path, overwrite)
     model = model.eval().float().cpu()
     example = torch.rand(1, 3, trace_size, trace_size, generator=torch.Generator().manual_seed(0))
     buffer = io.BytesIO()

@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from enhance.engines.base import EngineOptions
-from enhance.job import EngineFactory, ModelSpec, Reporter, RunOptions, output_path
+from enhance.job import EngineFactory, ModelSpec, Reporter, RunOptions
 from enhance.png import write_png
 from enhance.runner import Runner
 from enhance.tiling import extract_tiles, make_canvas, plan_tiles
@@ -106,7 +106,7 @@ def time_model(
         raise PreviewError("; ".join(summary.fatal + [message for *_, message in summary.failed]))
     if summary.interrupted:
         raise PreviewError("stopped")
-    return read_image(output_path(work, spec.model_id, photo.name)), summary.engine_busy_s
+    return read_image(runner._output_path(spec.model_id, photo.name)), summary.engine_busy_s
 
 
 def side_by_side(panels: list[tuple[str, np.ndarray]]) -> np.ndarray:

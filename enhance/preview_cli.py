@@ -41,6 +41,7 @@ def build_preview_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--folder", type=Path, help="the folder to project for (default: the photo's)")
     parser.add_argument("--out", type=Path, help="where the previews go (default: a new temporary folder)")
+    parser.add_argument("--scale", type=int, default=1, help="the models' scale, as for a run")
     parser.add_argument("--tile", type=int, default=512)
     parser.add_argument("--overlap", type=int, default=32)
     parser.add_argument("--batch", type=int, default=1)
@@ -72,7 +73,7 @@ class _EngineLines(Reporter):
 
 
 def run_preview_command(argv: list[str]) -> int:
-    from enhance.engines.base import open_engine
+    from enhance.engines.factory import open_engine
     from enhance.job import RunOptions
     from enhance.preview import crop_photo, folder_megapixels, format_duration, run_preview
     from enhance.progress import ProgressReporter
@@ -85,7 +86,9 @@ def run_preview_command(argv: list[str]) -> int:
         check_tile_size(args.tile, args.overlap)
     except ValueError as exc:
         raise UsageError(f"--tile/--overlap: {exc}") from exc
-    specs = [load_model(model_id, value) for model_id, value in parse_models(args.model)]
+    if args.scale < 1:
+        raise UsageError("--scale must be at least 1")
+    specs = [load_model(model_id, value, args.scale) for model_id, value in parse_models(args.model)]
     if not args.photo.is_file():
         raise UsageError(f"{args.photo}: no such photo")
     try:
@@ -104,6 +107,7 @@ def run_preview_command(argv: list[str]) -> int:
         precision=args.precision,
         provider=args.provider,
         streams=args.streams,
+        scale=args.scale,
     )
     reporter = ProgressReporter(json_lines=args.progress_json, show_bar=False)
     size = f"{image.shape[1]}x{image.shape[0]}" + (" crop" if crop else "")

@@ -18,10 +18,10 @@ import sys
 import threading
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from enhance.engines.base import Engine, EngineOptions, is_out_of_memory
-from enhance.external_pass import run_external
 from enhance.feed import POLL_S, Attempt, BusyClock, Feed, Item
 from enhance.job import ORIGINAL, EngineFactory, ModelSpec, Reporter, RunOptions, RunSummary, output_path
 from enhance.manifest import DONE, FAILED, Manifest, Record
@@ -51,6 +51,14 @@ def _own_copy(encoded: np.ndarray) -> np.ndarray | None:
     return encoded if is_plain_rgb_png(encoded) else None
 
 
+def shrink(image: np.ndarray, scale: int) -> np.ndarray:
+    """The photo made ``scale`` times smaller (bicubic, sides rounded down): the low-resolution
+    input of a super-resolution test against the photo itself."""
+    height, width = image.shape[:2]
+    size = (max(1, width // scale), max(1, height // scale))
+    return cv2.resize(image, size, interpolation=cv2.INTER_CUBIC)
+
+
 class Runner:
     """Runs a list of models over a list of images into ``out_dir``."""
 
@@ -78,25 +86,31 @@ class Runner:
         self._originals_pending: set[str] = set()
 
     def _pixel_options(self, model_id: str) -> dict:
-        """What the manifest compares besides the hash: an external command's tile is its own."""
-        external = model_id == ORIGINAL or any(m.external for m in self.models if m.model_id == model_id)
-        return {} if external else self.options.pixel_options()
+        """What the manifest compares besides the hash (an external command tiles on its own)."""
+        if model_id == ORIGINAL:
+            return {}
+        options = self.options.pixel_options()
+        if any(m.external for m in self.models if m.model_id == model_id):
+            return {k: v for k, v in options.items() if k in ("scale", "from_ground_truth")}
+        return options
 
     def _todo(self, model_id: str, sha: str) -> list[str]:
         options = self._pixel_options(model_id)
         return [
             name
             for name in self.images
-            if not self.manifest.is_done(
-                name, model_id, sha, options, output_path(self.out_dir, model_id, name)
-            )
+            if not self.manifest.is_done(name, model_id, sha, options, self._output_path(model_id, name))
         ]
+
+    def _output_path(self, model_id: str, name: str) -> Path:
+        return output_path(self.out_dir, model_id, name, flat=self.options.scale != 1)
 
     def run(self) -> RunSummary:
         """Process every (model, image) pair that the manifest does not mark as done."""
-        originals = self._todo(ORIGINAL, "")
+        # Super-resolution outputs are compared with ground truth elsewhere: no copies of the inputs.
+        originals = self._todo(ORIGINAL, "") if self.options.scale == 1 else []
         work = [(m, self._todo(m.model_id, m.sha256)) for m in self.models]
-        total = len(self.images) * (1 + len(self.models))
+        total = len(self.images) * (len(self.models) + (self.options.scale == 1))
         self.summary.skipped = total - len(originals) - sum(len(todo) for _, todo in work)
         self.reporter.started(total, self.summary.skipped)
         # The copy of the original is written by the reader of the first model pass that decodes
@@ -104,7 +118,9 @@ class Runner:
         self._originals_pending = set(originals)
         for spec, todo in work:
             if spec.external is not None and todo and not self.stop.is_set():
-                run_external(self, spec, todo)  # enhance/external_pass.py
+                from enhance.external_pass import run_external  # it imports this module
+
+                run_external(self, spec, todo)
             else:
                 self._run_todo(spec.model_id, spec.path, spec.sha256, todo)
         with self._lock:
@@ -203,6 +219,8 @@ class Runner:
                     self._unreadable.add(name)
                 self._fail(model_id, name, str(exc))
                 continue
+            if tiled and self.options.from_ground_truth:
+                image = shrink(image, self.options.scale)
             item = Item(name, image)
             if tiled:
                 item.lay_out(self.options.tile, self.options.overlap)
@@ -311,7 +329,7 @@ class Runner:
         ``encoded``: PNG bytes that already hold exactly ``result`` (an 8-bit RGB original),
         copied as they are instead of encoding the pixels again.
         """
-        target = output_path(self.out_dir, model_id, item.name)
+        target = self._output_path(model_id, item.name)
         try:
             if encoded is not None:
                 write_bytes_atomic(target, encoded.tobytes())

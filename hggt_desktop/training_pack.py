@@ -40,6 +40,7 @@ from hggt_desktop.core.consensus import Subset, in_subset
 from hggt_desktop.core.dataset import Dataset, load_dataset
 from hggt_desktop.core.images import decode_image
 from hggt_desktop.core.labels import Label
+from hggt_desktop.core.output_file import OVERWRITE_HINT, OutputKind, OutputRefused, check_output_path
 from hggt_desktop.version import __version__
 
 FORMAT = "hggt-pack"
@@ -54,6 +55,10 @@ Progress = Callable[[int, int], None]
 
 class PackError(Exception):
     """A pack cannot be written or read; the message names the file and what to do."""
+
+
+class PackOutputRefused(OutputRefused, PackError):
+    """OUT.h5 is a folder or a file that is not a pack (core/output_file.py's rule)."""
 
 
 @dataclass
@@ -83,15 +88,20 @@ def write_pack(
     seed: int = 0,
     progress: Progress | None = None,
     command: str | None = None,
+    overwrite: bool = False,
+    overwrite_hint: str = OVERWRITE_HINT,
 ) -> PackSummary:
-    """Pack the sets of ``subset`` from a dataset folder into ``out_path`` (temp file, then rename)."""
+    """Pack the sets of ``subset`` from a dataset folder into ``out_path`` (temp file, then rename).
+
+    An existing ``out_path`` is replaced only when it is a pack, or when ``overwrite`` is given.
+    """
     if encoding not in ENCODINGS:
         raise PackError(f"unknown encoding {encoding!r}; use one of {', '.join(ENCODINGS)}")
     if not 0.0 <= val_fraction < 1.0:
         raise PackError(f"the validation fraction must be in [0, 1), not {val_fraction}")
     subset_enum = Subset(subset)
     out = Path(out_path)
-    _check_out(out)
+    _check_out(out, overwrite, overwrite_hint)
     dataset = load_dataset(dataset_path)
     versions = tuple(dataset.scan.version_folders)
     chosen, excluded = _choose_sets(dataset, versions, subset_enum)
@@ -141,22 +151,24 @@ def write_pack(
     return summary
 
 
-def _check_out(out: Path) -> None:
-    """Refuse an output that is a folder, or an existing file that is not a pack (it may be precious)."""
-    if out.is_dir():
-        raise PackError(f"{out}: is a folder; give a file name such as {out / 'train.h5'}")
-    if not out.exists():
-        return
+def is_pack(path: Path) -> bool:
+    """True when ``path`` is an HGGT training pack, which a new pack may replace."""
     try:
-        with h5py.File(out, "r") as h5:
-            is_pack = h5.attrs.get("format") == FORMAT
-    except OSError:
-        is_pack = False
-    if not is_pack:
-        raise PackError(
-            f"{out}: exists and is not an HGGT training pack; not overwritten. "
-            "Give another OUT.h5, or move that file away"
-        )
+        with h5py.File(path, "r") as h5:
+            return bool(h5.attrs.get("format") == FORMAT)
+    except (OSError, ValueError):
+        return False
+
+
+PACK_FILE = OutputKind("an HGGT training pack", "train.h5", is_pack)
+
+
+def _check_out(out: Path, overwrite: bool, hint: str) -> None:
+    """Refuse a folder, or an existing file that is not a pack (it may be precious)."""
+    try:
+        check_output_path(out, PACK_FILE, overwrite, hint)
+    except OutputRefused as exc:
+        raise PackOutputRefused(exc.path, exc.reason) from None
 
 
 def _choose_sets(

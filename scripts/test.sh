@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: set up (idempotent), then lint, type-check the core, check the import
-# contracts, and run the tests.
+# contracts, lint the GitHub workflows, run the tests, estimate the Windows bundle from the
+# Windows wheels (downloaded once into ~/.cache/hggt-desktop/win-wheels) and check the Linux one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -9,6 +10,9 @@ export QT_QPA_PLATFORM=offscreen
 echo "== ruff";          ruff check .
 echo "== mypy (core)";   mypy
 echo "== import-linter"; lint-imports
+echo "== actionlint";    actionlint .github/workflows/*.yml
 echo "== pytest";        python -m pytest -q -p no:cacheprovider
+echo "== Windows annotator bundle: size estimated from the pinned win_amd64 wheels"
+python scripts/bundle_size.py windows
 echo "== annotator bundle: build, size, forbidden files, offline smoke run"
 bash scripts/bundle_check.sh

@@ -62,6 +62,7 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     p.add_argument("out", type=Path, help="ONNX file to write")
     p.add_argument("--params", choices=("params_ema", "params"), default="params_ema", help="which weights")
     p.add_argument("--opset", type=int, default=17)
+    p.add_argument("--overwrite", action="store_true", help="replace OUT even if it is not an ONNX model")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -166,7 +167,7 @@ def _export(args: argparse.Namespace) -> int:
     from train.export import ExportError, export_checkpoint
 
     try:
-        path = export_checkpoint(args.checkpoint, args.out, args.params, args.opset)
+        path = export_checkpoint(args.checkpoint, args.out, args.params, args.opset, args.overwrite)
     except (ExportError, CheckpointError) as exc:
         print(f"hggt-train export: {exc}", file=sys.stderr)
         return EXIT_USAGE

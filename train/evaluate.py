@@ -171,8 +171,8 @@ def evaluate_checkpoint(pack: Path, checkpoint_path: Path, args: argparse.Namesp
     The LR input of a set is the training degradation of its whole original with a fixed seed
     per set, so repeated evaluations see the same inputs.
     """
+    from enhance.archs.rrdbnet import RRDBNet, rrdbnet_config
     from hggt_desktop.training_pack_check import PackReader
-    from train.archs.rrdbnet import RRDBNet, rrdbnet_config
     from train.checkpoint import load_generator_state, read_weights_config
     from train.config import Config
     from train.degradations import degrade, draw_kernel

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from train.archs.rrdbnet import RRDBNet, rrdbnet_config
+from enhance.archs.rrdbnet import RRDBNet, rrdbnet_config
 from train.checkpoint import load_generator_state
 
 
@@ -13,7 +13,11 @@ class ExportError(Exception):
 
 
 def export_checkpoint(
-    checkpoint: Path | str, out: Path | str, params: str = "params_ema", opset: int = 17
+    checkpoint: Path | str,
+    out: Path | str,
+    params: str = "params_ema",
+    opset: int = 17,
+    overwrite: bool = False,
 ) -> Path:
     """Build RRDBNet from ``checkpoint`` (our safetensors or a BasicSR .pth) and write verified ONNX."""
     # The runner owns the exporter (dynamic H/W, checked against PyTorch with ONNX Runtime
@@ -23,7 +27,7 @@ def export_checkpoint(
 
     out = Path(out)
     try:
-        check_export_target(out)  # before the checkpoint is even read
+        check_export_target(out, overwrite)  # before the checkpoint is even read
     except OnnxCheckFailed as exc:
         raise ExportError(str(exc)) from exc
     state = load_generator_state(checkpoint, params)
@@ -35,7 +39,7 @@ def export_checkpoint(
     except RuntimeError as exc:
         raise ExportError(f"{checkpoint}: weights do not fit RRDBNet ({str(exc).splitlines()[0]})") from exc
     try:
-        export_onnx(model, out, opset=opset)
+        export_onnx(model, out, opset=opset, overwrite=overwrite)
     except OnnxCheckFailed as exc:
         raise ExportError(f"{out}: {exc}") from exc
     except OSError as exc:  # AtomicWriteError: the ONNX file cannot be written there

@@ -8,6 +8,7 @@ discriminator step, EMA, schedules, then log, preview and save.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 from pathlib import Path
@@ -17,11 +18,11 @@ import torch
 from torch.nn import functional as F
 from torch.nn.parallel import DistributedDataParallel
 
+from enhance.archs.rrdbnet import RRDBNet
 from hggt_desktop.training_pack import TRAINING_VERSIONS
 from hggt_desktop.training_pack_check import PackReader
 from train import checkpoint
 from train.archs.discriminator import UNetDiscriminatorSN
-from train.archs.rrdbnet import RRDBNet
 from train.config import PRESET_SUBSET, Config
 from train.data import crop_lr, flip_where, make_loader
 from train.degradations import degrade
@@ -82,15 +83,19 @@ def fit(cfg: Config, pack: Path, run_dir: Path, resume: bool = False) -> Path | 
     """Train from ``pack`` into ``run_dir``; returns the last weights written (main process)."""
     process = start_process(cfg.device)
     try:
-        return _fit(cfg, pack, run_dir, resume, process)
+        # The pack and the logbook are closed however training ends, divergence included.
+        with contextlib.ExitStack() as resources:
+            return _fit(cfg, pack, run_dir, resume, process, resources)
     finally:
         end_process()
 
 
-def _fit(cfg: Config, pack: Path, run_dir: Path, resume: bool, process: Process) -> Path | None:
+def _fit(
+    cfg: Config, pack: Path, run_dir: Path, resume: bool, process: Process, resources: contextlib.ExitStack
+) -> Path | None:
     device = process.device
     # --- data
-    reader = PackReader(pack)
+    reader = resources.enter_context(contextlib.closing(PackReader(pack)))
     indices = training_indices(reader, cfg)
 
     # --- networks (same seed on every process: identical initial weights), optimisers, schedules
@@ -139,7 +144,9 @@ def _fit(cfg: Config, pack: Path, run_dir: Path, resume: bool, process: Process)
     loader = make_loader(
         reader, indices, cfg, process.rank, process.world, start_iter * cfg.batch_size, device.type == "cuda"
     )
-    logbook = Logbook(run_dir, cfg.total_iter, start_iter, process.is_main)
+    logbook = resources.enter_context(
+        contextlib.closing(Logbook(run_dir, cfg.total_iter, start_iter, process.is_main))
+    )
     autocast = torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=cfg.bf16)
     weights = None
     batches = iter(loader)
@@ -256,8 +263,6 @@ def _fit(cfg: Config, pack: Path, run_dir: Path, resume: bool, process: Process)
                 log.info(f"saved {weights} and {path}")
             last_good = str(checkpoint.state_path(run_dir, iteration))
 
-    logbook.close()
-    reader.close()
     return weights
 
 

@@ -1,11 +1,14 @@
-"""What the runner needs from an inference engine, and how to pick one for a model file."""
+"""What the runner needs from an inference engine: the protocol, options and shared checks.
+
+The engines import this module; this module imports no engine (``enhance.engines.factory``
+picks one), so the engines never import each other.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -79,17 +82,6 @@ def is_out_of_memory(exc: BaseException) -> bool:
         marker in text
         for marker in ("out of memory", "failed to allocate memory", "bfcarena", "cudaerrormemoryallocation")
     )
-
-
-def open_engine(path: Path, options: EngineOptions) -> Engine:
-    """An engine for a model file: ONNX Runtime for ``.onnx``, PyTorch for checkpoints."""
-    if path.suffix.lower() == ".onnx":
-        from enhance.engines.onnx_engine import OnnxEngine
-
-        return OnnxEngine(path, options)
-    from enhance.engines.torch_engine import TorchEngine
-
-    return TorchEngine.from_checkpoint(path, options)
 
 
 def probe_precision(run_fp32, run_reduced, probe: np.ndarray, name: str) -> bool:

@@ -9,11 +9,15 @@ import sys
 from pathlib import Path
 
 from hggt_desktop.cli.dataset_args import add_dataset_arguments, open_dataset
+from hggt_desktop.core.output_file import OutputKind, OutputRefused, check_output_path, read_head
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dataset_arguments(parser)
     parser.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace --out even if it is not an earlier labels CSV"
+    )
 
 
 def labels_csv_text(dataset) -> str:  # type: ignore[no-untyped-def]
@@ -34,31 +38,21 @@ def labels_csv_text(dataset) -> str:  # type: ignore[no-untyped-def]
     return buffer.getvalue()
 
 
-def _out_problem(out: Path) -> str | None:
-    """Why --out cannot be written; an existing file is replaced only if it is an earlier export."""
-    if out.is_dir():
-        return f"--out {out}: is a folder; give a file name such as {out / 'labels.csv'}"
-    if out.is_file():
-        try:
-            with open(out, encoding="utf-8") as handle:
-                first = handle.readline()
-        except (OSError, UnicodeDecodeError):
-            first = ""
-        if not first.startswith("set,version,"):
-            return f"--out {out}: exists and is not a labels CSV; not overwritten. Give another file name"
-        return None
-    existing = next((a for a in out.absolute().parents if a.exists()), None)
-    if existing is not None and not existing.is_dir():
-        return f"--out {out}: {existing} is a file, not a folder; give another path"
-    return None
+def is_labels_csv(path: Path) -> bool:
+    """True when ``path`` is an earlier labels CSV (its header row), which an export may replace."""
+    return read_head(path, 64).startswith(b"set,version,")
+
+
+LABELS_CSV = OutputKind("an HGGT labels CSV", "labels.csv", is_labels_csv)
 
 
 def run(args: argparse.Namespace) -> int:
     from hggt_desktop.core.atomic import AtomicWriteError, write_text_atomic
 
-    problem = _out_problem(args.out)
-    if problem:
-        print(f"hggt-data export-labels: {problem}", file=sys.stderr)
+    try:
+        check_output_path(args.out, LABELS_CSV, args.overwrite)
+    except OutputRefused as exc:
+        print(f"hggt-data export-labels: --out {exc}", file=sys.stderr)
         return 2
     dataset = open_dataset("export-labels", args)
     if dataset is None:

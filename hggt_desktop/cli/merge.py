@@ -14,7 +14,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "packages", nargs="+", type=Path, help="returned package folders (each has package.json)"
     )
     parser.add_argument(
-        "--into", required=True, type=Path, help="the dataset (images folder or dataset root)"
+        "--into",
+        required=True,
+        type=Path,
+        help="the dataset (images folder or dataset root); a folder that does not exist is created "
+        "with a copy of the packaged sets' images",
     )
     parser.add_argument(
         "--key", type=Path, help="answer key (default: .curator/key.json beside the packages)"
@@ -29,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from hggt_desktop.core.layout import LayoutError
     from hggt_desktop.core.sets import SetLayoutError
-    from hggt_desktop.tools.merging import merge_packages
+    from hggt_desktop.tools.merging import MergeError, create_dataset, merge_packages
 
     packages: list[Path] = []
     for package in args.packages:
@@ -44,6 +48,18 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if not args.into.exists():
+        try:
+            source, count = create_dataset(args.into, packages, args.key)
+        except (MergeError, SetLayoutError) as exc:
+            print(f"hggt-data merge: {exc}", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(
+                f"hggt-data merge: cannot create {args.into} ({exc}); give a writable folder", file=sys.stderr
+            )
+            return 2
+        print(f"created {args.into} with the images of {count} sets from {source}")
     try:
         report = merge_packages(packages, args.into, args.key, args.prefer_newer)
     except (LayoutError, SetLayoutError) as exc:

@@ -23,6 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--split", type=float, default=0.0, metavar="VAL_FRACTION", help="validation fraction"
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the validation split")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace OUT.h5 even if it is not an earlier pack"
+    )
     parser.add_argument("--quick", action="store_true", help="with --check: do not hash every image")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -92,6 +95,7 @@ def _write(dataset: Path, out: Path, args: argparse.Namespace) -> int:
         args.seed,
         progress,
         " ".join(["hggt-data", *sys.argv[1:]]),
+        overwrite=args.overwrite,
     )
     if args.json:
         print(

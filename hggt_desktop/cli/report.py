@@ -16,6 +16,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--bootstrap", type=int, default=1000, metavar="N", help="resamples for 95%% intervals"
     )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace --out/--csv even if they are not an earlier report/labels CSV",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
     parser.add_argument(
         "--worst", type=int, default=12, metavar="N", help="disagreements shown as thumbnails"
@@ -26,12 +31,21 @@ def run(args: argparse.Namespace) -> int:
     from hggt_desktop.cli.agreement import limit_blas_threads, open_rated_dataset
 
     limit_blas_threads()
-    from hggt_desktop.cli.export_labels import labels_csv_text
+    from hggt_desktop.cli.export_labels import LABELS_CSV, labels_csv_text
     from hggt_desktop.core.atomic import AtomicWriteError, write_text_atomic
-    from hggt_desktop.report.document import write_report
+    from hggt_desktop.core.output_file import OutputRefused, check_output_path
+    from hggt_desktop.report.document import REPORT_HTML, write_report
 
     if args.bootstrap < 0 or args.worst < 0:
         print("hggt-data report: --bootstrap and --worst must be 0 or more", file=sys.stderr)
+        return 2
+    try:
+        check_output_path(args.out, REPORT_HTML, args.overwrite)
+        if args.csv:
+            check_output_path(args.csv, LABELS_CSV, args.overwrite)
+    except OutputRefused as exc:
+        option = "--out" if exc.path == args.out else "--csv"
+        print(f"hggt-data report: {option} {exc}", file=sys.stderr)
         return 2
     dataset = open_rated_dataset("report", args)
     if dataset is None:

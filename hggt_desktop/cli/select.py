@@ -10,6 +10,10 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hggt_desktop.tools.selection_job import SelectionReport
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -100,7 +104,34 @@ def _select(args: argparse.Namespace) -> int:
         print(f"problem: {problem}", file=sys.stderr)
     resumed = f" ({report.resumed} already done by an earlier run)" if report.resumed else ""
     print(f"seed {report.seed}: {report.images} images{resumed}, {report.kept} crops in {out_dir}")
+    if report.images and not report.kept:
+        print(f"hggt-data select: {why_nothing_was_kept(report, args)}", file=sys.stderr)
+        return 1
     return 1 if report.problems else 0
+
+
+def why_nothing_was_kept(report: SelectionReport, args: argparse.Namespace) -> str:
+    """The reasons a selection kept no crop, and what to try instead."""
+    reasons = []
+    if report.no_room:
+        shown = ", ".join(report.no_room[:4]) + (", ..." if len(report.no_room) > 4 else "")
+        reasons.append(
+            f"{len(report.no_room)} of {report.images} images have no room for a {args.crop}x{args.crop} "
+            f"crop on the grid, which starts up to 32 px in ({shown})"
+        )
+    if report.candidates:
+        reasons.append(
+            f"all {report.candidates} crops that fit failed the texture test (luma standard "
+            f"deviation >= {args.contrast:g} and Laplacian variance >= {args.frequency:g} in "
+            "every version)"
+        )
+    step = max(1, args.crop * 9 // 16)  # the published step is 9/16 of the crop
+    return (
+        "kept no crop: "
+        + "; ".join(reasons)
+        + f". For small photos try a smaller crop, e.g. --crop {max(8, args.crop // 2)} --step "
+        f"{max(1, step // 2)} (the HGGT crop is 512); for flat photos lower --contrast and --frequency"
+    )
 
 
 def _out_dir_problem(enhanced_dir: Path, out_dir: Path) -> str | None:

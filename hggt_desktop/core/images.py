@@ -11,7 +11,10 @@ and the trainer:
 - an alpha channel is dropped when it is fully opaque; an image with transparent pixels is
   rejected, because there is no right background to put under it;
 - ICC profiles are not applied: values are taken as sRGB. :func:`png_info` reports an embedded
-  profile so ``hggt-data check`` can warn about it.
+  profile so ``hggt-data check`` can warn about it;
+- an image whose header claims more than ``MAX_IMAGE_PIXELS`` pixels (or a side over
+  ``MAX_IMAGE_SIDE``) is refused before decoding: a few bytes can claim 100000x100000 pixels
+  (a decompression bomb) and ask for 30 GB of memory.
 """
 
 from __future__ import annotations
@@ -27,6 +30,11 @@ from hggt_desktop.core.atomic import write_bytes_atomic
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# The stated limit: 250 megapixels (750 MB as RGB; a 16k x 15k image) and 40000 pixels a side.
+# HGGT sources are photos of at most a few tens of megapixels, so only a damaged or hostile file
+# comes near it.
+MAX_IMAGE_PIXELS = 250_000_000
+MAX_IMAGE_SIDE = 40_000
 
 
 class ImageError(Exception):
@@ -89,9 +97,13 @@ def png_info(path: Path) -> PngInfo | None:
 
 
 def image_size(path: Path) -> tuple[int, int]:
-    """(height, width) of an image, from the PNG header when possible, else by decoding."""
+    """(height, width) of an image, from the PNG header when possible, else by decoding.
+
+    Raises :class:`ImageError` when the header claims more than the stated limit.
+    """
     info = png_info(path)
     if info is not None:
+        check_dimensions(info.width, info.height, path)
         return info.height, info.width
     image = read_image(path)
     return image.shape[0], image.shape[1]
@@ -141,7 +153,13 @@ def decode_image(data: np.ndarray | bytes, path: Path | str = "<memory>") -> np.
     buffer = np.frombuffer(data, dtype=np.uint8) if isinstance(data, bytes) else data
     if buffer.size == 0:
         raise ImageError(path, "is empty; copy the image again")
-    image = cv2.imdecode(buffer, cv2.IMREAD_COLOR_RGB | cv2.IMREAD_ANYDEPTH)
+    size = header_size(buffer)
+    if size is not None:
+        check_dimensions(*size, path)
+    try:
+        image = cv2.imdecode(buffer, cv2.IMREAD_COLOR_RGB | cv2.IMREAD_ANYDEPTH)
+    except cv2.error as exc:  # OpenCV's own limits (formats whose header is not read above)
+        raise ImageError(path, f"cannot be decoded ({_first_line(exc)}); copy it again") from None
     if image is None:
         raise ImageError(path, "is not a readable image (corrupt or truncated); copy it again")
     if bytes(buffer[:8]) == _PNG_SIGNATURE and _png_color_type_has_alpha(buffer):
@@ -151,6 +169,61 @@ def decode_image(data: np.ndarray | bytes, path: Path | str = "<memory>") -> np.
     elif image.dtype != np.uint8:
         raise ImageError(path, f"has unsupported sample type {image.dtype}; save it as 8- or 16-bit")
     return np.ascontiguousarray(image)
+
+
+def check_dimensions(width: int, height: int, path: Path | str) -> None:
+    """Refuse sizes over the stated limit (``MAX_IMAGE_PIXELS``, ``MAX_IMAGE_SIDE``), naming the file."""
+    if width <= 0 or height <= 0:
+        raise ImageError(path, f"its header says {width}x{height} pixels; the file is damaged, copy it again")
+    if width > MAX_IMAGE_SIDE or height > MAX_IMAGE_SIDE or width * height > MAX_IMAGE_PIXELS:
+        raise ImageError(
+            path,
+            f"its header says {width}x{height} pixels, over the limit of {MAX_IMAGE_PIXELS // 1_000_000} "
+            f"megapixels ({MAX_IMAGE_SIDE} a side); it is damaged or not a photo, so it is not decoded",
+        )
+
+
+def header_size(data: np.ndarray | bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG, JPEG or BMP header without decoding; None for other formats."""
+    head = bytes(data[:32])
+    if head.startswith(_PNG_SIGNATURE) and head[12:16] == b"IHDR" and len(head) >= 24:
+        width, height = struct.unpack(">II", head[16:24])
+        return width, height
+    if head.startswith(b"BM") and len(head) >= 26:
+        width, height = struct.unpack("<ii", head[18:26])
+        return width, abs(height)  # a negative height means top-down rows
+    if head.startswith(b"\xff\xd8"):
+        return _jpeg_size(bytes(data[: 1 << 20]))
+    return None
+
+
+_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # frame headers, not DHT/JPG/DAC
+
+
+def _jpeg_size(head: bytes) -> tuple[int, int] | None:
+    """Walk the JPEG segments to the first frame header (SOFn) and read its size."""
+    offset = 2
+    while offset + 9 <= len(head):
+        if head[offset] != 0xFF:
+            return None
+        marker = head[offset + 1]
+        if marker == 0xFF:  # fill byte
+            offset += 1
+            continue
+        if marker in _JPEG_SOF:
+            height, width = struct.unpack(">HH", head[offset + 5 : offset + 9])
+            return width, height
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # markers without a length
+            offset += 2
+            continue
+        (length,) = struct.unpack(">H", head[offset + 2 : offset + 4])
+        offset += 2 + length
+    return None
+
+
+def _first_line(exc: Exception) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[-1] if lines else type(exc).__name__
 
 
 def _png_color_type_has_alpha(buffer: np.ndarray) -> bool:

@@ -24,6 +24,8 @@ from hggt_desktop.core.atomic import AtomicWriteError, write_text_atomic
 
 HEARTBEAT_INTERVAL_S = 20.0
 STALE_AFTER_S = 120.0
+# A claim or moved-aside lock lives for microseconds; older ones were left by a killed copy.
+LEFTOVER_AGE_S = 10.0
 
 
 class InstanceLockError(Exception):
@@ -138,24 +140,63 @@ class InstanceLock:
         return owner.hostname == socket.gethostname() and not pid_alive(owner.pid)
 
     def acquire(self) -> None:
-        """Take the lock, taking over a stale one; raise :class:`LockHeld` when it is in use."""
+        """Take the lock, taking over a stale one; raise :class:`LockHeld` when it is in use.
+
+        Exactly one copy wins, even when several start at once after a crash: the lock file is
+        only ever made by an exclusive create, and a stale one is first renamed aside (which
+        only one copy can do) and checked to be the very file that was judged stale.
+        """
         self._started = self._clock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            self._take_over()
-            return
+            self._remove_leftovers()
+            for _ in range(3):
+                if self._create_exclusive():
+                    self.held = True
+                    return
+                self._take_over_if_stale()
+                if self.held:
+                    return
         except OSError as exc:
             raise InstanceLockError(
                 f"Cannot create the lock file {self.path}: {exc.strerror or exc}. "
                 "Check that the labels folder is writable."
             ) from exc
+        raise LockHeld(f"Other copies of the app are taking over {self.path} at this moment; try again.")
+
+    def _create_exclusive(self) -> bool:
+        """Make the lock file with our content if there is none; False when one exists."""
+        # Written in full beside it, then linked into place: the lock is never seen half-written.
+        claim = self.path.with_name(f".{self.path.name}.{self._token}.claim")
+        claim.write_text(self._content(), encoding="utf-8")
+        try:
+            os.link(claim, self.path)
+            return True
+        except FileExistsError:
+            return False
+        except OSError:
+            return self._create_without_links()  # FAT drives and some shares have no hard links
+        finally:
+            with contextlib.suppress(OSError):
+                claim.unlink()
+
+    def _create_without_links(self) -> bool:
+        try:
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            return False
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(self._content())
-        self.held = True
+            handle.flush()
+            os.fsync(handle.fileno())
+        return True
 
-    def _take_over(self) -> None:
+    def _take_over_if_stale(self) -> None:
+        """Move a stale lock aside (one copy only can) and put ours in its place; else raise."""
+        try:
+            seen = self.path.read_bytes()
+        except FileNotFoundError:
+            return  # released or moved meanwhile: try the exclusive create again
         owner = self.read_owner()
         if owner is not None and not self.is_stale(owner):
             raise LockHeld(
@@ -164,25 +205,62 @@ class InstanceLock:
                 f"({self.path}) is taken over automatically {int(self.stale_after_s)} s after its "
                 "last heartbeat."
             )
-        # An unreadable lock is a crash in the middle of writing it: stale as well.
+        # An unreadable lock is a crash in the middle of writing it (older versions): stale too.
+        aside = self.path.with_name(f".{self.path.name}.{self._token}.stale")
         try:
-            write_text_atomic(self.path, self._content())
-        except AtomicWriteError as exc:
-            raise InstanceLockError(f"Cannot take over the stale lock {self.path}: {exc.reason}.") from exc
-        # Two copies taking over at once: the last rename wins and the other one backs off.
-        current = self.read_owner()
-        if current is None or current.token != self._token:
-            raise LockHeld(f"Another copy of the app took over {self.path} at the same moment; try again.")
-        self.took_over = owner
-        self.held = True
+            os.replace(self.path, aside)
+        except FileNotFoundError:
+            return  # another copy moved it first: the exclusive create decides
+        try:
+            moved = aside.read_bytes()
+            if moved != seen:
+                # Between our look and the rename another copy took the lock over: put its
+                # lock back (exclusively: a third copy may have made one since) and give way.
+                with contextlib.suppress(FileExistsError):
+                    os.link(aside, self.path)
+                raise LockHeld(
+                    f"Another copy of the app took over {self.path} at the same moment; try again."
+                )
+        finally:
+            with contextlib.suppress(OSError):
+                aside.unlink()
+        if self._create_exclusive():
+            self.took_over = owner
+            self.held = True
 
-    def heartbeat(self) -> bool:
-        """Refresh the heartbeat; False when the lock is no longer ours (taken over)."""
+    def _remove_leftovers(self) -> None:
+        """Claims, moved-aside locks and heartbeat temporaries left by copies that were killed."""
+        prefix = f".{self.path.name}."
+        now = time.time()
+        with os.scandir(self.path.parent) as entries:
+            for entry in entries:
+                if entry.name.startswith(prefix) and entry.name.endswith((".claim", ".stale", ".tmp")):
+                    with contextlib.suppress(OSError):
+                        if now - entry.stat().st_mtime > LEFTOVER_AGE_S:
+                            os.unlink(entry.path)
+
+    def verify(self) -> bool:
+        """True while the lock file still names this copy: checked before every save.
+
+        A lock file that vanished (a sync tool, a copy that gave way) is made again, exclusively;
+        if another copy made one first, the lock is lost.
+        """
         if not self.held:
             return False
         current = self.read_owner()
+        if current is None and not self.path.exists():
+            with contextlib.suppress(OSError):
+                if self._create_exclusive():
+                    return True
+            current = self.read_owner()
         if current is None or current.token != self._token:
             self.held = False
+            return False
+        return True
+
+    def heartbeat(self) -> bool:
+        """Refresh the heartbeat; False when the lock is no longer ours (taken over)."""
+        if not self.verify():
             return False
         try:
             write_text_atomic(self.path, self._content())

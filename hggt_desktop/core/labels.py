@@ -188,13 +188,46 @@ def read_label_file(path: Path) -> LabelFile:
 
 
 def parse_label_text(raw: bytes | str, path: Path | str = "<memory>") -> LabelFile:
-    """Parse label JSON (bytes or text) that came from ``path``."""
+    """Parse label JSON (bytes or text) that came from ``path``.
+
+    A UTF-8 byte-order mark is accepted; UTF-16 and every other encoding are refused
+    (docs/decisions/0007-label-encoding.md). One bad value (NaN, a 5,000-digit number, deep
+    nesting, a wrong type) makes this file invalid and is reported as a :class:`LabelFileError`;
+    it never escapes as a bare ``ValueError`` or ``RecursionError`` that would stop a whole tool.
+    """
     path = Path(path)
+    doc = _load_json(raw, path)
     try:
-        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
-        doc = json.loads(text)
+        return _label_file_from(doc, path)
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise MalformedLabelFile(path, f"a value has the wrong type or range ({exc})") from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a label file may hold")
+
+
+def _load_json(raw: bytes | str, path: Path) -> Any:
+    if isinstance(raw, bytes) and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise UnreadableLabelFile(path, "is UTF-16; label files must be UTF-8 (save it as UTF-8)")
+    try:
+        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw.removeprefix("\ufeff")
+        return json.loads(text, parse_constant=_refuse_constant)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UnreadableLabelFile(path, f"not valid UTF-8 JSON ({exc})") from exc
+    except (ValueError, RecursionError, OverflowError) as exc:
+        # NaN/Infinity, a number over Python's digit limit, or nesting deeper than the parser's
+        # stack: the file is damaged or hostile, never a label file this tool wrote.
+        if isinstance(exc, RecursionError):
+            reason = "it is nested too deeply"
+        elif "digits" in str(exc):
+            reason = "a number has thousands of digits"
+        else:
+            reason = str(exc)
+        raise UnreadableLabelFile(path, f"not a usable label file: {reason}") from None
+
+
+def _label_file_from(doc: Any, path: Path) -> LabelFile:
     if not isinstance(doc, dict):
         raise MalformedLabelFile(path, "the top level is not a JSON object")
 
@@ -204,7 +237,7 @@ def parse_label_text(raw: bytes | str, path: Path | str = "<memory>") -> LabelFi
             continue
         match = _PICTURE_KEY.match(key)
         if not match:
-            raise MalformedLabelFile(path, f"unexpected key {key!r}")
+            raise MalformedLabelFile(path, f"unexpected key {_short(key)}")
         if not isinstance(value, dict):
             raise MalformedLabelFile(path, f"{key} is not an object")
         pictures[int(match.group(1))] = value
@@ -219,7 +252,9 @@ def parse_label_text(raw: bytes | str, path: Path | str = "<memory>") -> LabelFi
     original = pictures[1]
     original_name = _check_name(path, 1, original)
     if original.get(_FILE) != ORIGINAL_FOLDER:
-        raise PositionMismatch(path, f"Picture_1 must have File 'original', not {original.get(_FILE)!r}")
+        raise PositionMismatch(
+            path, f"Picture_1 must have File 'original', not {_short(original.get(_FILE))}"
+        )
     if original.get(_LABEL) is not None:
         raise MalformedLabelFile(path, "Picture_1 is the original and must have Label null")
     stem = original_name.rsplit(".", 1)[0]
@@ -232,7 +267,7 @@ def parse_label_text(raw: bytes | str, path: Path | str = "<memory>") -> LabelFi
         name = _check_name(path, index, picture)
         if picture.get(_FILE) != version:
             raise PositionMismatch(
-                path, f"Picture_{index} must be version {version}, but File is {picture.get(_FILE)!r}"
+                path, f"Picture_{index} must be version {version}, but File is {_short(picture.get(_FILE))}"
             )
         if name.rsplit(".", 1)[0] != f"{stem}_{version}":
             raise PositionMismatch(
@@ -245,7 +280,7 @@ def parse_label_text(raw: bytes | str, path: Path | str = "<memory>") -> LabelFi
             labels.append((version, Label(label)))
         except ValueError:
             raise UnknownLabel(
-                path, f"Picture_{index} has label {label!r}; expected Positive, Similar or Negative"
+                path, f"Picture_{index} has label {_short(label)}; expected Positive, Similar or Negative"
             ) from None
         version_names.append((version, name))
 
@@ -256,6 +291,15 @@ def parse_label_text(raw: bytes | str, path: Path | str = "<memory>") -> LabelFi
         labels=tuple(labels),
         time_cost=_parse_time_cost(path, doc.get(_TIME_COST)),
     )
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, so a hostile value cannot flood a message."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int over Python's digit limit cannot even be printed
+        return f"a {type(value).__name__} too large to print"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _check_name(path: Path, index: int, picture: dict[str, Any]) -> str:
@@ -280,6 +324,6 @@ def _parse_time_cost(path: Path, value: Any) -> TimeCost | None:
         raise MalformedLabelFile(
             path, f"Time_cost must have Start/End as 'YYYY-MM-DD HH:MM:SS' and Total ({exc})"
         ) from exc
-    if isinstance(total, bool) or not isinstance(total, (int, float)) or total < 0:
-        raise MalformedLabelFile(path, f"Time_cost Total must be non-negative seconds, got {total!r}")
+    if isinstance(total, bool) or not isinstance(total, (int, float)) or not 0 <= total < 1e12:
+        raise MalformedLabelFile(path, f"Time_cost Total must be non-negative seconds, got {_short(total)}")
     return TimeCost(start=start, end=end, total=int(total))

@@ -79,7 +79,7 @@ def read_record(path: Path) -> SetRecord:
     path = Path(path)
     try:
         doc = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: bad UTF-8/JSON, huge ints
         raise RecordError(path, f"cannot be read as a record ({exc}); it will be started again") from exc
     if not isinstance(doc, dict) or doc.get("format") != RECORD_FORMAT:
         raise RecordError(path, f"is not a {RECORD_FORMAT} file")

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hggt_desktop.core.images import ImageError, is_image_file, png_info, read_image
+from hggt_desktop.core.images import ImageError, check_dimensions, is_image_file, png_info, read_image
 from hggt_desktop.core.labels import ORIGINAL_FOLDER
 
 _VERSION_DIR = re.compile(r"0[1-9]\Z")
@@ -148,6 +148,10 @@ def _check_sizes(sets: Iterable[ImageSet], decode: bool, workers: int) -> list[P
         if not decode:
             info = png_info(path)
             if info is not None:
+                try:
+                    check_dimensions(info.width, info.height, path)
+                except ImageError as exc:
+                    return Problem(path, exc.reason)
                 return info.height, info.width
             if path.suffix.lower() == ".png":
                 return Problem(path, "is not a readable PNG; copy it again")

@@ -16,17 +16,10 @@ import signal
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from hggt_desktop.version import __version__
 
-if TYPE_CHECKING:
-    from PySide6.QtWidgets import QApplication
-
 log = logging.getLogger(__name__)
-
-ORGANISATION = "hggt"
-APPLICATION = "hggt-desktop"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,18 +52,6 @@ def install_network_guard() -> None:
     install()
 
 
-def make_application() -> QApplication:
-    """The QApplication with the names QSettings and QStandardPaths use."""
-    from PySide6.QtWidgets import QApplication
-
-    existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
-    app.setOrganizationName(ORGANISATION)
-    app.setApplicationName(APPLICATION)
-    app.setApplicationVersion(__version__)
-    return app
-
-
 def run_review(path: Path) -> int:
     try:
         from hggt_desktop.gui.curator.window import run_review as run
@@ -91,20 +72,20 @@ def run_annotator(args: argparse.Namespace) -> int:
     """Open the window on the start screen, the demo, or the given path."""
     from PySide6.QtWidgets import QMessageBox
 
-    from hggt_desktop.gui.main_window import MainWindow
+    from hggt_desktop.gui.application import make_application
+    from hggt_desktop.gui.main_window import OPEN_ERRORS, MainWindow
 
     app = make_application()
     window = MainWindow(break_interval_min=getattr(args, "break_minutes", 30.0))
-    if args.command == "annotate":
-        instructions = False if args.no_instructions else None
-        if not window.open_path(args.path, args.annotator, instructions=instructions):
-            reason = window.start_screen.error.text()
-            print(f"hggt-desktop: {reason}", file=sys.stderr)
-            if _interactive():
-                QMessageBox.critical(None, "HGGT annotator", reason)
-            return 2
-    elif args.demo and not window.open_demo():
-        print(f"hggt-desktop: {window.start_screen.error.text()}", file=sys.stderr)
+    try:
+        if args.command == "annotate":
+            window.open_work(args.path, args.annotator, instructions=False if args.no_instructions else None)
+        elif args.demo:
+            window.open_demo_work()
+    except OPEN_ERRORS as exc:
+        print(f"hggt-desktop: {exc}", file=sys.stderr)
+        if args.command == "annotate" and _interactive():
+            QMessageBox.critical(None, "HGGT annotator", str(exc))
         return 2
     _quit_on_signals(app, window)
     window.show()
@@ -135,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "review":
         return run_review(args.path)
     if args.smoke:
-        from hggt_desktop.gui.annotate.smoke import run_smoke
+        from hggt_desktop.gui.smoke import run_smoke
 
         default = Path(tempfile.gettempdir()) / "hggt-smoke.png"
         return run_smoke(args.screenshot or default)

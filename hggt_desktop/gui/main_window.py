@@ -16,7 +16,9 @@ from PySide6.QtCore import QEvent, QSettings, QStandardPaths, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QStackedWidget, QWidget
 
+from hggt_desktop.annotation.workspace import WorkspaceError, open_workspace
 from hggt_desktop.core.instance_lock import InstanceLockError
+from hggt_desktop.gui.annotate.actions import ACTIONS_BY_NAME, VIEW_MENU
 from hggt_desktop.gui.annotate.annotator_view import AnnotatorView
 from hggt_desktop.gui.annotate.demo import DEMO_ANNOTATOR, DemoError, prepare_demo
 from hggt_desktop.gui.annotate.instructions import InstructionsPage
@@ -24,12 +26,13 @@ from hggt_desktop.gui.annotate.keymap import KEYS_FILE, KeyMap
 from hggt_desktop.gui.annotate.practice import PracticeMaterial, load_practice
 from hggt_desktop.gui.annotate.session import AnnotationSession
 from hggt_desktop.gui.annotate.start_screen import StartScreen
-from hggt_desktop.gui.annotate.workspace import Workspace, WorkspaceError, open_workspace
 from hggt_desktop.version import __version__
 
 log = logging.getLogger(__name__)
 
 APP_TITLE = "HGGT annotator"
+# What opening work can fail with; each message names the path and what to do.
+OPEN_ERRORS = (WorkspaceError, InstanceLockError, DemoError)
 
 
 def config_dir() -> Path:
@@ -57,7 +60,6 @@ class MainWindow(QMainWindow):
         self.view: AnnotatorView | None = None
         self.practice_session: AnnotationSession | None = None
         self.practice: PracticeMaterial | None = None
-        self._workspace: Workspace | None = None
         self._error_box: QMessageBox | None = None
         self._close_anyway = False
         self.stack = QStackedWidget()
@@ -83,20 +85,11 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._add(file_menu, "Quit", self.close)
         view_menu = self.menuBar().addMenu("&View")
-        self._add(view_menu, f"Fit\t{self.keymap.describe('fit')}", lambda: self._view_call("fit"))
-        self._add(
-            view_menu,
-            f"True 1:1\t{self.keymap.describe('one_to_one')}",
-            lambda: self._view_call("one_to_one"),
-        )
-        self._add(
-            view_menu,
-            f"Two panels\t{self.keymap.describe('two_panel')}",
-            lambda: self._view_call("two_panel"),
-        )
+        for name in VIEW_MENU:
+            self._add_action(view_menu, name)
         self._add_tools_menu()
         help_menu = self.menuBar().addMenu("&Help")
-        self._add(help_menu, f"Keys\t{self.keymap.describe('help')}", lambda: self._view_call("help"))
+        self._add_action(help_menu, "help")
         self._add(help_menu, "Instructions and practice", self.show_instructions)
         self._add(help_menu, "Open the keys file folder", self._open_keys_folder)
         self._add(help_menu, "About", self._about)
@@ -115,9 +108,14 @@ class MainWindow(QMainWindow):
         tools = self.menuBar().addMenu("&Tools")
         self._add(tools, "Enhance a folder…", lambda: EnhanceDialog(self).show())
 
-    def _view_call(self, action: str) -> None:
+    def _add_action(self, menu: QMenu, name: str) -> QAction:
+        """A menu entry for an action of the annotator's action table, with its keys shown."""
+        title = ACTIONS_BY_NAME[name].title
+        return self._add(menu, f"{title}\t{self.keymap.describe(name)}", lambda: self._view_call(name))
+
+    def _view_call(self, name: str) -> None:
         if self.view is not None and self.stack.currentWidget() is self.view:
-            self.view.dispatcher.run(action)
+            self.view.trigger(name)
 
     # --- opening work ----------------------------------------------------------------------
 
@@ -129,40 +127,52 @@ class MainWindow(QMainWindow):
             )
 
     def open_demo(self) -> bool:
+        """Open a fresh copy of the demo set; False (with the reason shown) when it cannot be."""
         try:
-            images = prepare_demo(demo_root())
-        except DemoError as exc:
+            self.open_demo_work()
+        except OPEN_ERRORS as exc:
             self.show_error(str(exc))
             return False
-        return self.open_path(images, DEMO_ANNOTATOR)
+        return True
+
+    def open_demo_work(self) -> None:
+        """Open a fresh copy of the demo set; raise one of :data:`OPEN_ERRORS`."""
+        self.open_work(prepare_demo(demo_root()), DEMO_ANNOTATOR)
 
     def open_path(self, path: Path, annotator: str | None, instructions: bool | None = None) -> bool:
         """Open ``path`` for ``annotator``; False (with the reason shown) when it cannot be."""
         try:
-            workspace = open_workspace(path, annotator)
-        except WorkspaceError as exc:
+            self.open_work(path, annotator, instructions)
+        except OPEN_ERRORS as exc:
             self.show_error(str(exc))
+            if self.view is None:
+                self._show_page(self.start_screen)
             return False
-        session = AnnotationSession(workspace)
-        if not self.attach_session(session):
-            return False
-        first_time = session.store.done_count() == 0 and not any(p.labels for p in session.store.sets)
-        if instructions or (instructions is None and first_time):
-            self.show_instructions()
         return True
 
+    def open_work(self, path: Path, annotator: str | None, instructions: bool | None = None) -> None:
+        """Open ``path`` for ``annotator``; raise one of :data:`OPEN_ERRORS` with the reason."""
+        session = AnnotationSession(open_workspace(path, annotator))
+        self.start_session(session)
+        if instructions or (instructions is None and not session.has_any_label()):
+            self.show_instructions()
+
     def attach_session(self, session: AnnotationSession) -> bool:
-        """Start ``session`` (locking its labels) and show it; False when refused."""
-        # Close what is open first: reopening the same labels must not meet our own lock.
-        self.close_session()
+        """Start ``session`` (locking its labels) and show it; False (reason shown) when refused."""
         try:
-            problems = session.start()
+            self.start_session(session)
         except InstanceLockError as exc:
-            session.prefetcher.shutdown()
             self.show_error(str(exc))
             self._show_page(self.start_screen)
             return False
-        session.earlier_today_seconds = float(str(self.settings.value(self._today_key(session), 0.0) or 0.0))
+        return True
+
+    def start_session(self, session: AnnotationSession) -> None:
+        """Start ``session`` (locking its labels) and show it; raise ``InstanceLockError`` when refused."""
+        # Close what is open first: reopening the same labels must not meet our own lock.
+        self.close_session()
+        problems = session.start()
+        session.set_earlier_today(float(str(self.settings.value(self._today_key(session), 0.0) or 0.0)))
         session.set_screen_scale(self.devicePixelRatioF())
         session.set_focused(self.isActiveWindow())
         self.session = session
@@ -179,7 +189,6 @@ class MainWindow(QMainWindow):
             log.warning("%s", problem)
         if problems:
             self.statusBar().showMessage(f"{len(problems)} problem(s): {problems[0]}", 20000)
-        return True
 
     @staticmethod
     def _today_key(session: AnnotationSession) -> str:
@@ -289,7 +298,7 @@ class MainWindow(QMainWindow):
             # Closing would drop labels that are only on screen: say so once, close the next time.
             self._close_anyway = True
             self.show_error(
-                f"{len(session.store.dirty)} set(s) could not be saved: {session.save_error} "
+                f"{len(session.unsaved_sets())} set(s) could not be saved: {session.save_error} "
                 "Close the window again to quit without them."
             )
             event.ignore()

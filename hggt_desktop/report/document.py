@@ -14,6 +14,7 @@ from hggt_desktop.core.agreement_summary import summarize_agreement
 from hggt_desktop.core.atomic import write_text_atomic
 from hggt_desktop.core.dataset import Dataset
 from hggt_desktop.core.disagreement import disagreement_queue
+from hggt_desktop.core.output_file import OutputKind, read_head
 from hggt_desktop.core.rating_table import LETTERS_BY_RANK, RatingTable, rating_table
 from hggt_desktop.report import svg
 from hggt_desktop.report.style import CSS
@@ -21,6 +22,7 @@ from hggt_desktop.report.thumbnails import GAP, THUMB, strip_data_uri
 from hggt_desktop.version import __version__
 
 WORST_SHOWN = 12
+_TITLE = "<title>HGGT labels report</title>"
 PAGE_WIDTH = 1120  # pixels inside a section (main is 1220 wide, minus paddings)
 _LETTER_CLASS = {"P": "pos", "S": "sim", "N": "neg"}
 
@@ -281,7 +283,7 @@ interval over sets. His own guide: .800 and above is reliable; .667 to .800 allo
             "is labelled by two annotators.</p></section>"
         )
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>HGGT labels report</title>
+<html lang="en"><head><meta charset="utf-8">{_TITLE}
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>
 <body><main>
 <header><h1>How far the annotators agree</h1>
@@ -306,6 +308,14 @@ labels Negative &lt; Similar &lt; Positive · 95% intervals from {ci["resamples"
 <footer>hggt-desktop {escape(__version__)} · {datetime.now():%Y-%m-%d %H:%M}</footer>
 </main></body></html>
 """
+
+
+def is_report(path: Path) -> bool:
+    """True when ``path`` is an earlier report (its title near the top), which a new one may replace."""
+    return _TITLE.encode() in read_head(path, 512)
+
+
+REPORT_HTML = OutputKind("an HGGT labels report", "report.html", is_report)
 
 
 def write_report(

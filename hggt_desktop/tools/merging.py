@@ -14,6 +14,8 @@ Rules (docs/data-tools.md):
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from hggt_desktop.core.labels import (
     write_label_file,
 )
 from hggt_desktop.core.layout import PROJECT_DIR, find_labels_dir, label_path, records_dir, resolve_images_dir
+from hggt_desktop.core.record import RecordError, read_record
 from hggt_desktop.core.sets import ImageSet, find_sets
 from hggt_desktop.tools.assignment import SET
 from hggt_desktop.tools.packages import KEY_PATH, MANIFEST
@@ -63,6 +66,17 @@ def _read_json(path: Path, what: str) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise MergeError(f"{path}: cannot read the {what} ({exc})") from exc
+
+
+def _unsafe_to_read(path: Path, package_dir: Path) -> str | None:
+    """Why ``path`` of a returned package must not be read (a link, or outside it), or None."""
+    if path.is_symlink():
+        return "is a symbolic link (skipped: links in a returned package are never followed)"
+    try:
+        path.resolve().relative_to(package_dir.resolve())
+    except (ValueError, OSError):
+        return f"lies outside the package folder {package_dir} (skipped)"
+    return None
 
 
 def _write_if_changed(path: Path, text: str) -> bool:
@@ -102,6 +116,9 @@ class _Merger:
             )
             path = images_dir / folder / name
             listed = manifest["images"].get(f"{images_dir.name}/{folder}/{name}")
+            unsafe = _unsafe_to_read(path, package_dir) if path.is_symlink() or path.exists() else None
+            if unsafe is not None:
+                return f"{path} {unsafe}"
             if not path.is_file() or sha256_file(path) != expected or listed != expected:
                 return f"{path} differs from the image that was packaged (SHA-256 mismatch or missing)"
             if folder != item.get("catch_slot"):  # a catch image is not a dataset file
@@ -173,19 +190,43 @@ class _Merger:
         self.report.trials += _write_if_changed(path, json.dumps(doc, indent=1) + "\n")
 
     def copy_record(self, package_labels: Path, annotator: str, item: dict) -> None:
+        """Copy the record of a merged set, renamed to the dataset's stem, if it is a valid record.
+
+        A returned package is untrusted input: a record that is a link, lies outside the
+        package, or does not parse as a record is reported and left out, never copied as bytes.
+        """
         source = records_dir(package_labels, annotator) / f"{item['stem']}.json"
-        if not source.is_file():
+        if not (source.is_file() or source.is_symlink()):
             return
-        text = source.read_text(encoding="utf-8")
+        why = _unsafe_to_read(source, package_labels)
+        if why is not None:
+            self.report.problems.append(f"{source}: {why}; record not copied")
+            return
         try:
-            doc = json.loads(text)
-        except ValueError:
-            doc = None
-        if isinstance(doc, dict) and doc.get("stem") == item["stem"]:
-            doc["stem"] = item["source"]  # the record names the set the way the dataset does
-            text = json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+            record = read_record(source)
+        except RecordError as exc:
+            self.report.problems.append(f"{exc}; record not copied")
+            return
+        if record.stem != item["stem"] or record.annotator != annotator:
+            self.report.problems.append(
+                f"{source}: is the record of {record.stem!r} by {record.annotator!r}, not of "
+                f"{item['stem']!r} by {annotator!r}; record not copied"
+            )
+            return
+        record.stem = item["source"]  # the record names the set the way the dataset does
         target = records_dir(self.labels_dir, annotator) / f"{item['source']}.json"
-        self.report.records += _write_if_changed(target, text)
+        self.report.records += _write_if_changed(target, record.to_json_text())
+
+    def returned_label_files(self, package_dir: Path, folder: Path) -> list[Path]:
+        """The package's label files that may be read: no links, nothing outside the package."""
+        files: list[Path] = []
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            why = _unsafe_to_read(path, package_dir)
+            if why is None:
+                files.append(path)
+            else:
+                self.report.problems.append(f"{path}: {why}; not merged")
+        return files
 
     def merge_package(self, package_dir: Path, key: dict) -> None:
         manifest = _read_json(package_dir / MANIFEST, "package manifest")
@@ -197,7 +238,7 @@ class _Merger:
             )
         package_labels = package_dir / manifest["labels_dir"]
         folder = package_labels / annotator
-        for label_file in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        for label_file in self.returned_label_files(package_dir, folder):
             item = entry["items"].get(label_file.stem)
             if item is None:
                 self.report.problems.append(f"{label_file}: not a set of package {name}; ignored")
@@ -264,3 +305,36 @@ def merge_packages(
             )
     merger.collect_missing(list(keys.values()))
     return merger.report
+
+
+def create_dataset(target: Path, package_dirs: list[Path], key_path: Path | None = None) -> tuple[Path, int]:
+    """Make ``target`` a new dataset holding the images the packages were made from.
+
+    ``hggt-data merge ... --into NEW`` with a folder that does not exist yet: the images of the
+    packaged sets (the key names their folder) are copied to ``NEW/images/``, so that the
+    labels merged into ``NEW/labels/`` sit beside them in the HGGT layout. Returns the source
+    images folder and the number of sets copied.
+    """
+    first = next((p for p in package_dirs if (p / MANIFEST).is_file()), None)
+    if first is None:
+        raise MergeError(
+            f"{target}: does not exist, and no package ({MANIFEST}) says which images to put in it"
+        )
+    key = _read_json(find_key(first, key_path), "answer key")
+    source = Path(key.get("dataset", ""))
+    if not (source / ORIGINAL_FOLDER).is_dir():
+        raise MergeError(
+            f"{target}: does not exist, and the images the packages were made from ({source}) are gone; "
+            "give --into the dataset the packages came from"
+        )
+    scan = find_sets(source)
+    partial = target.with_name(f".{target.name}.partial")
+    images = partial / "images"
+    for image_set in scan.sets:
+        for path in image_set.paths():
+            destination = images / path.parent.name / path.name
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, destination)
+    # Renamed into place whole: an interrupted copy never looks like a finished dataset.
+    os.replace(partial, target)
+    return source, len(scan.sets)

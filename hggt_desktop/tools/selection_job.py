@@ -48,6 +48,7 @@ class PlannedImage:
     paths: tuple[Path, ...]
     versions: tuple[str, ...]
     candidates: tuple[tuple[int, int], ...]
+    size: tuple[int, int] = (0, 0)  # height, width
 
 
 @dataclass
@@ -57,6 +58,8 @@ class SelectionReport:
     resumed: int = 0
     kept: int = 0
     problems: list[str] = field(default_factory=list)
+    candidates: int = 0  # crops that fit in the images and were put to the texture test
+    no_room: list[str] = field(default_factory=list)  # "name WxH" of images no crop fits in
 
 
 def plan_selection(
@@ -85,7 +88,14 @@ def plan_selection(
         height, width = sizes.pop()
         candidates = draw_candidates(rng, height, width, params)
         plan.append(
-            PlannedImage(name, image_set.stem, image_set.paths(), image_set.version_ids, tuple(candidates))
+            PlannedImage(
+                name,
+                image_set.stem,
+                image_set.paths(),
+                image_set.version_ids,
+                tuple(candidates),
+                (height, width),
+            )
         )
     return plan, problems
 
@@ -203,6 +213,8 @@ def run_selection(
     plan, problems = plan_selection(enhanced_dir, params, seed)
     _check_state(out_dir, params, seed, plan)
     report = SelectionReport(seed=seed, images=len(plan), problems=problems)
+    report.candidates = sum(len(image.candidates) for image in plan)
+    report.no_room = [f"{p.name} {p.size[1]}x{p.size[0]}" for p in plan if not p.candidates]
     todo = [image for image in plan if not _record_path(out_dir, image.name).exists()]
     report.resumed = len(plan) - len(todo)
     workers = max(1, workers or os.cpu_count() or 1)

@@ -67,7 +67,7 @@ def build(target: str, platform: str, tmp_path: Path, monkeypatch: pytest.Monkey
 def test_annotator_bundle_leaves_out_the_ml_stack_and_unused_qt() -> None:
     spec = load_spec()
     excludes = spec["excludes_for"]("annotator")
-    for name in ("torch", "onnxruntime", "enhance", "train", "tensorboard", "tkinter", "pytest"):
+    for name in ("torch", "onnxruntime", "enhance", "train", "tensorboard", "tkinter", "pytest", "scipy"):
         assert name in excludes
     for name in (
         "PySide6.QtNetwork",

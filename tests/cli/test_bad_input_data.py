@@ -223,3 +223,16 @@ def test_pack_reports_unreadable_labels_it_had_to_leave_out(capsys, tmp_path):
     broken.write_text("{broken", encoding="utf-8")
     code, _, err = run(capsys, "pack", root, tmp_path / "p.h5")
     assert code == 1 and f"problem: {broken}" in err and "pack again" in err
+
+
+def test_select_says_why_it_kept_nothing_and_what_to_try(capsys, tmp_path):
+    # Regression (issue 14): on photos under 512 px select printed "4 images, 0 crops", exit 0.
+    images = make_dataset(tmp_path / "small", n_sets=2, size=300, annotators=())
+    code, out, err = run(capsys, "select", images, tmp_path / "sets", "--seed", "0")
+    assert code == 1 and "0 crops" in out
+    assert "2 of 2 images have no room for a 512x512 crop" in err and "0000-0-0.png 300x300" in err
+    assert "--crop 256 --step 144" in err
+    code, out, err = run(
+        capsys, "select", images, tmp_path / "flat", "--seed", "0", "--crop", "64", "--contrast", "300"
+    )
+    assert code == 1 and "crops that fit failed the texture test" in err and ">= 300" in err

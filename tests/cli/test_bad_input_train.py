@@ -151,7 +151,7 @@ def test_eval_folder_bad_inputs(capsys, dataset, sr_dir, tmp_path):
 
 @pytest.fixture
 def weights(tmp_path: Path) -> Path:
-    from train.archs.rrdbnet import RRDBNet
+    from enhance.archs.rrdbnet import RRDBNet
     from train.checkpoint import save_weights
     from train.config import Config
 

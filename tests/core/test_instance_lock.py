@@ -4,6 +4,7 @@ import json
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,61 @@ def test_owner_notices_when_its_lock_was_taken_over(tmp_path: Path) -> None:
     assert not first.heartbeat()
     first.release()
     assert path.exists()  # not removed: it belongs to the new owner
+
+
+_RACER = """
+import sys, time
+from pathlib import Path
+from hggt_desktop.core.instance_lock import InstanceLock, InstanceLockError
+path, go = Path(sys.argv[1]), Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.001)
+lock = InstanceLock(path)
+try:
+    lock.acquire()
+except InstanceLockError:
+    print("refused")
+    sys.exit(0)
+time.sleep(0.3)  # every other copy has tried by now
+print("won" if lock.verify() else "lost")
+"""
+
+
+@pytest.mark.slow
+def test_hole3_two_copies_one_lock(tmp_path: Path) -> None:
+    """Copies started together after a crash: exactly one takes the stale lock over."""
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    for round_ in range(3):
+        path = tmp_path / f"round{round_}" / "A.lock"
+        path.parent.mkdir()
+        owner = {"pid": int(dead.stdout), "hostname": socket.gethostname(), "token": "dead", "started": 0}
+        path.write_text(json.dumps({**owner, "heartbeat": 9e12}), encoding="utf-8")
+        go = path.parent / "go"
+        racers = [
+            subprocess.Popen(
+                [sys.executable, "-c", _RACER, str(path), str(go)], stdout=subprocess.PIPE, text=True
+            )
+            for _ in range(5)
+        ]
+        time.sleep(0.6)  # all of them started and waiting
+        go.touch()
+        results = [racer.communicate(timeout=60)[0].strip() for racer in racers]
+        assert results.count("won") == 1, results
+        assert results.count("lost") == 0, "a copy that took the lock must not lose it to another"
+        assert json.loads(path.read_text(encoding="utf-8"))["token"] != "dead"
+        assert [p.name for p in path.parent.iterdir() if p.name not in ("A.lock", "go")] == []
+
+
+def test_hole3_ownership_is_checked_before_a_save_without_waiting_for_the_heartbeat(tmp_path: Path) -> None:
+    path = tmp_path / "A.lock"
+    first = InstanceLock(path)
+    first.acquire()
+    path.write_text(json.dumps({"pid": 1, "hostname": "x", "token": "other", "started": 0, "heartbeat": 0}))
+    assert not first.verify() and not first.held
+    path.unlink()
+    second = InstanceLock(path)
+    second.acquire()
+    path.unlink()  # a sync tool removed it: the owner makes it again and keeps the lock
+    assert second.verify() and json.loads(path.read_text())["token"] == second._token

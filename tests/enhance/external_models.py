@@ -42,6 +42,13 @@ if "img02" in src:
 cv2.imwrite(out, image)
 """
 
+# Per image, x2 by pixel repetition ({in} -> {out}).
+DOUBLE = """
+import sys, cv2
+image = cv2.imread(sys.argv[1])
+cv2.imwrite(sys.argv[2], cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST))
+"""
+
 # Starts a grandchild, writes both process ids, then never finishes.
 HANG = """
 import os, subprocess, sys, time

@@ -142,5 +142,5 @@ def test_export_refuses_to_overwrite_the_checkpoint(tmp_path, capsys):
     kept = pth.read_bytes()
     assert main(["export", str(pth), str(pth)]) == 2
     err = capsys.readouterr().err
-    assert "rcan.pth" in err and "not an .onnx file" in err and "Traceback" not in err
+    assert "rcan.pth" in err and "not an ONNX model" in err and "Traceback" not in err
     assert pth.read_bytes() == kept

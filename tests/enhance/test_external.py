@@ -15,9 +15,9 @@ import pytest
 from enhance.cli import UsageError, load_model
 from enhance.job import Reporter, RunOptions, output_path
 from enhance.manifest import Manifest
-from enhance.runner import Runner
+from enhance.runner import Runner, shrink
 from hggt_desktop.core.images import read_image
-from tests.enhance.external_models import FLAKY, FOLDER, HANG, INVERT, is_alive, python, write_script
+from tests.enhance.external_models import DOUBLE, FLAKY, FOLDER, HANG, INVERT, is_alive, python, write_script
 from tests.enhance.models import make_folder
 
 
@@ -35,13 +35,14 @@ def _toml(value) -> str:
     return json.dumps(value)
 
 
-def run(tmp_path, value: str, names, stop=None, reporter=None):
-    spec = load_model("03", value)
+def run(tmp_path, value: str, names, stop=None, reporter=None, options: RunOptions | None = None):
+    options = options or RunOptions()
+    spec = load_model("03", value, options.scale)
 
-    def no_engine(path, options):
+    def no_engine(path, engine_options):
         raise AssertionError("an external model opens no engine")
 
-    runner = Runner(tmp_path / "in", tmp_path / "out", names, [spec], RunOptions(), no_engine, reporter, stop)
+    runner = Runner(tmp_path / "in", tmp_path / "out", names, [spec], options, no_engine, reporter, stop)
     return runner.run()
 
 
@@ -112,8 +113,24 @@ def test_scale_is_checked_against_the_description(tmp_path):
     names = make_folder(tmp_path / "in", 1)
     script = write_script(tmp_path, "invert", INVERT)
     value = describe(tmp_path, [python(), str(script), "{in}", "{out}", str(tmp_path / "c")], scale=2)
-    ((_, _, message),) = run(tmp_path, value, names).failed
+    with pytest.raises(UsageError, match="says scale 2 but the run asks for --scale 1"):
+        load_model("03", value)
+    ((_, _, message),) = run(tmp_path, value, names, options=RunOptions(scale=2)).failed
     assert "expected 112x80 (scale 2 x 56x40)" in message
+
+
+def test_super_resolution_from_ground_truth_gets_the_shrunk_photo(tmp_path):
+    names = make_folder(tmp_path / "in", 2, size=(40, 56))
+    script = write_script(tmp_path, "double", DOUBLE)
+    value = describe(tmp_path, [python(), str(script), "{in}", "{out}"], scale=2)
+    summary = run(tmp_path, value, names, options=RunOptions(scale=2, from_ground_truth=True))
+    assert summary.done == 2 and not summary.failed
+    for name in names:
+        source = read_image(tmp_path / "in" / name)
+        small = shrink(source, 2)
+        got = read_image(output_path(tmp_path / "out", "03", name, flat=True))
+        assert got.shape == (small.shape[0] * 2, small.shape[1] * 2, 3)
+        assert np.array_equal(got[::2, ::2], small)  # the command saw the shrunk photo
 
 
 def _wait_for(path: Path, seconds: float = 20.0) -> list[int]:

@@ -2,10 +2,8 @@
 
 import cv2
 import numpy as np
-import pytest
 import torch
 
-from enhance.archs.registry import ARCHITECTURES
 from enhance.checkpoints import build_model
 from enhance.engines.torch_engine import TorchEngine
 from enhance.job import ModelSpec, RunOptions, output_path
@@ -64,9 +62,8 @@ def test_two_cpu_workers_give_the_same_outputs_as_one(tmp_path):
         assert np.array_equal(one, read_image(output_path(tmp_path / "two", "01", name)))
 
 
-@pytest.mark.skipif("rrdbnet" not in ARCHITECTURES, reason="train/archs/rrdbnet.py is not installed")
 def test_rrdbnet_x4_checkpoint_is_tiled_at_its_scale(tmp_path):
-    from train.archs.rrdbnet import RRDBNet
+    from enhance.archs.rrdbnet import RRDBNet
 
     torch.manual_seed(0)
     model = RRDBNet(num_feat=8, num_block=1, num_grow_ch=4).eval()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import torch
 
+from enhance.archs.rrdbnet import RRDBNet
 from enhance.checkpoints import build_model, read_state_dict
-from train.archs.rrdbnet import RRDBNet
 from train.checkpoint import save_weights
 from train.config import Config
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt
 
+from hggt_desktop.annotation.workspace import open_workspace
 from hggt_desktop.gui.annotate.keymap import KeyMap
 from hggt_desktop.gui.annotate.session import AnnotationSession
-from hggt_desktop.gui.annotate.workspace import open_workspace
 from hggt_desktop.gui.main_window import MainWindow
 from tests.datagen import make_dataset
 

@@ -13,12 +13,12 @@ import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 
+from hggt_desktop.annotation.workspace import open_workspace
 from hggt_desktop.core.labels import Label
 from hggt_desktop.core.layout import find_labels_dir
 from hggt_desktop.core.screen_order import screen_order
 from hggt_desktop.gui.annotate.keymap import KeyMap
 from hggt_desktop.gui.annotate.session import AnnotationSession
-from hggt_desktop.gui.annotate.workspace import open_workspace
 from hggt_desktop.gui.app import main
 from tests.datagen import make_dataset
 from tests.gui.annotator_setup import ANNOTATOR, make_images, read_json
@@ -76,7 +76,7 @@ def test_a_work_package_gives_the_default_annotator_and_salts_the_order(tmp_path
     assert open_workspace(package / "images0-2").annotator == "R7"  # opened by its images folder
     session = AnnotationSession(workspace, prefetch=False, use_lock=False)
     stem = workspace.sets[0].stem
-    assert session.store.sets[0].order == screen_order(("01", "02", "03", "04"), "R7", stem, 1234)
+    assert session.model.store.sets[0].order == screen_order(("01", "02", "03", "04"), "R7", stem, 1234)
 
 
 def test_keys_can_be_remapped_from_a_keys_file(tmp_path: Path) -> None:
@@ -112,6 +112,6 @@ def test_time_cost_is_active_time_with_start_first_shown_and_end_last_label(qtbo
         session.give_label(label)
     doc = read_json(find_labels_dir(images) / ANNOTATOR / f"{session.progress.stem}.json")
     assert doc["Time_cost"] == {"Start": "2026-03-01 09:00:00", "End": "2026-03-01 09:00:40", "Total": 60}
-    record = session.store.record(0)
+    record = session.model.store.record(0)
     assert round(sum(record.version_seconds.values())) == 60
     session.close()

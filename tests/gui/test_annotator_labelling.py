@@ -94,7 +94,7 @@ def test_swap_key_held_shows_the_original_in_the_selected_panel(qtbot, tmp_path:
     assert all(p.is_swapped() for p in panels[1:])
     qtbot.keyRelease(window.view, Qt.Key.Key_Space, Qt.KeyboardModifier.ShiftModifier)
     assert not any(p.is_swapped() for p in panels[1:])
-    assert session.store.record(session.index).swap_count == 2
+    assert session.model.store.record(session.index).swap_count == 2
 
 
 def test_clicking_a_panel_and_the_buttons_label_too(qtbot, tmp_path: Path) -> None:

@@ -15,11 +15,11 @@ import pytest
 from PySide6.QtCore import Qt
 
 import hggt_desktop.core.atomic as atomic
+from hggt_desktop.annotation.workspace import open_workspace
 from hggt_desktop.core.images import write_image
 from hggt_desktop.core.layout import find_labels_dir, lock_path
 from hggt_desktop.gui.annotate.keymap import KeyMap
 from hggt_desktop.gui.annotate.session import AnnotationSession
-from hggt_desktop.gui.annotate.workspace import open_workspace
 from hggt_desktop.gui.main_window import MainWindow
 from tests.gui.annotator_setup import ANNOTATOR, make_images, open_window, read_json, type_keys
 
@@ -39,7 +39,7 @@ def test_reopening_resumes_at_the_first_unlabelled_set_with_partial_labels(qtbot
     assert session2.index == 1 and session2.progress.stem == partial_stem
     assert session2.progress.labels == given
     assert session2.selected == 2, "the first unlabelled version is selected"
-    assert session2.store.done_count() == 1
+    assert session2.done_count() == 1
 
 
 def test_a_second_copy_on_the_same_labels_is_refused_with_a_clear_message(qtbot, tmp_path: Path) -> None:
@@ -100,7 +100,7 @@ def test_a_failed_save_keeps_the_previous_file_says_so_and_retries(
 
     type_keys(qtbot, window, "1n")  # change A from Positive to Negative: the save fails
     assert path.read_bytes() == before, "the previous file must be left exactly as it was"
-    assert session.store.dirty == {0}
+    assert session.unsaved_sets() == {0}
     assert session.label_at(0).value == "Negative", "the change stays on screen, pending"
     assert "Could not save" in window.view.notice.text()
     assert "Could not save" in window.statusBar().currentMessage()
@@ -112,8 +112,8 @@ def test_a_failed_save_keeps_the_previous_file_says_so_and_retries(
     monkeypatch.undo()
     path.parent.chmod(0o755)
     qtbot.keyClick(window.view, Qt.Key.Key_Right)  # the next action retries
-    assert session.index == 1 and not session.store.dirty
-    assert read_json(path)[f"Picture_{int(session.store.sets[0].order[0]) + 1}"]["Label"] == "Negative"
+    assert session.index == 1 and not session.unsaved_sets()
+    assert read_json(path)[f"Picture_{int(session.model.store.sets[0].order[0]) + 1}"]["Label"] == "Negative"
 
 
 def test_an_invalid_existing_label_file_is_shown_and_replaced_not_lost(qtbot, tmp_path: Path) -> None:

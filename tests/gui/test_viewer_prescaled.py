@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
+from hggt_desktop.annotation.workspace import open_workspace
 from hggt_desktop.core.labels import Label
 from hggt_desktop.gui.annotate.keymap import KeyMap
 from hggt_desktop.gui.annotate.session import AnnotationSession
-from hggt_desktop.gui.annotate.workspace import open_workspace
 from hggt_desktop.gui.main_window import MainWindow
 from hggt_desktop.gui.viewer.display_image import SCALED_KEPT, DisplayImage
 from hggt_desktop.gui.viewer.panel import ImagePanel
@@ -72,7 +72,7 @@ def _open(qtbot: QtBot, tmp_path: Path, prefetch: bool) -> tuple[MainWindow, Ann
 
 
 def _prepared(session: AnnotationSession, index: int, zoom: float) -> bool:
-    loaded = session.prefetcher.ready(index)
+    loaded = session.model.prefetcher.ready(index)
     if loaded is None or len(loaded.display) != len(loaded.images):
         return False
     return all(image.cached(zoom) is not None for image in loaded.display.values())

@@ -13,6 +13,7 @@ import pytest
 
 from hggt_desktop.cli.data import main
 from hggt_desktop.core.labels import Label, TimeCost, make_label_file, to_json_text, write_label_file
+from hggt_desktop.core.record import SetRecord, write_record
 from hggt_desktop.tools.assignment import SET, assign_sets, plan_packages
 from tests.datagen import make_dataset, random_labels
 
@@ -68,9 +69,8 @@ def label_packages(out: Path) -> None:
                     s: _TRUTH(item["source"], annotator, real)
                     for s, real in zip(slots, item["slots"], strict=True)
                 }
-                record = {"stem": stem, "order": slots[::-1]}
-                (labels_dir / ".hggt" / "records" / annotator).mkdir(parents=True, exist_ok=True)
-                (labels_dir / ".hggt" / "records" / annotator / f"{stem}.json").write_text(json.dumps(record))
+                record = SetRecord(stem=stem, annotator=annotator, screen_order=slots[::-1])
+                write_record(labels_dir / ".hggt" / "records" / annotator / f"{stem}.json", record)
             else:
                 labels = dict.fromkeys(slots, Label.SIMILAR)
             write_label_file(labels_dir / annotator / f"{stem}.json", make_label_file(stem, labels, TIME))
@@ -198,3 +198,20 @@ def test_a_different_existing_label_is_kept_unless_prefer_newer(packaged: tuple[
     assert "conflict" in capsys.readouterr().err and target.read_text() == edited
     assert main(["merge", str(package), "--into", str(images), "--prefer-newer"]) == 0
     assert target.read_text() != edited
+
+
+def test_merge_into_a_folder_that_does_not_exist_creates_the_dataset(
+    packaged: tuple[Path, Path], capsys
+) -> None:
+    # Regression (issue 14): the README's 'merge Packages/* --into Dataset' failed with
+    # "Dataset: does not exist"; now Dataset is made from the packaged sets' images.
+    images, out = packaged
+    label_packages(out)
+    packages = [str(p) for p in sorted(out.iterdir()) if not p.name.startswith(".")]
+    dataset = images.parent.parent / "Dataset"
+    assert main(["merge", *packages, "--into", str(dataset)]) == 0
+    assert f"created {dataset} with the images of 24 sets" in capsys.readouterr().out
+    copied = sorted(p.relative_to(dataset / "images") for p in (dataset / "images").rglob("*.png"))
+    assert copied == sorted(p.relative_to(images) for p in images.rglob("*.png"))
+    assert labels_tree(dataset / "labels") == expected_labels(out)
+    assert not list(dataset.parent.glob(".*.partial"))

@@ -8,8 +8,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
+from enhance.archs.rrdbnet import RRDBNet, rrdbnet_config
 from train.archs.discriminator import UNetDiscriminatorSN
-from train.archs.rrdbnet import RRDBNet, rrdbnet_config
 from train.vgg import VGG19Features, VGGError, load_vgg19, perceptual_loss
 
 # Names from BasicSR's RRDBNet (basicsr/archs/rrdbnet_arch.py) state dicts, e.g. RealESRGAN_x4plus.pth.

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
+from enhance.archs.rrdbnet import RRDBNet
 from hggt_desktop.core.dataset import load_dataset
 from hggt_desktop.core.images import read_image, write_image
 from hggt_desktop.core.labels import Label
 from hggt_desktop.training_pack import write_pack
-from train.archs.rrdbnet import RRDBNet
 from train.checkpoint import save_weights
 from train.cli import main
 from train.config import Config
@@ -86,10 +86,13 @@ def test_export_never_overwrites_the_checkpoint_or_another_non_onnx_file(
     # The checkpoint named twice by mistake: refused before anything is read or written.
     assert main(["export", str(checkpoint), str(checkpoint)]) == 2
     err = capsys.readouterr().err
-    assert str(checkpoint) in err and "not an .onnx file" in err and "Traceback" not in err
+    assert str(checkpoint) in err and "not an ONNX model" in err and "Traceback" not in err
     assert checkpoint.read_bytes() == kept
-    # An existing ONNX file is the user's previous export: replacing it is what they asked for.
+    # A file named .onnx that holds no model is not an earlier export: refused, unless --overwrite.
     out = tmp_path / "g.onnx"
     out.write_bytes(b"older export")
-    assert main(["export", str(checkpoint), str(out)]) == 0
-    assert out.read_bytes() != b"older export"
+    assert main(["export", str(checkpoint), str(out)]) == 2
+    assert out.read_bytes() == b"older export"
+    assert main(["export", str(checkpoint), str(out), "--overwrite"]) == 0
+    # An existing ONNX model is the user's previous export: replacing it is what they asked for.
+    assert main(["export", str(checkpoint), str(out), "--params", "params"]) == 0

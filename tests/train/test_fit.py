@@ -11,9 +11,10 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from enhance.archs.rrdbnet import RRDBNet, rrdbnet_config
 from hggt_desktop.training_pack import write_pack
 from tests.train.conftest import TINY
-from train.archs.rrdbnet import RRDBNet, rrdbnet_config
+from train import loop
 from train.checkpoint import load_generator_state, read_weights_config
 from train.cli import main
 from train.config import make_config
@@ -113,15 +114,32 @@ def test_resume_continues_exactly(tiny_pack: Path, tmp_path: Path) -> None:
 
 
 def test_divergence_stops_and_names_the_last_good_checkpoint(
-    tiny_pack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tiny_pack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "run"
     args = ["fit", "--pack", str(tiny_pack), "--out", str(out), *TINY]
     assert main([*args, "total_iter=2", "save_every=2"]) == 0
+    closed = _record_closes(monkeypatch)
     assert main([*args, "total_iter=4", "save_every=2", "max_loss=1e-9", "--resume"]) == 1
     message = capsys.readouterr().err
     assert "diverged at iteration 3" in message and "state_00000002.pt" in message
     assert sorted(p.name for p in (out / "models").iterdir()) == ["net_g_00000002.safetensors"]
+    # Regression: the pack and the TensorBoard writer were left open when training diverged.
+    assert sorted(closed) == ["Logbook", "PackReader"]
+
+
+def _record_closes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the classes whose ``close`` the training loop calls from now on."""
+    closed: list[str] = []
+    for cls in (loop.PackReader, loop.Logbook):
+        original = cls.close
+
+        def close(self, original=original, name=cls.__name__) -> None:
+            closed.append(name)
+            original(self)
+
+        monkeypatch.setattr(cls, "close", close)
+    return closed
 
 
 def test_two_process_gloo_run_trains_and_saves(tiny_pack: Path, tmp_path: Path) -> None:

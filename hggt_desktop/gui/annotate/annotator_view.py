@@ -1,23 +1,25 @@
 """The annotator's screen: the images, their letters and labels, and the label buttons.
 
 It holds no state: everything it shows comes from the :class:`AnnotationSession`, and every
-button calls a session method. Keys are handled by :class:`KeyDispatcher`.
+button, key and menu entry triggers an action of the one action table (``actions.py``).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from hggt_desktop.annotation.model import SWAP_ALL, SWAP_NONE, SWAP_SELECTED
 from hggt_desktop.core.labels import ORIGINAL_FOLDER, Label
+from hggt_desktop.gui.annotate.actions import ACTIONS_BY_NAME, BUTTON_ROW, trigger
 from hggt_desktop.gui.annotate.break_reminder import BreakReminder
 from hggt_desktop.gui.annotate.help_overlay import HelpOverlay
 from hggt_desktop.gui.annotate.key_dispatcher import KeyDispatcher
 from hggt_desktop.gui.annotate.keymap import KeyMap
 from hggt_desktop.gui.annotate.progress_bar import ProgressStrip
-from hggt_desktop.gui.annotate.session import SWAP_ALL, SWAP_NONE, SWAP_SELECTED, AnnotationSession
-from hggt_desktop.gui.viewer.display_image import DisplayImage, DisplayPreparer
+from hggt_desktop.gui.annotate.session import AnnotationSession
+from hggt_desktop.gui.viewer.display_image import DisplayImage
 from hggt_desktop.gui.viewer.grid import PatchGrid
 from hggt_desktop.gui.viewer.transform import FIT, ONE_TO_ONE, ViewTransform
 
@@ -27,9 +29,6 @@ LABEL_COLORS = {
     Label.SIMILAR: QColor(150, 150, 150),
     Label.NEGATIVE: QColor(213, 94, 0),
 }
-# After a zoom change, wait this long (a resize or a wheel spin settles) before rescaling the
-# prefetched sets for the new zoom.
-REPREPARE_DELAY_MS = 250
 
 
 class AnnotatorView(QWidget):
@@ -57,14 +56,6 @@ class AnnotatorView(QWidget):
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("padding: 2px 8px;")
         self.buttons: dict[str, QPushButton] = {}
-        # The prefetch worker scales the next sets for the zoom shown, so a switch only blits.
-        self._preparer = DisplayPreparer()
-        preparer = self._preparer
-        session.prefetcher.prepare = lambda loaded: preparer(loaded.images, loaded.display)
-        self._reprepare = QTimer(self)
-        self._reprepare.setSingleShot(True)
-        self._reprepare.setInterval(REPREPARE_DELAY_MS)
-        self._reprepare.timeout.connect(session.prefetcher.prepare_again)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -80,7 +71,7 @@ class AnnotatorView(QWidget):
         layout.addLayout(self._button_row(practice))
 
         self.help_overlay = HelpOverlay(keymap, self)
-        self.dispatcher = KeyDispatcher(self)
+        self.dispatcher = KeyDispatcher(self, keymap, self.trigger, self._dismiss_help)
         self.grid.panel_clicked.connect(self._on_panel_clicked)
         self.transform.changed.connect(self._on_transform_changed)
         session.set_shown.connect(self._on_set_shown)
@@ -98,30 +89,20 @@ class AnnotatorView(QWidget):
     def _button_row(self, practice: bool) -> QHBoxLayout:
         row = QHBoxLayout()
         row.setContentsMargins(8, 4, 8, 6)
-        specs = [
-            ("previous_set", "◀ Previous", self.session.previous_set),
-            ("positive", "Positive", lambda: self.session.give_label(Label.POSITIVE)),
-            ("similar", "Similar", lambda: self.session.give_label(Label.SIMILAR)),
-            ("negative", "Negative", lambda: self.session.give_label(Label.NEGATIVE)),
-            ("next_set", "Next ▶", self.session.next_set),
-            ("next_unlabelled", "Next unlabelled", self.session.next_unlabelled),
-            ("fit", "Fit", self.transform.fit),
-            ("one_to_one", "1:1", self.transform.one_to_one),
-            ("two_panel", "Two panels", lambda: self.session.set_two_panel(not self.session.two_panel)),
-            ("help", "Keys", self.help_overlay_toggle),
-        ]
-        for name, text, slot in specs:
-            button = QPushButton(f"{text}  ({self.keymap.describe(name).split(' / ')[0]})")
+        for name in BUTTON_ROW:
+            if name is None:
+                row.addSpacing(16)
+                continue
+            action = ACTIONS_BY_NAME[name]
+            button = QPushButton(f"{action.title}  ({self.keymap.describe(name).split(' / ')[0]})")
             # Buttons never take the keyboard focus: Space must swap, not press a button.
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.clicked.connect(slot)
+            button.clicked.connect(lambda _checked=False, name=name: self.trigger(name))
             if name in ("positive", "similar", "negative"):
-                color = LABEL_COLORS[Label(name.capitalize())].name()
+                color = LABEL_COLORS[Label(action.title)].name()
                 button.setStyleSheet(f"QPushButton {{ border-left: 6px solid {color}; padding: 4px 10px; }}")
             self.buttons[name] = button
             row.addWidget(button)
-            if name in ("previous_set", "negative", "next_unlabelled"):
-                row.addSpacing(16)
         if practice:
             finish = QPushButton("Finish practice and start the real work")
             finish.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -131,8 +112,27 @@ class AnnotatorView(QWidget):
         row.addStretch(1)
         return row
 
-    def help_overlay_toggle(self) -> None:
+    # --- actions (buttons, keys and menus all come here) ---------------------------------
+
+    def trigger(self, name: str, pressed: bool = True) -> None:
+        """Perform action ``name`` (see :data:`ACTIONS_BY_NAME`); ``pressed`` False lets a held key go."""
+        trigger(self, name, pressed)
+
+    def fit(self) -> None:
+        self.transform.fit()
+
+    def one_to_one(self) -> None:
+        self.transform.one_to_one()
+
+    def toggle_help(self) -> None:
         self.help_overlay.toggle()
+
+    def _dismiss_help(self) -> bool:
+        """Any key closes the list of keys (and does nothing else)."""
+        if not self.help_overlay.isVisible():
+            return False
+        self.help_overlay.hide()
+        return True
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -169,16 +169,7 @@ class AnnotatorView(QWidget):
             self.notice.setText("")
 
     def _display_image(self, folder: str) -> DisplayImage | None:
-        """The draw-ready image of ``folder`` in the current set (kept with the set)."""
-        loaded = self.session.loaded
-        array = loaded.images.get(folder) if loaded else None
-        if loaded is None or array is None:
-            return None
-        image = loaded.display.get(folder)
-        if image is None:  # not prefetched (the first set, a jump): convert it now, once
-            image = DisplayImage.from_array(array)
-            loaded.display[folder] = image
-        return image
+        return self.session.display_image(folder)
 
     def _on_labels_changed(self) -> None:
         panels = self.grid.panels()
@@ -210,11 +201,8 @@ class AnnotatorView(QWidget):
 
     def _on_transform_changed(self) -> None:
         transform = self.transform
-        self.session.note_zoom(transform.zoom)
-        if transform.zoom != self._preparer.zoom:
-            self._preparer.zoom = transform.zoom
-            if transform.zoom < 1:
-                self._reprepare.start()
+        # The prefetch worker scales the next sets for the zoom shown, so a switch only blits.
+        self.session.set_display_zoom(transform.zoom)
         if transform.mode == ONE_TO_ONE:
             text = "1:1"
         elif transform.mode == FIT:

@@ -6,7 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from hggt_desktop.gui.annotate.keymap import ACTIONS, KeyMap
+from hggt_desktop.gui.annotate.actions import ACTIONS
+from hggt_desktop.gui.annotate.keymap import KeyMap
 
 
 def keys_html(keymap: KeyMap) -> str:

@@ -1,23 +1,22 @@
-"""Keys to session actions for one annotator view, including held keys (swap).
+"""Keys to actions for one widget's window, including held keys (show the original).
 
-Installed on the application so a key works wherever the focus is inside the view's window
-(Tab would otherwise move the focus, Space would press a button). Held actions act on press
-and release; auto-repeat is ignored so a held key never gives a label twice.
+Installed on the application so a key works wherever the focus is inside the window (Tab
+would otherwise move the focus, Space would press a button). It knows only the key map and a
+``trigger(name, pressed)`` callable: what an action does lives in the action table. Held
+actions trigger on press and on release; auto-repeat is ignored so a held key never gives a
+label twice.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QLineEdit, QTextEdit, QWidget
 
-from hggt_desktop.core.labels import Label
-from hggt_desktop.gui.annotate.session import SWAP_ALL, SWAP_NONE, SWAP_SELECTED
-
-if TYPE_CHECKING:
-    from hggt_desktop.gui.annotate.annotator_view import AnnotatorView
+from hggt_desktop.gui.annotate.actions import HOLD_ACTIONS
+from hggt_desktop.gui.annotate.keymap import KeyMap
 
 _TYPING_WIDGETS = (QLineEdit, QTextEdit)
 _MODIFIER_KEYS = (Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta)
@@ -25,38 +24,48 @@ _WINDOW_EVENTS = (QEvent.Type.WindowDeactivate, QEvent.Type.ApplicationDeactivat
 
 
 class KeyDispatcher(QObject):
-    """Turns key presses in the view's window into calls on the view's session."""
+    """Turns key presses in ``scope``'s window into ``trigger(action, pressed)`` calls."""
 
-    def __init__(self, view: AnnotatorView) -> None:
-        super().__init__(view)
-        self._view = view
-        self._swap_key: int | None = None
+    def __init__(
+        self,
+        scope: QWidget,
+        keymap: KeyMap,
+        trigger: Callable[[str, bool], None],
+        dismiss: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """``dismiss`` is asked first on every key: True when it closed something (the key list)."""
+        super().__init__(scope)
+        self._scope = scope
+        self._keymap = keymap
+        self._trigger = trigger
+        self._dismiss = dismiss
+        self._held: tuple[int, str] | None = None  # (key, hold action) while a held key is down
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
-        view.destroyed.connect(self._on_view_destroyed)
+        scope.destroyed.connect(self._on_scope_destroyed)
 
-    def _on_view_destroyed(self) -> None:
+    def _on_scope_destroyed(self) -> None:
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
 
     def _applies_to(self, obj: QObject) -> bool:
-        view = self._view
-        if not isinstance(obj, QWidget) or not view.isVisible():
+        scope = self._scope
+        if not isinstance(obj, QWidget) or not scope.isVisible():
             return False
         if isinstance(obj, _TYPING_WIDGETS):
             return False
-        return obj.window() is view.window()
+        return obj.window() is scope.window()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if kind in _WINDOW_EVENTS or kind == QEvent.Type.FocusOut and obj is self._view.window():
-            self._release_swap()
+        if kind in _WINDOW_EVENTS or kind == QEvent.Type.FocusOut and obj is self._scope.window():
+            self._release_held()
             return False
         if kind == QEvent.Type.ShortcutOverride and self._applies_to(obj):
             # Claim the key before any QAction shortcut of the window sees it.
-            if self._view.keymap.action_for(event) is not None:  # type: ignore[arg-type]
+            if self._keymap.action_for(event) is not None:  # type: ignore[arg-type]
                 event.accept()
                 return True
             return False
@@ -64,52 +73,25 @@ class KeyDispatcher(QObject):
             return False
         assert isinstance(event, QKeyEvent)
         if kind == QEvent.Type.KeyRelease:
-            if self._swap_key is not None and event.key() == self._swap_key and not event.isAutoRepeat():
-                self._release_swap()
+            if self._held is not None and event.key() == self._held[0] and not event.isAutoRepeat():
+                self._release_held()
                 return True
-            return self._view.keymap.action_for(event) is not None
-        if self._view.help_overlay.isVisible() and event.key() not in _MODIFIER_KEYS:
-            self._view.help_overlay.hide()  # any key closes the list of keys
-            return True
-        action = self._view.keymap.action_for(event)
+            return self._keymap.action_for(event) is not None
+        if event.key() not in _MODIFIER_KEYS and self._dismiss():
+            return True  # any key closes the list of keys
+        action = self._keymap.action_for(event)
         if action is None:
             return False
         if event.isAutoRepeat():
             return True  # a held key acts once
-        self.run(action, event.key())
+        if action in HOLD_ACTIONS:
+            self._release_held()
+            self._held = (event.key(), action)
+        self._trigger(action, True)
         return True
 
-    def _release_swap(self) -> None:
-        if self._swap_key is not None:
-            self._swap_key = None
-            self._view.session.set_swap(SWAP_NONE)
-
-    def run(self, action: str, key: int = 0) -> None:
-        """Perform ``action`` (a :data:`keymap.ACTIONS` name) on the session or the view."""
-        view, session = self._view, self._view.session
-        if action.startswith("select_"):
-            session.select(int(action.rsplit("_", 1)[1]) - 1)
-        elif action in ("positive", "similar", "negative"):
-            session.give_label(Label(action.capitalize()))
-        elif action in ("swap", "swap_all"):
-            self._swap_key = key if key else Qt.Key.Key_Space
-            session.set_swap(SWAP_ALL if action == "swap_all" else SWAP_SELECTED)
-        elif action == "next_set":
-            session.next_set()
-        elif action == "previous_set":
-            session.previous_set()
-        elif action == "next_unlabelled":
-            session.next_unlabelled()
-        elif action == "undo":
-            session.undo()
-        elif action == "fit":
-            view.transform.fit()
-        elif action == "one_to_one":
-            view.transform.one_to_one()
-        elif action == "two_panel":
-            session.set_two_panel(not session.two_panel)
-        elif action == "two_panel_step":
-            session.step_two_panel(1)
-        elif action == "help":
-            view.help_overlay_toggle()
-        session.note_input()
+    def _release_held(self) -> None:
+        if self._held is not None:
+            _, action = self._held
+            self._held = None
+            self._trigger(action, False)

@@ -1,4 +1,4 @@
-"""The annotator's keys: actions, their default keys, and remapping from a settings file.
+"""The annotator's keys: the actions' default keys, and remapping them from a settings file.
 
 A person labelling 1000 sets wants keys that suit their hands and keyboard layout, so every
 action can be given other keys in ``keys.json`` (in the app's config folder)::
@@ -13,46 +13,16 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QKeyCombination, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence
 
+from hggt_desktop.gui.annotate.actions import ACTION_NAMES, ACTIONS
+
 log = logging.getLogger(__name__)
 
 KEYS_FILE = "keys.json"
-
-
-@dataclass(frozen=True)
-class Action:
-    name: str
-    description: str
-    keys: tuple[str, ...]
-
-
-ACTIONS: tuple[Action, ...] = (
-    *(
-        Action(f"select_{k}", f"Select version {k} (panel letter {chr(64 + k)})", (str(k),))
-        for k in range(1, 10)
-    ),
-    Action("positive", "Positive: better than the original", ("P",)),
-    Action("similar", "Similar: no clear difference", ("S",)),
-    Action("negative", "Negative: worse (artifacts, false detail, halos)", ("N",)),
-    Action("swap", "Hold: show the original in place of the selected version", ("Space",)),
-    Action("swap_all", "Hold: show the original in place of every version", ("Shift+Space",)),
-    Action("next_set", "Next set (when every version has a label)", ("Right", "Return", "Enter")),
-    Action("previous_set", "Previous set", ("Left",)),
-    Action("next_unlabelled", "Jump to the next unlabelled set", ("U",)),
-    Action("undo", "Undo the last label", ("Ctrl+Z",)),
-    Action("fit", "Fit the images to the panels", ("F",)),
-    Action("one_to_one", "True 1:1 (one image pixel on one screen pixel)", ("0", "O")),
-    Action("two_panel", "Two-panel mode: the original beside one version, large", ("T",)),
-    Action("two_panel_step", "Two-panel mode: show the next version", ("Tab",)),
-    Action("help", "Show or hide this list of keys", ("F1", "?", "H")),
-)
-ACTION_NAMES = tuple(a.name for a in ACTIONS)
-HOLD_ACTIONS = ("swap", "swap_all")
 
 
 def normalise_key(text: str) -> str | None:

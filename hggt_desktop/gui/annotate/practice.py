@@ -14,8 +14,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from hggt_desktop.annotation.workspace import Workspace, WorkspaceError, open_workspace
 from hggt_desktop.core.labels import Label
-from hggt_desktop.gui.annotate.workspace import Workspace, WorkspaceError, open_workspace
 from hggt_desktop.resources import resource_path
 
 log = logging.getLogger(__name__)

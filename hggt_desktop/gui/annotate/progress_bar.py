@@ -46,7 +46,7 @@ class ProgressStrip(QWidget):
         session = self._session
         if session.index < 0:
             return
-        done = session.store.done_count()
+        done = session.done_count()
         self._position.setText(f"Set {session.index + 1} of {session.count}  ·  {session.progress.stem}")
         self._bar.setRange(0, session.count)
         self._bar.setValue(done)

@@ -1,42 +1,37 @@
-"""The annotation session: the one object that owns what the annotator's screen shows.
+"""The annotation session: the Qt face of :class:`AnnotationModel`.
 
-Widgets call its methods and redraw on its signals; they hold no state and write no files.
-Everything that must not be lost goes through :class:`LabelStore` before a signal tells the
-screen to move on. Positions are on-screen positions of versions (0 = the first version panel,
-letter A); ``version_at`` maps them back to version folders, which is all the files ever see.
+The model (Qt-free, in ``hggt_desktop.annotation``) owns what the screen shows and every rule
+about labels and saving; this QObject turns what the model reports into signals, runs the two
+timers a screen needs (prefetch once a set is painted, the lock heartbeat) and keeps the
+draw-ready images the prefetch worker prepares for the zoom on screen. Widgets call its
+methods and redraw on its signals; they hold no state and write no files.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from hggt_desktop.annotation.label_store import SetProgress
+from hggt_desktop.annotation.model import AnnotationEvents, AnnotationModel, local_now
+from hggt_desktop.annotation.prefetch import LoadedSet
+from hggt_desktop.annotation.workspace import Workspace
 from hggt_desktop.core.active_time import DEFAULT_IDLE_LIMIT_S
 from hggt_desktop.core.instance_lock import HEARTBEAT_INTERVAL_S, InstanceLock
 from hggt_desktop.core.labels import Label
-from hggt_desktop.core.layout import lock_path
-from hggt_desktop.core.screen_order import screen_letter
-from hggt_desktop.gui.annotate.label_store import LabelStore, SaveError, SetProgress
-from hggt_desktop.gui.annotate.prefetch import LoadedSet, SetPrefetcher
-from hggt_desktop.gui.annotate.set_recorder import SetRecorder
-from hggt_desktop.gui.annotate.workspace import Workspace
+from hggt_desktop.gui.viewer.display_image import DisplayImage, DisplayPreparer
 
-log = logging.getLogger(__name__)
-
-SWAP_NONE, SWAP_SELECTED, SWAP_ALL = "none", "selected", "all"
 PREFETCH_DELAY_MS = 30
-
-
-def local_now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+# After a zoom change, wait this long (a resize or a wheel spin settles) before rescaling the
+# prefetched sets for the new zoom.
+REPREPARE_DELAY_MS = 250
 
 
 class AnnotationSession(QObject):
-    """One annotator labelling one workspace (or a practice copy with known ``answers``)."""
+    """One annotator labelling one workspace, as signals and slots for the screen."""
 
     set_shown = Signal(int)
     labels_changed = Signal()
@@ -64,346 +59,246 @@ class AnnotationSession(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.workspace = workspace
-        self.store = LabelStore(workspace)
-        self.answers = answers
-        self.reasons = reasons or {}
-        self._wall_clock = wall_clock
-        self.recorder = SetRecorder(self.store, clock, wall_clock, idle_limit_s)
-        self.prefetcher = SetPrefetcher([p.image_set for p in self.store.sets])
-        self.prefetcher.enabled = prefetch
-        self.lock = (
-            InstanceLock(
-                lock_path(workspace.labels_dir, workspace.annotator),
-                what=f"The labels of annotator {workspace.annotator!r} in {workspace.labels_dir}",
-            )
-            if use_lock
-            else None
+        # Read by the prefetch worker, set here from the GUI thread: a plain float inside.
+        self._preparer = DisplayPreparer()
+        preparer = self._preparer
+        self.model = AnnotationModel(
+            workspace,
+            events=_SignalEvents(self),
+            answers=answers,
+            reasons=reasons,
+            prefetch=prefetch,
+            prefetch_now=False,
+            prepare=lambda loaded: preparer(loaded.images, loaded.display),
+            use_lock=use_lock,
+            idle_limit_s=idle_limit_s,
+            clock=clock,
+            wall_clock=wall_clock,
         )
-        self.index = -1
-        self.loaded: LoadedSet | None = None
-        self.selected = -1
-        self.swap_mode = SWAP_NONE
-        self.two_panel = False
-        self.save_error: str | None = None
-        self.earlier_today_seconds = 0.0  # from earlier runs today, set by the window
-        self._undo: list[tuple[int, str, Label | None]] = []
-        self._last_retry = float("-inf")
-        self._prefetch_timer = QTimer(self)
-        self._prefetch_timer.setSingleShot(True)
-        self._prefetch_timer.setInterval(PREFETCH_DELAY_MS)
-        self._prefetch_timer.timeout.connect(lambda: self.prefetcher.around(self.index))
-        self._heartbeat = QTimer(self)
-        self._heartbeat.setInterval(int(HEARTBEAT_INTERVAL_S * 1000))
-        self._heartbeat.timeout.connect(self._on_heartbeat)
+        self._prefetch_timer = self._timer(PREFETCH_DELAY_MS, self.model.prefetch_around, single=True)
+        self._reprepare = self._timer(REPREPARE_DELAY_MS, self.model.prefetcher.prepare_again, single=True)
+        self._heartbeat = self._timer(int(HEARTBEAT_INTERVAL_S * 1000), self._on_heartbeat)
+
+    def _timer(self, interval_ms: int, slot: Callable[[], object], single: bool = False) -> QTimer:
+        timer = QTimer(self)
+        timer.setSingleShot(single)
+        timer.setInterval(interval_ms)
+        timer.timeout.connect(slot)
+        return timer
 
     # --- opening and closing -------------------------------------------------------------
 
     def start(self) -> list[str]:
-        """Lock the labels (raises ``LockHeld``), read them, show the first unfinished set."""
-        if self.lock is not None:
-            self.lock.acquire()
+        """Lock the labels (raises ``InstanceLockError``), read them, show the first unfinished set."""
+        problems = self.model.start()
+        if self.model.lock is not None:
             self._heartbeat.start()
-        problems = self.store.load()
-        if self.lock is not None and self.lock.took_over is not None:
-            problems.insert(
-                0,
-                f"Took over a lock left by a copy of the app that stopped ({self.lock.took_over.describe()}).",
-            )
-        first = self.store.first_unfinished()
-        self.go_to(first if first is not None else 0)
         return problems
 
     def close(self) -> None:
         """Save what is pending, write the current record, release the lock."""
-        if self.index >= 0:
-            self._leave_set()
-        if self.lock is None or self.lock.held:
-            try:
-                self.store.save_dirty()
-            except SaveError as exc:
-                log.error("%s", exc)
         self._heartbeat.stop()
         self._prefetch_timer.stop()
-        self.prefetcher.shutdown()
-        if self.lock is not None:
-            self.lock.release()
+        self._reprepare.stop()
+        self.model.close()
 
     def _on_heartbeat(self) -> None:
-        if self.lock is not None and not self.lock.heartbeat():
+        lost = self.model.check_lock()
+        if lost is not None:
             self._heartbeat.stop()
-            self.lock_lost.emit(
-                f"Another copy of the app took over {self.lock.path}. This window stops saving; "
-                "close it and keep working in the other copy."
-            )
+            self.lock_lost.emit(lost)
 
-    # --- what is on screen ---------------------------------------------------------------
+    # --- the screen's images ---------------------------------------------------------------
 
-    @property
-    def count(self) -> int:
-        return len(self.store.sets)
+    def display_image(self, folder: str) -> DisplayImage | None:
+        """The draw-ready image of ``folder`` in the current set (prefetched, or converted once now)."""
+        loaded = self.model.loaded
+        array = loaded.images.get(folder) if loaded else None
+        if loaded is None or array is None:
+            return None
+        image = loaded.display.get(folder)
+        if image is None:  # not prefetched (the first set, a jump): convert it now, once
+            image = DisplayImage.from_array(array)
+            loaded.display[folder] = image
+        return image
 
-    @property
-    def progress(self) -> SetProgress:
-        return self.store.sets[self.index]
+    def set_display_zoom(self, zoom: float) -> None:
+        """The zoom on screen: note it in the record, and have the prefetched sets scaled for it."""
+        self.model.note_zoom(zoom)
+        if zoom != self._preparer.zoom:
+            self._preparer.zoom = zoom
+            if zoom < 1:
+                self._reprepare.start()
 
-    @property
-    def version_count(self) -> int:
-        return len(self.progress.order)
-
-    def version_at(self, position: int) -> str:
-        """The version folder shown at on-screen ``position``."""
-        return self.progress.order[position]
-
-    def letter(self, position: int) -> str:
-        return screen_letter(position)
-
-    def label_at(self, position: int) -> Label | None:
-        return self.progress.labels.get(self.version_at(position))
-
-    def broken_reason(self) -> str | None:
-        return self.progress.broken_reason
-
-    def missing_count(self) -> int:
-        return sum(1 for p in range(self.version_count) if self.label_at(p) is None)
-
-    def can_advance(self) -> bool:
-        return self.progress.broken_reason is not None or self.progress.complete
-
-    # --- navigation ----------------------------------------------------------------------
-
-    def go_to(self, index: int) -> bool:
-        """Show set ``index``; refuses (False) while a failed save is still pending."""
-        if not 0 <= index < self.count:
-            return False
-        if not self.retry_saves():
-            return False
-        if self.index >= 0:
-            self._leave_set()
-        self.index = index
-        self.loaded = self.prefetcher.get(index, neighbours=False)
+    def _on_set_shown(self, index: int) -> None:
         # Prefetch once this set is painted, so the decoding does not slow the switch down.
         if not self._prefetch_timer.isActive():
             self._prefetch_timer.start()
-        progress = self.progress
-        if progress.broken_reason is None and self.loaded.broken_reason is not None:
-            progress.broken_reason = self.loaded.broken_reason
-        self.swap_mode = SWAP_NONE
-        if progress.broken_reason is None:
-            self.recorder.shown(index, self.loaded)
-        self.selected = -1
-        self._select(self._next_unlabelled_position(-1))
         self.set_shown.emit(index)
-        self.progress_changed.emit()
-        if progress.broken_reason is not None:
-            self.message.emit(
-                f"Set {progress.stem} cannot be labelled: {progress.broken_reason}. Press → to skip it."
-            )
-        elif progress.invalid_reason is not None:
-            self.message.emit(
-                f"The existing label file of {progress.stem} is invalid ({progress.invalid_reason}); label it again."
-            )
-        return True
 
-    def next_set(self) -> bool:
-        """Move on, only when every version has a label (or the set is broken)."""
-        self.note_input()
-        if not self.can_advance():
-            self.message.emit(f"Give every version a label first ({self.missing_count()} left).")
-            return False
-        if self.index + 1 >= self.count:
-            nxt = self.store.first_unfinished()
-            if nxt is None:
-                done = "Practice finished: start the real work" if self.answers is not None else "Thank you!"
-                self.message.emit(f"All {self.count} sets are labelled. {done}")
-                return False
-            moved = self.go_to(nxt)
-            if moved:
-                self.message.emit("That was the last set; this is the first one not finished.")
-            return moved
-        return self.go_to(self.index + 1)
+    # --- what the screen reads -------------------------------------------------------------
 
-    def previous_set(self) -> bool:
-        self.note_input()
-        return self.go_to(self.index - 1) if self.index > 0 else False
+    @property
+    def workspace(self) -> Workspace:
+        return self.model.workspace
 
-    def next_unlabelled(self) -> bool:
-        """Jump to the next set that is not done, after the current one."""
-        self.note_input()
-        nxt = self.store.first_unfinished((self.index + 1) % self.count)
-        if nxt is None:
-            self.message.emit(f"All {self.count} sets are labelled.")
-            return False
-        return self.go_to(nxt)
+    @property
+    def lock(self) -> InstanceLock | None:
+        return self.model.lock
 
-    # --- selection, labels, undo ---------------------------------------------------------
+    @property
+    def index(self) -> int:
+        return self.model.index
 
-    def select(self, position: int) -> None:
-        self.note_input()
-        if 0 <= position < self.version_count:
-            self._select(position)
+    @property
+    def count(self) -> int:
+        return self.model.count
 
-    def _select(self, position: int) -> None:
-        if position == self.selected:
-            return
-        self.selected = position
-        version = self.version_at(position) if position >= 0 else None
-        self.recorder.charge_to(self.progress.stem, version)
-        self.selection_changed.emit(position)
+    @property
+    def progress(self) -> SetProgress:
+        return self.model.progress
 
-    def _next_unlabelled_position(self, after: int) -> int:
-        """The first unlabelled position after ``after`` (wrapping); the first one if all are labelled."""
-        n = self.version_count
-        for offset in range(1, n + 1):
-            position = (after + offset) % n
-            if self.label_at(position) is None:
-                return position
-        return 0 if after < 0 else after
+    @property
+    def loaded(self) -> LoadedSet | None:
+        return self.model.loaded
 
-    def give_label(self, label: Label) -> bool:
-        """Label the selected version, save, then select the next unlabelled version."""
-        self.note_input()
-        if self.progress.broken_reason is not None:
-            self.message.emit("This set cannot be labelled; press → to skip it.")
-            return False
-        if self.selected < 0:
-            self._select(self._next_unlabelled_position(-1))
-        version = self.version_at(self.selected)
-        old = self.progress.labels.get(version)
-        self._undo.append((self.index, version, old))
-        self._change_label(version, label)
-        if self.progress.complete and self.save_error is None:
-            self.message.emit("Every version has a label: press → for the next set.")
-            self._give_feedback()
-        self._select(self._next_unlabelled_position(self.selected))
-        return self.save_error is None
+    @property
+    def selected(self) -> int:
+        return self.model.selected
 
-    def undo(self) -> bool:
-        """Take back the last label given (going back to its set if needed)."""
-        self.note_input()
-        if not self._undo:
-            self.message.emit("Nothing to undo.")
-            return False
-        index, version, old = self._undo[-1]
-        if index != self.index and not self.go_to(index):
-            return False
-        self._undo.pop()
-        self._change_label(version, old)
-        self._select(self.progress.order.index(version))
-        self.message.emit(
-            f"Undone: version {self.letter(self.selected)} is {old.value if old else 'unlabelled'} again."
-        )
-        return True
+    @property
+    def swap_mode(self) -> str:
+        return self.model.swap_mode
 
-    def _change_label(self, version: str, label: Label | None) -> None:
-        self.recorder.harvest(self.index)
-        self.store.set_label(self.index, version, label, self._wall_clock())
-        self._save(self.index)
-        self.labels_changed.emit()
-        self.progress_changed.emit()
+    @property
+    def two_panel(self) -> bool:
+        return self.model.two_panel
 
-    def _give_feedback(self) -> None:
-        if self.answers is None:
-            return
-        stem = self.progress.stem
-        expected = self.answers.get(stem, {})
-        lines, right = [], 0
-        for position in range(self.version_count):
-            version = self.version_at(position)
-            given, want = self.label_at(position), expected.get(version)
-            if want is None or given == want:
-                right += 1
-                lines.append(f"{self.letter(position)}: {given.value if given else '-'}: right.")
-            else:
-                why = self.reasons.get(stem, {}).get(version, "")
-                lines.append(
-                    f"{self.letter(position)}: you said {given.value if given else '-'}, expected {want.value}. {why}"
-                )
-        self.feedback.emit(f"{right} of {self.version_count} as expected.\n" + "\n".join(lines))
+    @property
+    def save_error(self) -> str | None:
+        return self.model.save_error
 
-    # --- saving ----------------------------------------------------------------------------
+    @property
+    def version_count(self) -> int:
+        return self.model.version_count
 
-    def _save(self, index: int) -> bool:
-        if self.lock is not None and not self.lock.held:
-            # Another copy took the labels over: writing now would overwrite its work.
-            self.save_error = f"Not saved: another copy of the app took over {self.lock.path}."
-            self.save_failed.emit(self.save_error)
-            return False
-        try:
-            self.store.save(index)
-        except SaveError as exc:
-            self.save_error = str(exc)
-            self.save_failed.emit(str(exc))
-            return False
-        self.recorder.saved()
-        if self.save_error is not None:
-            self.save_error = None
-            self.saved.emit()
-        return True
+    def version_at(self, position: int) -> str:
+        return self.model.version_at(position)
 
-    def retry_saves(self) -> bool:
-        """Save every set whose last save failed; False while one still fails."""
-        if not self.store.dirty:
-            return True
-        for index in sorted(self.store.dirty):
-            if not self._save(index):
-                return False
-        return True
+    def letter(self, position: int) -> str:
+        return self.model.letter(position)
 
-    def _leave_set(self) -> None:
-        """Keep the time spent and what was shown; a failure here never blocks the labels."""
-        if self.progress.broken_reason is None:
-            self.recorder.leave(self.index, may_write=self.lock is None or self.lock.held)
+    def label_at(self, position: int) -> Label | None:
+        return self.model.label_at(position)
 
-    # --- viewing and time ------------------------------------------------------------------
+    def broken_reason(self) -> str | None:
+        return self.model.broken_reason()
 
-    def set_swap(self, mode: str) -> None:
-        """Show the original in place of the selected version or of all (held key), or stop."""
-        self.note_input()
-        if mode == self.swap_mode:
-            return
-        if mode != SWAP_NONE and self.progress.broken_reason is None:
-            self.recorder.swapped(self.index)
-        self.swap_mode = mode
-        self.swap_changed.emit(mode)
+    def missing_count(self) -> int:
+        return self.model.missing_count()
 
-    def set_two_panel(self, enabled: bool) -> None:
-        self.note_input()
-        if enabled != self.two_panel:
-            self.two_panel = enabled
-            self.two_panel_changed.emit(enabled)
+    def can_advance(self) -> bool:
+        return self.model.can_advance()
 
-    def step_two_panel(self, step: int = 1) -> None:
-        """In two-panel mode, show (and select) the next version."""
-        if not self.two_panel:
-            self.set_two_panel(True)
-        self.select((max(self.selected, 0) + step) % self.version_count)
+    def done_count(self) -> int:
+        return self.model.done_count()
 
-    def note_zoom(self, zoom: float) -> None:
-        if self.index >= 0 and self.progress.broken_reason is None:
-            self.recorder.zoomed(self.index, zoom)
+    def unsaved_sets(self) -> set[int]:
+        return self.model.unsaved_sets()
 
-    def set_screen_scale(self, scale: float) -> None:
-        self.store.screen_scale = scale
-
-    def note_input(self) -> None:
-        """The user acted: restart the idle window and retry a failed save (at most every 2 s)."""
-        now = self.recorder.record_input()
-        if self.store.dirty and now - self._last_retry >= 2.0:
-            self._last_retry = now
-            self.retry_saves()
-
-    def set_focused(self, focused: bool) -> None:
-        self.recorder.set_focused(focused)
+    def has_any_label(self) -> bool:
+        return self.model.has_any_label()
 
     def is_idle(self) -> bool:
-        """True while time is not counted (unfocused, or no input for the idle limit)."""
-        return self.recorder.is_idle()
+        return self.model.is_idle()
 
     def seconds_today(self) -> float:
-        """Active seconds today: earlier runs plus this one."""
-        return self.earlier_today_seconds + self.active_seconds()
+        return self.model.seconds_today()
 
     def active_seconds(self) -> float:
-        """Active seconds in this session, including time not yet moved into a record."""
-        return self.recorder.active_seconds()
+        return self.model.active_seconds()
+
+    def set_earlier_today(self, seconds: float) -> None:
+        """Active seconds of earlier runs today (the window keeps them in its settings)."""
+        self.model.earlier_today_seconds = seconds
+
+    # --- what the screen asks for ----------------------------------------------------------
+
+    def go_to(self, index: int) -> bool:
+        return self.model.go_to(index)
+
+    def next_set(self) -> bool:
+        return self.model.next_set()
+
+    def previous_set(self) -> bool:
+        return self.model.previous_set()
+
+    def next_unlabelled(self) -> bool:
+        return self.model.next_unlabelled()
+
+    def select(self, position: int) -> None:
+        self.model.select(position)
+
+    def give_label(self, label: Label) -> bool:
+        return self.model.give_label(label)
+
+    def undo(self) -> bool:
+        return self.model.undo()
+
+    def retry_saves(self) -> bool:
+        return self.model.retry_saves()
+
+    def set_swap(self, mode: str) -> None:
+        self.model.set_swap(mode)
+
+    def set_two_panel(self, enabled: bool) -> None:
+        self.model.set_two_panel(enabled)
+
+    def step_two_panel(self, step: int = 1) -> None:
+        self.model.step_two_panel(step)
+
+    def set_screen_scale(self, scale: float) -> None:
+        self.model.set_screen_scale(scale)
+
+    def note_input(self) -> None:
+        self.model.note_input()
+
+    def set_focused(self, focused: bool) -> None:
+        self.model.set_focused(focused)
+
+
+class _SignalEvents(AnnotationEvents):
+    """The model's reports, emitted as the session's signals."""
+
+    def __init__(self, session: AnnotationSession) -> None:
+        self._session = session
+
+    def set_shown(self, index: int) -> None:
+        self._session._on_set_shown(index)
+
+    def labels_changed(self) -> None:
+        self._session.labels_changed.emit()
+
+    def selection_changed(self, position: int) -> None:
+        self._session.selection_changed.emit(position)
+
+    def swap_changed(self, mode: str) -> None:
+        self._session.swap_changed.emit(mode)
+
+    def two_panel_changed(self, enabled: bool) -> None:
+        self._session.two_panel_changed.emit(enabled)
+
+    def progress_changed(self) -> None:
+        self._session.progress_changed.emit()
+
+    def save_failed(self, text: str) -> None:
+        self._session.save_failed.emit(text)
+
+    def saved(self) -> None:
+        self._session.saved.emit()
+
+    def message(self, text: str) -> None:
+        self._session.message.emit(text)
+
+    def feedback(self, text: str) -> None:
+        self._session.feedback.emit(text)

@@ -27,12 +27,15 @@ from hggt_desktop.core.dataset import Dataset, load_dataset
 from hggt_desktop.core.disagreement import QueueEntry, disagreement_queue
 from hggt_desktop.core.labels import Label, LabelFileError, read_label_file
 from hggt_desktop.core.layout import label_path
+from hggt_desktop.core.output_file import check_output_path
 from hggt_desktop.core.rating_table import RatingTable, rating_table
 from hggt_desktop.core.sets import ImageSet
 
 log = logging.getLogger(__name__)
 
 GUI_RESAMPLES = 300  # enough for the on-screen intervals; the report uses 1000
+# The exports replace only their own earlier files (core/output_file.py); a dialog has no --overwrite.
+DIALOG_HINT = "or move that file away first"
 
 
 @dataclass(frozen=True)
@@ -234,18 +237,20 @@ class CuratorSession(QObject):
 
     def write_report(self, out: Path) -> None:
         """The HTML report (1000 bootstrap resamples); AtomicWriteError propagates."""
-        from hggt_desktop.report.document import write_report
+        from hggt_desktop.report.document import REPORT_HTML, write_report
 
         if self.dataset is not None:
+            check_output_path(out, REPORT_HTML, hint=DIALOG_HINT)
             write_report(self.dataset, out)
             self.message.emit(f"wrote {out}")
 
     def write_labels_csv(self, out: Path) -> None:
         """Every label, one row per set and version (the same CSV as hggt-data export-labels)."""
-        from hggt_desktop.cli.export_labels import labels_csv_text
+        from hggt_desktop.cli.export_labels import LABELS_CSV, labels_csv_text
         from hggt_desktop.core.atomic import write_text_atomic
 
         if self.dataset is not None:
+            check_output_path(out, LABELS_CSV, hint=DIALOG_HINT)
             write_text_atomic(out, labels_csv_text(self.dataset))
             self.message.emit(f"wrote {out}")
 
@@ -255,7 +260,7 @@ class CuratorSession(QObject):
 
         if self.dataset is None:
             return ""
-        summary = write_pack(self.dataset.images_dir, out, subset=subset)
+        summary = write_pack(self.dataset.images_dir, out, subset=subset, overwrite_hint=DIALOG_HINT)
         line = f"wrote {summary.sets} sets ({summary.train} train, {summary.val} validation) to {out}"
         self.message.emit(line)
         return line

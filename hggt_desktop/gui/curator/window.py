@@ -7,7 +7,6 @@ panels live in their own modules and talk only to the :class:`CuratorSession`.
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt
@@ -33,7 +32,9 @@ from PySide6.QtWidgets import (
 
 from hggt_desktop.core.labels import is_plain_file_name
 from hggt_desktop.core.layout import LayoutError
+from hggt_desktop.core.output_file import OutputRefused
 from hggt_desktop.core.sets import SetLayoutError
+from hggt_desktop.gui.application import make_application
 from hggt_desktop.gui.curator.adjudication_panel import AdjudicationPanel
 from hggt_desktop.gui.curator.charts import AgreementView
 from hggt_desktop.gui.curator.queue_model import DisagreementTableModel
@@ -256,6 +257,8 @@ class CuratorWindow(QMainWindow):
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             export()
+        except OutputRefused as exc:  # a refusal, not a failure: no traceback in the log
+            self.warn(f"Not written: {exc}")
         except Exception as exc:
             log.exception("export failed")
             self.warn(f"The export failed: {exc}")
@@ -294,7 +297,7 @@ class CuratorWindow(QMainWindow):
 
 def run_review(path: Path) -> int:
     """Create the QApplication if needed, open ``path`` and run the curator window."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = make_application()
     session = CuratorSession()
     window = CuratorWindow(session)
     window.show()

@@ -2,9 +2,10 @@
 
 Qt-free. Each file is read once: its bytes are hashed (the record keeps the SHA-256 of what was
 shown) and decoded by the core's one decode path. Errors are kept per image, never raised, so
-a corrupt file shows as a broken set instead of stopping the app. The screen can hook a
-``prepare`` step into the worker (draw-ready images scaled for the zoom it shows), so that the
-switch itself does no conversion or scaling.
+a corrupt file shows as a broken set instead of stopping the app. Whoever makes the prefetcher
+can give it a ``prepare`` step that runs in the worker (the screen's draw-ready images scaled
+for the zoom it shows, kept in :attr:`LoadedSet.display`), so that the switch itself does no
+conversion or scaling.
 """
 
 from __future__ import annotations
@@ -75,7 +76,14 @@ def load_set(image_set: ImageSet) -> LoadedSet:
 class SetPrefetcher:
     """Keeps the decoded sets around the current one, loading the others in the background."""
 
-    def __init__(self, sets: list[ImageSet], ahead: int = 2, behind: int = 1, workers: int = 1) -> None:
+    def __init__(
+        self,
+        sets: list[ImageSet],
+        ahead: int = 2,
+        behind: int = 1,
+        workers: int = 1,
+        prepare: Callable[[LoadedSet], None] | None = None,
+    ) -> None:
         self._sets = sets
         self.ahead = ahead
         self.behind = behind
@@ -85,7 +93,7 @@ class SetPrefetcher:
         self._closed = False
         self.enabled = True
         # Runs in the worker after decoding (the screen's draw-ready images); None: nothing.
-        self.prepare: Callable[[LoadedSet], None] | None = None
+        self._prepare = prepare
         self.hits = 0  # sets that were ready when asked for (the benchmark reports these)
         self.misses = 0
 
@@ -133,7 +141,7 @@ class SetPrefetcher:
 
     def prepare_again(self) -> None:
         """Run ``prepare`` again on the loaded neighbours (the zoom on screen changed)."""
-        if not self.enabled or self.prepare is None or self._closed:
+        if not self.enabled or self._prepare is None or self._closed:
             return
         for index, future in list(self._futures.items()):
             # The current set is already on screen: its panels rescale it as they paint.
@@ -146,7 +154,7 @@ class SetPrefetcher:
         return loaded
 
     def _run_prepare(self, loaded: LoadedSet) -> None:
-        prepare = self.prepare
+        prepare = self._prepare
         if prepare is None:
             return
         try:

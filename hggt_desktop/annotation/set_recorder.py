@@ -12,10 +12,9 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from hggt_desktop.annotation.label_store import LabelStore
+from hggt_desktop.annotation.prefetch import LoadedSet
 from hggt_desktop.core.active_time import ActiveTime
-from hggt_desktop.core.record import record_path, write_record
-from hggt_desktop.gui.annotate.label_store import LabelStore
-from hggt_desktop.gui.annotate.prefetch import LoadedSet
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +72,10 @@ class SetRecorder:
         """Set ``index`` leaves the screen: keep its time, and write its record if it has news."""
         self.harvest(index)
         if self.touched and may_write:
-            path = record_path(self.store.labels_dir, self.store.annotator, self.store.sets[index].stem)
             try:
-                write_record(path, self.store.record(index))
+                self.store.write_record(index)
             except OSError as exc:
-                log.warning("could not write the record %s: %s", path, exc)
+                log.warning("could not write the record of set %s: %s", self.store.sets[index].stem, exc)
         self.touched = False
 
     def swapped(self, index: int) -> None:

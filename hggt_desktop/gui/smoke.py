@@ -62,8 +62,8 @@ def smoke(screenshot: Path) -> Path:
     from hggt_desktop.core.labels import ORIGINAL_FOLDER
     from hggt_desktop.gui.annotate.demo import prepare_demo
     from hggt_desktop.gui.annotate.keymap import KeyMap
-    from hggt_desktop.gui.app import make_application
-    from hggt_desktop.gui.main_window import MainWindow
+    from hggt_desktop.gui.application import make_application
+    from hggt_desktop.gui.main_window import OPEN_ERRORS, MainWindow
 
     app = make_application()
     with tempfile.TemporaryDirectory(prefix="hggt-smoke-") as tmp:
@@ -71,8 +71,10 @@ def smoke(screenshot: Path) -> Path:
         # Its own settings file: a smoke run leaves the person's settings as they were.
         settings = QSettings(str(Path(tmp) / "smoke.ini"), QSettings.Format.IniFormat)
         window = MainWindow(keymap=KeyMap(), break_interval_min=0, settings=settings)
-        if not window.open_path(images, "smoke", instructions=False):
-            raise SmokeError(window.start_screen.error.text())
+        try:
+            window.open_work(images, "smoke", instructions=False)
+        except OPEN_ERRORS as exc:
+            raise SmokeError(str(exc)) from exc
         try:
             window.resize(*WINDOW_SIZE)
             window.show()

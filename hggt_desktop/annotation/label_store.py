@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from hggt_desktop.annotation.leftovers import TEMP_NAME, settle_temp_files
+from hggt_desktop.annotation.workspace import Workspace
 from hggt_desktop.core.atomic import AtomicWriteError, write_bytes_atomic
 from hggt_desktop.core.labels import (
     Label,
@@ -29,7 +31,6 @@ from hggt_desktop.core.layout import PROJECT_DIR, label_path, records_dir
 from hggt_desktop.core.record import RecordError, SetRecord, read_record, record_path, write_record
 from hggt_desktop.core.screen_order import screen_order
 from hggt_desktop.core.sets import ImageSet
-from hggt_desktop.gui.annotate.workspace import Workspace
 from hggt_desktop.version import __version__
 
 log = logging.getLogger(__name__)
@@ -91,15 +92,23 @@ class LabelStore:
         ]
         self.dirty: set[int] = set()
         self.screen_scale = 1.0
+        # Temporary files a failed rename kept (they may hold the newest save) until a later
+        # save of the same set supersedes them.
+        self._kept_copies: list[Path] = []
 
     def load(self) -> list[str]:
-        """Read existing label files and unfinished records; return messages about bad files."""
-        messages: list[str] = []
+        """Read existing label files and records; return messages about bad files.
+
+        Every set gets its record here (read, or started), so :meth:`record` only returns it.
+        """
         label_dir = self.labels_dir / self.annotator
+        messages = self._settle_leftovers(label_dir)
         existing = _file_names(label_dir)
-        unfinished = _file_names(records_dir(self.labels_dir, self.annotator))
+        with_record = _file_names(records_dir(self.labels_dir, self.annotator))
         for progress in self.sets:
             name = f"{progress.stem}.json"
+            known = set(progress.image_set.version_ids)
+            cost: TimeCost | None = None
             if name in existing:
                 try:
                     label_file = read_label_file(label_dir / name)
@@ -110,16 +119,32 @@ class LabelStore:
                         f"replaces the file (the old one is kept in {self._invalid_dir()})."
                     )
                 else:
-                    known = set(progress.image_set.version_ids)
                     progress.labels = {v: lab for v, lab in label_file.labels if v in known}
                     progress.file_on_disk = True
-                    continue
-            if name in unfinished:
-                record = self._read_record(progress.stem)
-                if record is not None and record.pending_labels:
-                    known = set(progress.image_set.version_ids)
-                    progress.labels = {v: lab for v, lab in record.pending_labels.items() if v in known}
-                    progress.record = record
+                    cost = label_file.time_cost
+            record = self._read_record(progress.stem) if name in with_record else None
+            if record is None:
+                record = SetRecord(stem=progress.stem, annotator=self.annotator, screen_order=[])
+                if cost is not None:
+                    # Labelled before records existed: keep its times so rewriting it loses nothing.
+                    record.first_shown, record.last_label = cost.start, cost.end
+                    record.active_seconds = float(cost.total)
+            elif not progress.file_on_disk and record.pending_labels:
+                progress.labels = {v: lab for v, lab in record.pending_labels.items() if v in known}
+            progress.record = record
+        return messages
+
+    def _settle_leftovers(self, label_dir: Path) -> list[str]:
+        """Recover or remove the temporary files left by saves that did not finish."""
+        messages: list[str] = []
+        for folder, parses in (
+            (label_dir, _is_label_file),
+            (records_dir(self.labels_dir, self.annotator), _is_record),
+        ):
+            settled = settle_temp_files(folder, parses)
+            messages.extend(settled.messages)
+            if settled.removed:
+                log.info("removed %d leftover temporary file(s) in %s", len(settled.removed), folder)
         return messages
 
     def _invalid_dir(self) -> Path:
@@ -133,28 +158,20 @@ class LabelStore:
             return None
 
     def record(self, index: int) -> SetRecord:
-        """The record of set ``index``, read or started on first use."""
+        """The record of set ``index`` (kept in memory; written by :meth:`save` and :meth:`write_record`)."""
+        record = self.sets[index].record
+        if record is None:
+            raise RuntimeError("LabelStore.load() has not been called")
+        return record
+
+    def write_record(self, index: int) -> None:
+        """Write the record of set ``index`` as it is now, stamped with what was on screen."""
         progress = self.sets[index]
-        if progress.record is None:
-            record = self._read_record(progress.stem) if progress.file_on_disk else None
-            if record is None:
-                record = SetRecord(stem=progress.stem, annotator=self.annotator, screen_order=[])
-                if progress.file_on_disk:
-                    self._adopt_time_cost(progress, record)
-            progress.record = record
-        record = progress.record
+        record = self.record(index)
         record.screen_order = list(progress.order)
         record.app_version = __version__
         record.screen_scale = self.screen_scale
-        return record
-
-    def _adopt_time_cost(self, progress: SetProgress, record: SetRecord) -> None:
-        """A file labelled before records existed: keep its times so rewriting it loses nothing."""
-        with contextlib.suppress(LabelFileError):
-            cost = read_label_file(label_path(self.labels_dir, self.annotator, progress.stem)).time_cost
-            if cost is not None:
-                record.first_shown, record.last_label = cost.start, cost.end
-                record.active_seconds = float(cost.total)
+        write_record(record_path(self.labels_dir, self.annotator, progress.stem), record)
 
     def set_label(self, index: int, version: str, label: Label | None, when: datetime) -> None:
         """Change one label in memory (None removes it); the caller saves next."""
@@ -173,6 +190,9 @@ class LabelStore:
         progress = self.sets[index]
         record = self.record(index)
         path = label_path(self.labels_dir, self.annotator, progress.stem)
+        # Every step is one atomic file change, ordered so that a kill between any two of them
+        # reopens with every acknowledged label: the labels are always in the label file or
+        # in the record (for a moment in both), never in neither.
         try:
             if progress.invalid_reason is not None and path.exists():
                 # Keep the file we are about to replace: it may hold someone's work.
@@ -182,21 +202,34 @@ class LabelStore:
                 progress.file_on_disk = True
                 progress.invalid_reason = None
                 record.pending_labels = {}
+                record.complete = True
+                self.write_record(index)
             else:
                 record.pending_labels = dict(progress.labels)
+                record.complete = False
+                self.write_record(index)
                 if progress.file_on_disk or progress.invalid_reason is not None:
                     # Undo made the set incomplete: the file must not claim labels now retracted.
+                    # Only now that the record holds the remaining ones.
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(path)
                     progress.file_on_disk = False
                     progress.invalid_reason = None
-            record.complete = progress.complete
-            write_record(record_path(self.labels_dir, self.annotator, progress.stem), record)
         except AtomicWriteError as exc:
+            if exc.kept_copy is not None:
+                self._kept_copies.append(exc.kept_copy)
             raise SaveError(exc.path, exc.reason) from exc
         except OSError as exc:
             raise SaveError(Path(exc.filename or path), exc.strerror or str(exc)) from exc
+        self._drop_kept_copies()
         self.dirty.discard(index)
+
+    def _drop_kept_copies(self) -> None:
+        """After a save went through, the copies kept by earlier failed ones are out of date."""
+        for kept in self._kept_copies:
+            with contextlib.suppress(OSError):
+                kept.unlink()
+        self._kept_copies.clear()
 
     def save_dirty(self) -> None:
         """Retry every set whose last save failed; raise the first failure."""
@@ -226,6 +259,24 @@ def write_label_file_for(path: Path, progress: SetProgress, record: SetRecord) -
         progress.stem, dict(progress.labels), cost, original_suffix=progress.image_set.original.suffix
     )
     write_label_file(path, label_file)
+
+
+def _is_label_file(temp: Path) -> bool:
+    """A temporary file holding a whole, valid label file of the set it is named after."""
+    match = TEMP_NAME.match(temp.name)
+    try:
+        label_file = read_label_file(temp)
+    except Exception:  # whatever is wrong with it, it is not a save to recover
+        return False
+    return match is not None and f"{label_file.stem}.json" == match["target"]
+
+
+def _is_record(temp: Path) -> bool:
+    try:
+        read_record(temp)
+    except Exception:  # whatever is wrong with it, it is not a save to recover
+        return False
+    return True
 
 
 def _file_names(folder: Path) -> set[str]:

@@ -1,0 +1,71 @@
+"""One action table: buttons, keys and menus trigger the same actions; keys.json names keep working."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
+
+from hggt_desktop.gui.annotate.actions import ACTION_NAMES, ACTIONS_BY_NAME
+from hggt_desktop.gui.annotate.key_dispatcher import KeyDispatcher
+from hggt_desktop.gui.annotate.keymap import KeyMap
+from hggt_desktop.gui.application import APPLICATION, ORGANISATION, make_application
+from tests.gui.annotator_setup import make_images, open_window
+
+# Every action name an annotator may have written in keys.json since keys could be remapped.
+NAMES_IN_USE = (
+    *(f"select_{k}" for k in range(1, 10)),
+    "positive", "similar", "negative", "swap", "swap_all", "next_set", "previous_set",
+    "next_unlabelled", "undo", "fit", "one_to_one", "two_panel", "two_panel_step", "help",
+)  # fmt: skip
+
+
+def test_every_action_name_in_annotators_keys_files_still_exists(tmp_path: Path) -> None:
+    assert set(NAMES_IN_USE) <= set(ACTION_NAMES)
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps({name: ["F12"] for name in NAMES_IN_USE}), encoding="utf-8")
+    assert KeyMap.from_file(keys).problems == []
+
+
+def test_a_button_a_key_and_the_view_menu_trigger_the_same_action(qtbot, tmp_path: Path) -> None:
+    window, session = open_window(qtbot, make_images(tmp_path))
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    entry = next(a for a in menu.actions() if a.text().startswith(ACTIONS_BY_NAME["two_panel"].title))
+    entry.trigger()
+    assert session.two_panel
+    qtbot.keyClick(window.view, Qt.Key.Key_T)
+    assert not session.two_panel
+    qtbot.mouseClick(window.view.buttons["two_panel"], Qt.MouseButton.LeftButton)
+    assert session.two_panel
+    assert window.view.buttons["positive"].text().startswith("Positive  (P)")
+
+
+def test_the_key_dispatcher_needs_only_a_key_map_and_a_trigger(qtbot) -> None:
+    scope = QWidget()
+    typing = QLineEdit(scope)
+    QVBoxLayout(scope).addWidget(typing)
+    qtbot.addWidget(scope)
+    calls: list[tuple[str, bool]] = []
+    KeyDispatcher(scope, KeyMap({"positive": ["J"]}), lambda name, pressed: calls.append((name, pressed)))
+    scope.show()
+    qtbot.keyClick(scope, Qt.Key.Key_J)
+    qtbot.keyClick(scope, Qt.Key.Key_P)  # no longer the positive key
+    qtbot.keyPress(scope, Qt.Key.Key_Space)
+    qtbot.keyRelease(scope, Qt.Key.Key_Space)
+    qtbot.keyClick(typing, Qt.Key.Key_J)  # typing in a text field is not an action
+    assert calls == [("positive", True), ("swap", True), ("swap", False)]
+
+
+def test_every_app_gets_the_organisation_name_settings_need(qtbot, monkeypatch, tmp_path: Path) -> None:
+    from hggt_desktop.gui.curator import window as curator_window
+
+    QCoreApplication.setOrganizationName("")
+    QCoreApplication.setApplicationName("")
+    monkeypatch.setattr(QApplication, "exec", lambda self: 0)
+    monkeypatch.setattr(curator_window.CuratorWindow, "show", lambda self: None)
+    assert curator_window.run_review(tmp_path) == 0
+    assert QCoreApplication.organizationName() == ORGANISATION
+    assert QCoreApplication.applicationName() == APPLICATION
+    assert make_application() is QApplication.instance()
