@@ -79,10 +79,27 @@ def run_tree(
             _kill_leftovers(process, job)
 
 
+def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment for a program of another installation, plus ``extra``.
+
+    A PyInstaller bundle points LD_LIBRARY_PATH at its own libraries (keeping the user's in
+    LD_LIBRARY_PATH_ORIG): another program's Python or CUDA must not load them, so the user's
+    value is put back.
+    """
+    environment = dict(os.environ)
+    if getattr(sys, "frozen", False) and sys.platform.startswith("linux"):
+        original = environment.pop("LD_LIBRARY_PATH_ORIG", None)
+        if original is None:
+            environment.pop("LD_LIBRARY_PATH", None)
+        else:
+            environment["LD_LIBRARY_PATH"] = original
+    return {**environment, **(extra or {})}
+
+
 def _start(
     args: list[str], output: BinaryIO, env: dict[str, str] | None, cwd: str | None
 ) -> tuple[subprocess.Popen, _Job | None]:
-    merged = {**os.environ, **(env or {})}
+    merged = child_environment(env)
     if sys.platform == "win32":
         flags = subprocess.CREATE_NEW_PROCESS_GROUP
         process = subprocess.Popen(

@@ -268,3 +268,17 @@ def test_ctrl_c_on_the_runner_stops_the_command_tree_and_exits_130(tmp_path):
     _, err = runner.communicate(timeout=30)
     assert runner.returncode == 130, err
     _assert_dead(tree)
+
+
+def test_a_frozen_app_gives_the_command_the_users_library_path(monkeypatch):
+    from enhance.process_tree import child_environment
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/opt/hggt/_internal")
+    monkeypatch.setenv("LD_LIBRARY_PATH_ORIG", "/usr/local/cuda/lib64")
+    environment = child_environment({"CUDA_VISIBLE_DEVICES": "1"})
+    assert environment["LD_LIBRARY_PATH"] == "/usr/local/cuda/lib64"
+    assert environment["CUDA_VISIBLE_DEVICES"] == "1" and "LD_LIBRARY_PATH_ORIG" not in environment
+    monkeypatch.delenv("LD_LIBRARY_PATH_ORIG")
+    assert "LD_LIBRARY_PATH" not in child_environment()
