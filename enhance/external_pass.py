@@ -92,6 +92,7 @@ def _call(runner: Runner, spec: ModelSpec, model: ExternalModel, items: list[Ite
     if model.per == "image":
         stem = Path(items[0].name).stem
         source, out = work / "in" / f"{stem}.png", outdir / model.result_name(stem)
+        out.parent.mkdir(parents=True, exist_ok=True)  # "sub/{stem}.png": the command need not make it
         log_name = f"{spec.model_id}_{stem}.log"
     else:
         source, out, log_name = work / "in", None, f"{spec.model_id}_{Path(items[0].name).stem}_etc.log"

@@ -77,6 +77,18 @@ def folder_megapixels(folder: Path) -> tuple[int, float]:
     return count, pixels
 
 
+class ModelStop(threading.Event):
+    """One model's stop flag: set by its own failure (the runner stops a run whose model cannot
+    open), and set whenever the whole preview is stopped (Ctrl-C)."""
+
+    def __init__(self, preview: threading.Event) -> None:
+        super().__init__()
+        self.preview = preview
+
+    def is_set(self) -> bool:
+        return super().is_set() or self.preview.is_set()
+
+
 def time_model(
     spec: ModelSpec,
     photo: Path,
@@ -153,7 +165,8 @@ def run_preview(
                 break
             try:
                 work = Path(scratch) / spec.model_id
-                result, seconds = time_model(spec, staged, options, open_engine, work, stop, reporter)
+                own_stop = ModelStop(stop)  # a model that cannot open must not stop the others
+                result, seconds = time_model(spec, staged, options, open_engine, work, own_stop, reporter)
             except Exception as exc:  # one broken model must not hide the others
                 log.info("preview of model %s failed", spec.model_id, exc_info=True)
                 timings.append(ModelTiming(spec.model_id, False, message=str(exc) or type(exc).__name__))

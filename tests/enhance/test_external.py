@@ -70,6 +70,15 @@ def test_per_image_command_writes_outputs_and_a_rerun_calls_nothing(tmp_path):
     assert again.done == 0 and again.skipped == 6 and calls(log) == 3
 
 
+def test_result_in_a_subfolder_named_by_the_description(tmp_path):
+    names = make_folder(tmp_path / "in", 1)
+    script = write_script(tmp_path, "invert", INVERT)
+    command = [python(), str(script), "{in}", "{out}", str(tmp_path / "calls.txt")]
+    value = describe(tmp_path, command, output="results/{stem}_x.png")
+    assert run(tmp_path, value, names).done == 2
+    assert_inverted(tmp_path, names)
+
+
 def test_command_line_form_without_a_file(tmp_path):
     names = make_folder(tmp_path / "in", 2)
     script = write_script(tmp_path, "invert", INVERT)

@@ -31,24 +31,19 @@ def test_preview_writes_versions_side_by_side_and_projects_the_folder(tmp_path, 
     broken = _toml(tmp_path, "flaky", FLAKY)  # img00 is the photo it fails on
     photo = tmp_path / "in" / names[0]
     out = tmp_path / "preview"
-    args = [
-        "preview",
-        str(photo),
-        "--model",
-        f"01={pth}",
-        "--model",
-        f"03={invert}",
-        "--model",
-        f"04={broken}",
-    ]
+    missing = tmp_path / "missing.toml"  # a program that cannot start: fatal for its own run only
+    missing.write_text(f"command = {json.dumps([str(tmp_path / 'no-such-program'), '{in}', '{out}'])}\n")
+    models = {"01": pth, "02": missing, "03": invert, "04": broken}
+    args = ["preview", str(photo), *[f"--model={mid}={value}" for mid, value in models.items()]]
     code = main(
         [*args, "--crop", "64,48", "--out", str(out), "--tile", "32", "--overlap", "8", "--progress-json"]
     )
     captured = capsys.readouterr()
-    assert code == 1, captured.err  # one model failed
+    assert code == 1, captured.err  # two models failed
     events = _events(captured.out)
     models = {e["model"]: e for e in events if e["event"] == "preview_model"}
     assert models["01"]["ok"] and models["03"]["ok"] and not models["04"]["ok"]
+    assert not models["02"]["ok"] and "cannot start" in models["02"]["message"]
     assert "CUDA error" in models["04"]["message"]  # the broken command's stderr, quoted
     # The folder (3 photos of 120x160, 120x160 ... ) is projected from the crop's time per pixel.
     folder_mp = sum((120 + i) * 160 for i in range(3)) / 1e6
@@ -65,6 +60,7 @@ def test_preview_writes_versions_side_by_side_and_projects_the_folder(tmp_path, 
     assert combined.shape == (48 + LABEL_HEIGHT, 3 * 64 + 2 * 4, 3)  # original | 01 | 03
     assert np.array_equal(combined[LABEL_HEIGHT:, :64], crop)
     assert "whole folder about" in captured.err and "model 04 FAILED" in captured.err
+    assert "stopped" not in captured.err
 
 
 @pytest.mark.parametrize(
