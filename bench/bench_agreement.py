@@ -143,7 +143,7 @@ def main() -> None:
         began = time.perf_counter()
         alpha = naive_alpha(table.ratings)
         naive_s = time.perf_counter() - began
-        fast = summary["krippendorff_alpha_nominal"]
+        fast = summary.krippendorff_alpha_nominal
         print(f"baseline alpha by per-item Python loop: {naive_s:.2f} s (alpha {alpha:.6f} vs {fast:.6f})")
         per_resample = naive_bootstrap(table.ratings, 5, seed=0)
         print(
@@ -151,8 +151,8 @@ def main() -> None:
             f"{args.resamples} resamples (overall coefficients only)"
         )
         print(
-            f"alpha {fast:.3f} {summary['confidence_intervals']['overall']['krippendorff_alpha_nominal']}, "
-            f"Fleiss {summary['fleiss_kappa']:.3f}, AC1 {summary['gwet_ac1']:.3f}, problems {len(problems)}"
+            f"alpha {fast:.3f} {summary.confidence_intervals.overall['krippendorff_alpha_nominal']}, "
+            f"Fleiss {summary.fleiss_kappa:.3f}, AC1 {summary.gwet_ac1:.3f}, problems {len(problems)}"
         )
     finally:
         if args.keep is None:

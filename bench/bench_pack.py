@@ -28,9 +28,9 @@ from hggt_desktop.core.atomic import write_bytes_atomic
 from hggt_desktop.core.consensus import effective_label
 from hggt_desktop.core.images import encode_png, read_image
 from hggt_desktop.core.labels import Label, TimeCost, make_label_file, write_label_file
+from hggt_desktop.pack.reader import PackReader
+from hggt_desktop.pack.writer import write_pack
 from hggt_desktop.resources import resource_path
-from hggt_desktop.training_pack import write_pack
-from hggt_desktop.training_pack_check import PackReader
 
 SIZE = 512
 VERSIONS = ("01", "02", "03", "04")

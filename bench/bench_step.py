@@ -25,9 +25,10 @@ from torch.nn import functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from enhance.archs.rrdbnet import RRDBNet
-from hggt_desktop.training_pack import NEGATIVE, POSITIVE
+from hggt_desktop.core.consensus import HGGT_RATERS
+from hggt_desktop.pack.format import NEGATIVE, POSITIVE
 from train.archs.discriminator import UNetDiscriminatorSN
-from train.losses import HGGT_RATERS, choose_targets, gan_loss, negative_loss
+from train.losses import choose_targets, gan_loss, negative_loss
 from train.vgg import LAYER_WEIGHTS, VGG19Features, perceptual_loss
 
 

@@ -129,6 +129,20 @@ def parse_devices(value: str) -> tuple[int, ...]:
     return devices
 
 
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse an OUT_DIR that is a file or a labelled dataset: its images are what labels describe."""
+    from hggt_desktop.core.layout import find_labels_dir
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir}: is a file; give a folder for the outputs")
+    for labels in dict.fromkeys((find_labels_dir(out_dir), out_dir / "labels")):
+        if labels.is_dir() and next(labels.glob("*/*.json"), None) is not None:
+            raise UsageError(
+                f"{out_dir}: is a labelled dataset (labels in {labels}); enhancing into it could replace "
+                "images that those labels describe. Give a new OUT_DIR"
+            )
+
+
 def list_images(input_dir: Path, shard: tuple[int, int]) -> tuple[list[str], list[str]]:
     """This shard's image file names (sorted) and names skipped because their stem repeats."""
     from hggt_desktop.core.images import is_image_file
@@ -161,8 +175,10 @@ def check_model_file(model_id: str, path: Path, wanted_scale: int) -> None:
 
         try:
             onnx.checker.check_model(str(path))
+            model = onnx.load(str(path), load_external_data=False)
         except Exception as exc:
             raise UsageError(f"{path}: not a valid ONNX model ({str(exc).splitlines()[0][:200]})") from exc
+        check_onnx_io(path, model)
     try:
         scale = measure_scale(path)
     except ScaleError as exc:
@@ -170,6 +186,27 @@ def check_model_file(model_id: str, path: Path, wanted_scale: int) -> None:
     problem = scale_problem(model_id, path, scale, wanted_scale)
     if problem:
         raise UsageError(problem)
+
+
+def check_onnx_io(path: Path, model) -> None:  # type: ignore[no-untyped-def]
+    """Refuse a model that cannot take N x 3 x H x W images, naming the file, before any image is read."""
+    initializers = {init.name for init in model.graph.initializer}
+    inputs = [i for i in model.graph.input if i.name not in initializers]
+    if len(inputs) != 1:
+        raise UsageError(
+            f"{path}: the model has {len(inputs)} inputs; hggt-enhance feeds one N x 3 x H x W image batch"
+        )
+    tensor = inputs[0].type.tensor_type
+    if not tensor.HasField("shape"):
+        return  # no declared shape: the first call will tell
+    dims = [d.dim_value if d.HasField("dim_value") else (d.dim_param or "?") for d in tensor.shape.dim]
+    shape = " x ".join(str(d) for d in dims) or "a scalar"
+    channels = dims[1] if len(dims) == 4 else None
+    if len(dims) != 4 or (isinstance(channels, int) and channels not in (0, 3)):
+        raise UsageError(
+            f"{path}: the model's input {inputs[0].name!r} is {shape}; hggt-enhance feeds N x 3 x H x W "
+            "RGB batches. Export the model with such an input (hggt-enhance export does)"
+        )
 
 
 def load_model(model_id: str, value: str, wanted_scale: int = 1):
@@ -253,6 +290,7 @@ def run_enhance(args: argparse.Namespace) -> int:
         raise UsageError("--scale must be at least 1")
     if args.from_ground_truth and args.scale == 1:
         raise UsageError("--from-ground-truth needs --scale N (N > 1): it shrinks each photo by N first")
+    check_out_dir(args.out_dir)
     specs = [load_model(model_id, value, args.scale) for model_id, value in models]
     images, clashes = list_images(args.input_dir, shard)
     reporter = ProgressReporter(json_lines=args.progress_json)
@@ -316,7 +354,12 @@ def run_export(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    from hggt_desktop.core.closed_pipe import run_until_pipe_closes
+
+    return run_until_pipe_closes(lambda: _main(sys.argv[1:] if argv is None else argv))
+
+
+def _main(argv: list[str]) -> int:
     verbose = "-v" in argv or "--verbose" in argv
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s"

@@ -58,6 +58,8 @@ class Manifest:
         self.path = Path(out_dir) / MANIFEST_DIR / MANIFEST_NAME
         self._lock = threading.Lock()
         self._latest: dict[tuple[str, str], dict] = {}
+        # Every (image, model) this folder's runs ever wrote: only those files may be replaced.
+        self._written: set[tuple[str, str]] = set()
         self._load()
 
     def _load(self) -> None:
@@ -68,6 +70,8 @@ class Manifest:
                 try:
                     entry = json.loads(line)
                     self._latest[(entry["image"], entry["model"])] = entry
+                    if entry.get("status") == DONE:
+                        self._written.add((entry["image"], entry["model"]))
                 except (json.JSONDecodeError, KeyError, TypeError):
                     log.warning(
                         "%s line %d is incomplete (interrupted write); ignoring it", self.path, number
@@ -84,6 +88,10 @@ class Manifest:
             and output.is_file()
         )
 
+    def wrote(self, image: str, model: str) -> bool:
+        """Whether a run into this folder ever wrote this output (so it may be replaced)."""
+        return (image, model) in self._written
+
     def record(self, record: Record) -> None:
         """Append one record and push it to disk, so a crash right after keeps it."""
         line = record.to_json() + "\n"
@@ -95,3 +103,5 @@ class Manifest:
                 handle.flush()
                 os.fsync(handle.fileno())
             self._latest[(record.image, record.model)] = json.loads(line)
+            if record.status == DONE:
+                self._written.add((record.image, record.model))

@@ -28,7 +28,7 @@ from enhance.manifest import DONE, FAILED, Manifest, Record
 from enhance.png import write_png
 from enhance.tiling import TileMerger, extract_tiles
 from hggt_desktop.core.atomic import write_bytes_atomic
-from hggt_desktop.core.images import decode_image, is_plain_rgb_png, read_encoded
+from hggt_desktop.core.images import decode_image, is_plain_rgb_png, read_encoded, read_image
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,7 @@ class Runner:
         total = len(self.images) * (len(self.models) + (self.options.scale == 1))
         self.summary.skipped = total - len(originals) - sum(len(todo) for _, todo in work)
         self.reporter.started(total, self.summary.skipped)
+        work = [(spec, self._spare_foreign(spec.model_id, todo)) for spec, todo in work]
         # The copy of the original is written by the reader of the first model pass that decodes
         # the image anyway; only what is left (all models already done) needs a pass of its own.
         self._originals_pending = set(originals)
@@ -128,6 +129,23 @@ class Runner:
         self._run_todo(ORIGINAL, None, "", left)
         self.summary.interrupted = self.stop.is_set()
         return self.summary
+
+    def _foreign(self, model_id: str, name: str) -> Path | None:
+        """The output path when a file is there that no run into OUT_DIR wrote, else None."""
+        target = self._output_path(model_id, name)
+        exists = target.exists() or target.is_symlink()
+        return target if exists and not self.manifest.wrote(name, model_id) else None
+
+    def _spare_foreign(self, model_id: str, todo: list[str]) -> list[str]:
+        """Leave out (as failed) outputs whose file was made by someone else: never replaced."""
+        kept = []
+        for name in todo:
+            target = self._foreign(model_id, name)
+            if target is None:
+                kept.append(name)
+            else:
+                self._fail(model_id, name, _foreign_message(target))
+        return kept
 
     def _run_todo(self, model_id: str, path: Path | None, sha: str, todo: list[str]) -> None:
         if self.stop.is_set():
@@ -330,8 +348,18 @@ class Runner:
         copied as they are instead of encoding the pixels again.
         """
         target = self._output_path(model_id, item.name)
+        adopt = False
+        if self._foreign(model_id, item.name) is not None:
+            # Another tool's file is never replaced; its copy of the original, when it is the
+            # same picture, serves as ours (a version folder can be added to a selection's output).
+            adopt = model_id == ORIGINAL and _same_pixels(target, result)
+            if not adopt:
+                self._fail(model_id, item.name, _foreign_message(target))
+                return False
         try:
-            if encoded is not None:
+            if adopt:
+                pass
+            elif encoded is not None:
                 write_bytes_atomic(target, encoded.tobytes())
             else:
                 write_png(target, result)
@@ -366,3 +394,18 @@ class Runner:
                 return None
             merger, attempt.merger = attempt.merger, None
         return merger.result()
+
+
+def _foreign_message(target: Path) -> str:
+    return (
+        f"{target} exists and was not written by hggt-enhance (no record of it in the run's "
+        "manifest); left alone. Move it away, or give another OUT_DIR"
+    )
+
+
+def _same_pixels(path: Path, image: np.ndarray) -> bool:
+    """Whether the image file at ``path`` decodes to exactly ``image``."""
+    try:
+        return bool(np.array_equal(read_image(path), image))
+    except Exception:  # unreadable: not the same picture
+        return False

@@ -166,7 +166,10 @@ def fetch_wheels(requirements: list[str], constraints: Path, cache: Path, dest: 
         return f"cache {cache}"
     online = subprocess.run([*pip, "--dest", str(cache), *requirements], capture_output=True, text=True)
     if online.returncode != 0 or subprocess.run(from_cache, capture_output=True, text=True).returncode:
-        detail = "\n    ".join(online.stderr.strip().splitlines()[-6:])
+        reasons = [
+            line for line in online.stderr.splitlines() if line.strip() and not line.startswith("WARNING")
+        ]
+        detail = "\n    ".join(reasons[-6:])
         raise SizeError(
             f"could not download the win_amd64 wheels of {', '.join(requirements)} into {cache}: "
             f"check the connection to PyPI and the pins in {constraints}\n    {detail}"

@@ -8,98 +8,207 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+from hggt_desktop.cli.command import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, command_parser, run_command
+
+PRESET_HELP = {
+    "ori": "HGGT 'Ori': the original is always the target, no negative term",
+    "pos": "HGGT 'Pos': a random effective Positive as the target, no negative term",
+    "posneg": "HGGT 'Pos+Neg' (the default): Positive targets, pushed away from the Negatives",
+    "tiny": "Pos+Neg on a tiny network for 20 iterations: a CPU minute, no downloaded weights "
+    "(to try the workflow, not for results)",
+}
 
 
 def _add_fit(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("fit", help="train a model on an HDF5 pack")
-    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. batch_size=4")
-    p.add_argument("--config", type=Path, help="TOML config file")
-    p.add_argument(
-        "--preset", choices=("ori", "pos", "posneg"), help="published settings of one HGGT variant"
+    presets = "\n".join(f"  {name:<8} {text}" for name, text in PRESET_HELP.items())
+    p = sub.add_parser(
+        "fit",
+        help="train a model on an HDF5 pack",
+        description=textwrap.fill(
+            "Train the HGGT x4 super-resolution GAN on a pack written by 'hggt-data pack'. "
+            "Settings come from the defaults (the published Pos+Neg values), then --preset, then "
+            "--config, then KEY=VALUE overrides. The whole run is checked before training "
+            "starts, and every problem is listed at once.",
+            78,
+        ),
+        epilog=f"presets:\n{presets}\n\nEvery setting, its default and what each preset changes: "
+        "hggt-train fit --list-settings",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--pack", type=Path, required=True, help="HDF5 pack written by 'hggt-data pack'")
-    p.add_argument("--out", type=Path, required=True, help="run folder (checkpoints, TensorBoard, previews)")
-    p.add_argument("--resume", action="store_true", help="continue from the newest training state in --out")
+    p.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="KEY=VALUE",
+        help="settings to change, e.g. batch_size=4 total_iter=1000 (see --list-settings)",
+    )
+    p.add_argument("--config", type=Path, help="TOML file of settings (default: none)")
+    p.add_argument(
+        "--preset",
+        choices=tuple(PRESET_HELP),
+        help="a set of settings, listed below (default: posneg's values)",
+    )
+    p.add_argument("--pack", type=Path, help="HDF5 pack written by 'hggt-data pack' (required)")
+    p.add_argument(
+        "--out", type=Path, help="run folder for checkpoints, TensorBoard logs and previews (required)"
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from the newest training state in --out (default: off)",
+    )
+    p.add_argument(
+        "--list-settings",
+        action="store_true",
+        help="print every setting with its default and the presets' values, then exit",
+    )
 
 
 def _add_eval(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("eval", help="HGGT multi-GT evaluation (PSNR, SSIM, LPIPS, DISTS)")
-    p.add_argument("--dataset", type=Path, help="dataset folder with labels (the ground truths)")
-    p.add_argument("--sr", type=Path, help="folder of SR images named <stem>_<suffix>.png")
-    p.add_argument("--pack", type=Path, help="evaluate a checkpoint on this pack's validation split")
-    p.add_argument("--checkpoint", type=Path, help="generator weights (with --pack)")
-    p.add_argument("--split", choices=("val", "train", "all"), default="val", help="pack split (with --pack)")
-    p.add_argument("--y", action="store_true", help="PSNR/SSIM on the Y channel of BT.601 instead of RGB")
+    text = "HGGT multi-GT evaluation (PSNR, SSIM, LPIPS, DISTS)"
+    p = sub.add_parser(
+        "eval",
+        help=text,
+        description=f"{text}: each SR image is compared with every effective Positive of its set. "
+        "Either --dataset and --sr (a folder of SR images, e.g. from 'hggt-enhance ... --scale 4 "
+        "--from-ground-truth'), or --pack and --checkpoint (the pack's validation split).",
+    )
+    p.add_argument(
+        "--dataset", type=Path, help="dataset folder with labels: the ground truths (default: none)"
+    )
+    p.add_argument("--sr", type=Path, help="folder of SR images named <stem>_<suffix>.png (default: none)")
+    p.add_argument(
+        "--pack", type=Path, help="evaluate a checkpoint on this pack's validation split (default: none)"
+    )
+    p.add_argument("--checkpoint", type=Path, help="generator weights, with --pack (default: none)")
+    p.add_argument(
+        "--split",
+        choices=("val", "train", "all"),
+        default="val",
+        help="pack split, with --pack (default: val)",
+    )
+    p.add_argument(
+        "--y", action="store_true", help="PSNR/SSIM on the Y channel of BT.601 instead of RGB (default: RGB)"
+    )
     p.add_argument("--crop-border", type=int, default=4, help="pixels cropped at each border (default 4)")
     p.add_argument(
         "--lpips-weights",
         type=Path,
         action="append",
-        help="local LPIPS-Alex weights (alexnet + lin; repeatable)",
+        help="local LPIPS-Alex weights (alexnet + lin; repeatable; default: no LPIPS)",
     )
     p.add_argument(
         "--dists-weights",
         type=Path,
         action="append",
-        help="local DISTS weights (vgg16 + alpha/beta; repeatable)",
+        help="local DISTS weights (vgg16 + alpha/beta; repeatable; default: no DISTS)",
     )
-    p.add_argument("--csv", type=Path, help="per-image CSV to write")
-    p.add_argument("--json", action="store_true", help="print the dataset means as one JSON object")
-    p.add_argument("--device", default="auto", help="cpu, cuda or auto")
+    p.add_argument("--csv", type=Path, help="per-image CSV to write (default: none)")
+    p.add_argument(
+        "--json", action="store_true", help="print the dataset means as one JSON object (default: a table)"
+    )
+    p.add_argument(
+        "--device", default="auto", help="cpu, cuda, cuda:N or auto (default: auto, a GPU when there is one)"
+    )
 
 
 def _add_export(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("export", help="export a trained generator to ONNX for hggt-enhance")
+    text = "export a trained generator to ONNX for hggt-enhance"
+    p = sub.add_parser(
+        "export",
+        help=text,
+        description=f"{text[0].upper()}{text[1:]} (run it with --scale 4: the generator is x4).",
+    )
     p.add_argument(
-        "checkpoint", type=Path, help="net_g_*.safetensors (or a BasicSR .pth with --arch settings)"
+        "checkpoint",
+        type=Path,
+        help="generator weights: runs/NAME/models/net_g_*.safetensors from 'hggt-train fit', or a "
+        "BasicSR RRDBNet .pth",
     )
     p.add_argument("out", type=Path, help="ONNX file to write")
-    p.add_argument("--params", choices=("params_ema", "params"), default="params_ema", help="which weights")
-    p.add_argument("--opset", type=int, default=17)
-    p.add_argument("--overwrite", action="store_true", help="replace OUT even if it is not an ONNX model")
+    p.add_argument(
+        "--params",
+        choices=("params_ema", "params"),
+        default="params_ema",
+        help="which weights: the moving average or the last step's (default: params_ema)",
+    )
+    p.add_argument("--opset", type=int, default=17, help="ONNX opset version (default: 17)")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace OUT even if it is not an ONNX model (default: such a file is left alone)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="hggt-train", description=__doc__.splitlines()[0])
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser, sub = command_parser(
+        "hggt-train",
+        "Train, evaluate and export HGGT super-resolution models: fit on a pack, eval with the "
+        "HGGT multi-GT protocol, export to ONNX. 'hggt-train COMMAND --help' describes each.",
+    )
     _add_fit(sub)
     _add_eval(sub)
     _add_export(sub)
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_USAGE
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s")
-    # OpenCV would print its own "[ WARN ...]" line beside our message for a damaged image.
-    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
-    try:
-        return {"fit": _fit, "eval": _eval, "export": _export}[args.command](args)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    commands = {"fit": _fit, "eval": _eval, "export": _export}
+    return run_command(parser, argv, lambda args: commands[args.command](args), quiet_level=logging.INFO)
 
 
 def _fit(args: argparse.Namespace) -> int:
-    from hggt_desktop.training_pack import PackError
+    from train.config import ConfigError, config_and_problems
+
+    if args.list_settings:
+        print(settings_table())
+        return EXIT_OK
+    missing = [name for name in ("pack", "out") if getattr(args, name) is None]
+    if missing:
+        print(
+            f"hggt-train fit: give {' and '.join('--' + m for m in missing)}, e.g. "
+            "hggt-train fit --preset tiny --pack train.h5 --out runs/tiny",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    # Everything that can be checked without PyTorch is checked first, and reported at once.
+    problems: list[str] = []
+    cfg = None
+    try:
+        cfg, problems = config_and_problems(args.preset, args.config, args.overrides)
+    except ConfigError as exc:
+        problems.append(str(exc))
+    if cfg is not None:
+        from train.preflight import check_fit
+
+        more, notes = check_fit(cfg, args.pack)
+        problems.extend(more)
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+    run_dir_problem = _check_run_dir(args.out, args.resume, create=False)
+    if run_dir_problem:
+        problems.append(run_dir_problem)
+    if problems or cfg is None:
+        print(f"hggt-train fit: {len(problems)} problem(s), nothing was trained:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    problem = _check_run_dir(args.out, args.resume, create=True)
+    if problem:
+        print(f"hggt-train fit: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    return _train(cfg, args)
+
+
+def _train(cfg, args: argparse.Namespace) -> int:
+    from hggt_desktop.pack.format import PackError
     from train.checkpoint import CheckpointError
-    from train.config import ConfigError, make_config
+    from train.config import ConfigError
     from train.loop import PackUnsuitable, fit
     from train.runtime import TrainingDiverged
     from train.vgg import VGGError
 
-    problem = _check_run_dir(args.out, args.resume)
-    if problem:
-        print(f"hggt-train fit: {problem}", file=sys.stderr)
-        return EXIT_USAGE
     try:
-        cfg = make_config(args.preset, args.config, args.overrides)
         weights = fit(cfg, args.pack, args.out, args.resume)
     except (ConfigError, PackError, PackUnsuitable, VGGError, CheckpointError) as exc:
         print(f"hggt-train fit: {exc}", file=sys.stderr)
@@ -112,7 +221,30 @@ def _fit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _check_run_dir(out: Path, resume: bool) -> str | None:
+def settings_table() -> str:
+    """Every setting with its default, and the value of each preset that changes it."""
+    import dataclasses
+
+    from train.config import PRESETS, Config
+
+    lines = ["setting = default  (presets that change it)"]
+    for field in dataclasses.fields(Config):
+        default = getattr(Config(), field.name)
+        changed = [
+            f"{name}: {json.dumps(values[field.name])}"
+            for name, values in PRESETS.items()
+            if field.name in values and values[field.name] != default and field.name != "preset"
+        ]
+        extra = f"  ({', '.join(changed)})" if changed else ""
+        lines.append(f"{field.name} = {json.dumps(default)}{extra}")
+    lines.append("")
+    lines.append(
+        "Change one with KEY=VALUE on the command line (lists as 1,2,3), or in a --config TOML file."
+    )
+    return "\n".join(lines)
+
+
+def _check_run_dir(out: Path, resume: bool, create: bool = True) -> str | None:
     """Why ``out`` cannot take this run (None when it can); never overwrite another run's checkpoints."""
     if out.exists() and not out.is_dir():
         return f"--out {out}: is a file; give a folder for the run"
@@ -121,6 +253,8 @@ def _check_run_dir(out: Path, resume: bool) -> str | None:
             f"--out {out}: already holds a training run (models/, state/); add --resume to continue it, "
             "or give a new --out folder"
         )
+    if not create:
+        return None
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -131,7 +265,7 @@ def _check_run_dir(out: Path, resume: bool) -> str | None:
 def _eval(args: argparse.Namespace) -> int:
     from hggt_desktop.core.layout import LayoutError
     from hggt_desktop.core.sets import SetLayoutError
-    from hggt_desktop.training_pack import PackError
+    from hggt_desktop.pack.format import PackError
     from train.checkpoint import CheckpointError
     from train.evaluate import EvaluationError, evaluate_checkpoint, evaluate_folder, write_csv
 

@@ -83,10 +83,31 @@ PRESETS: dict[str, dict[str, Any]] = {
     "ori": {"preset": "ori", "target": "original", "negative_weight": 0.0},
     "pos": {"preset": "pos", "target": "positive", "negative_weight": 0.0},
     "posneg": {"preset": "posneg", "target": "positive", "negative_weight": 300.0},
+    # Pos+Neg on a tiny network for a few iterations: runs on a CPU in a minute or two and
+    # needs no downloaded weights (no perceptual term). To try the workflow, not for results.
+    "tiny": {
+        "preset": "tiny",
+        "target": "positive",
+        "negative_weight": 300.0,
+        "perceptual_weight": 0.0,
+        "num_feat": 8,
+        "num_block": 1,
+        "num_grow_ch": 8,
+        "d_num_feat": 8,
+        "gt_size": 64,
+        "batch_size": 2,
+        "pool_size": 4,
+        "num_workers": 0,
+        "total_iter": 20,
+        "milestones": [15],
+        "save_every": 20,
+        "log_every": 5,
+        "preview_every": 20,
+    },
 }
 
 # Pack subset each preset was published with; training on another subset is allowed but warned about.
-PRESET_SUBSET = {"ori": "ori", "pos": "pos", "posneg": "posneg"}
+PRESET_SUBSET = {"ori": "ori", "pos": "pos", "posneg": "posneg", "tiny": "posneg"}
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:
@@ -121,6 +142,22 @@ def make_config(
     overrides: list[str] | None = None,
 ) -> Config:
     """Build a config from defaults, a preset, a TOML file and ``key=value`` overrides."""
+    cfg, problems = config_and_problems(preset, toml_path, overrides)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return cfg
+
+
+def config_and_problems(
+    preset: str | None = None,
+    toml_path: Path | str | None = None,
+    overrides: list[str] | None = None,
+) -> tuple[Config, list[str]]:
+    """The config (each wrong setting left at its default) and every problem found, one a line.
+
+    An unreadable TOML file or an unknown preset still raises ConfigError: nothing else can be
+    checked without them.
+    """
     cfg = Config()
     defaults = dataclasses.asdict(cfg)
     values: dict[str, Any] = {}
@@ -128,6 +165,8 @@ def make_config(
         try:
             with open(toml_path, "rb") as handle:
                 values.update(_flatten(tomllib.load(handle)))
+        except UnicodeDecodeError:
+            raise ConfigError(f"{toml_path}: is not UTF-8 text; save the config as UTF-8") from None
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{toml_path}: cannot read the config ({exc})") from exc
     preset = preset or values.get("preset")
@@ -145,17 +184,24 @@ def make_config(
         key = key.strip().split(".")[-1]
         merged[key] = value.strip()
         from_file.discard(key)
-    for key, value in merged.items():
+    # Every problem is collected and reported at once: one run tells the user all there is to fix.
+    problems: list[str] = []
+
+    def origin(*keys: str) -> str:
         # A setting from the TOML file names the file, so the user knows where to fix it.
-        where = f"{toml_path}: " if key in from_file else ""
+        return f"{toml_path}: " if any(key in from_file for key in keys) else ""
+
+    for key, value in merged.items():
+        where = origin(key)
         if key not in defaults:
-            raise ConfigError(f"{where}unknown setting {key!r}; see docs/training.md for the list")
+            problems.append(f"{where}unknown setting {key!r}; 'hggt-train fit --list-settings' lists them")
+            continue
         try:
             setattr(cfg, key, _coerce(key, value, defaults[key]))
         except ConfigError as exc:
-            raise ConfigError(f"{where}{exc}") from exc
+            problems.append(f"{where}{exc}")
     if cfg.target not in ("positive", "original"):
-        raise ConfigError(f"target must be 'positive' or 'original', not {cfg.target!r}")
+        problems.append(f"{origin('target')}target must be 'positive' or 'original', not {cfg.target!r}")
     for key in (
         "batch_size",
         "gt_size",
@@ -166,20 +212,22 @@ def make_config(
         "preview_every",
     ):
         if getattr(cfg, key) < 1:
-            raise ConfigError(f"{key} must be at least 1, not {getattr(cfg, key)}")
+            problems.append(f"{origin(key)}{key} must be at least 1, not {getattr(cfg, key)}")
     if cfg.num_workers < 0:
-        raise ConfigError(f"num_workers must be 0 or more, not {cfg.num_workers}")
+        problems.append(f"{origin('num_workers')}num_workers must be 0 or more, not {cfg.num_workers}")
     if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", cfg.device):
-        raise ConfigError(f"device must be cpu, cuda, cuda:N or auto, not {cfg.device!r}")
-    if cfg.pool_size % cfg.batch_size:
-        raise ConfigError(
-            f"pool_size {cfg.pool_size} must be a multiple of batch_size {cfg.batch_size}; change one of them"
+        problems.append(f"{origin('device')}device must be cpu, cuda, cuda:N or auto, not {cfg.device!r}")
+    if cfg.batch_size >= 1 and cfg.pool_size % cfg.batch_size:
+        problems.append(
+            f"{origin('pool_size', 'batch_size')}pool_size {cfg.pool_size} must be a multiple of "
+            f"batch_size {cfg.batch_size}; change one of them"
         )
     if cfg.gt_size % 32:
-        raise ConfigError(
-            f"gt_size must be a multiple of 32 (x4 and the U-Net discriminator), not {cfg.gt_size}"
+        problems.append(
+            f"{origin('gt_size')}gt_size must be a multiple of 32 (x4 and the U-Net discriminator), "
+            f"not {cfg.gt_size}"
         )
-    return cfg
+    return cfg, problems
 
 
 def _flatten(table: dict[str, Any]) -> dict[str, Any]:

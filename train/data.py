@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from hggt_desktop.training_pack_check import PackReader
+from hggt_desktop.pack.reader import PackReader
 from train.config import Config
 from train.degradations import draw_kernel
 

@@ -21,7 +21,7 @@ import torch
 
 from hggt_desktop.core.atomic import AtomicWriteError, write_text_atomic
 from hggt_desktop.core.images import ImageError, read_image
-from hggt_desktop.training_pack import POSITIVE
+from hggt_desktop.pack.format import POSITIVE
 from train.metrics import psnr, ssim
 from train.perceptual_metrics import DISTS, LPIPSAlex, MetricWeightsError, read_weights
 
@@ -172,7 +172,7 @@ def evaluate_checkpoint(pack: Path, checkpoint_path: Path, args: argparse.Namesp
     per set, so repeated evaluations see the same inputs.
     """
     from enhance.archs.rrdbnet import RRDBNet, rrdbnet_config
-    from hggt_desktop.training_pack_check import PackReader
+    from hggt_desktop.pack.reader import PackReader
     from train.checkpoint import load_generator_state, read_weights_config
     from train.config import Config
     from train.degradations import degrade, draw_kernel

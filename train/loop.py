@@ -19,8 +19,8 @@ from torch.nn import functional as F
 from torch.nn.parallel import DistributedDataParallel
 
 from enhance.archs.rrdbnet import RRDBNet
-from hggt_desktop.training_pack import TRAINING_VERSIONS
-from hggt_desktop.training_pack_check import PackReader
+from hggt_desktop.pack.format import TRAINING_VERSIONS
+from hggt_desktop.pack.reader import PackReader
 from train import checkpoint
 from train.archs.discriminator import UNetDiscriminatorSN
 from train.config import PRESET_SUBSET, Config

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import torch
 from torch.nn import functional as F
 
-from hggt_desktop.training_pack import NEGATIVE, POSITIVE
-
-HGGT_RATERS = 3.0  # the vote count is a confidence weight count / 3 (training.md)
+from hggt_desktop.core.consensus import (
+    HGGT_RATERS,  # a vote count / HGGT_RATERS is a confidence (training.md)
+)
+from hggt_desktop.pack.format import NEGATIVE, POSITIVE
 
 
 @dataclass

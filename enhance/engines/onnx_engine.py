@@ -14,6 +14,7 @@ import numpy as np
 import onnxruntime as ort
 
 from enhance.engines.base import EngineError, EngineOptions, cpu_streams
+from enhance.engines.cuda_driver import cuda_device_count
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,9 @@ def requested_providers(options: EngineOptions) -> list:
     """The provider list to ask ORT for, most preferred first, always ending with the CPU."""
     available = ort.get_available_providers()
     if options.provider == "auto":
-        wanted = [p for p in ("cuda", "dml") if _PROVIDER_NAMES[p] in available]
+        # CUDA only where the driver reports a device: onnxruntime-gpu lists the provider anyway.
+        usable = {"cuda": cuda_device_count() > 0, "dml": True}
+        wanted = [p for p in ("cuda", "dml") if _PROVIDER_NAMES[p] in available and usable[p]]
     elif options.provider == "cpu":
         wanted = []
     else:
@@ -96,7 +99,10 @@ class OnnxEngine:
                 options.precision,
             )
         streams = f", {self.streams} streams x {threads} threads" if self.streams > 1 else ""
-        self.description = f"ONNX Runtime {ort.__version__} providers {self.providers}{streams}"
+        why = ""
+        if options.provider == "auto" and on_cpu and "CUDAExecutionProvider" in ort.get_available_providers():
+            why = " (no CUDA device here, so the CPU)"
+        self.description = f"ONNX Runtime {ort.__version__} providers {self.providers}{why}{streams}"
 
     def infer(self, batch: np.ndarray) -> np.ndarray:
         (output,) = self.session.run(None, {self.input_name: batch.astype(self.input_type, copy=False)})

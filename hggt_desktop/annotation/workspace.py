@@ -8,18 +8,16 @@ that differ, an unreadable PNG header) so the screen can show them as broken.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hggt_desktop.core.labels import is_plain_file_name
 from hggt_desktop.core.layout import LayoutError, find_labels_dir, resolve_images_dir
+from hggt_desktop.core.package_files import MANIFEST_NAME, PackageFileError, read_manifest
 from hggt_desktop.core.sets import ImageSet, Problem, SetLayoutError, find_sets
 
 log = logging.getLogger(__name__)
-
-PACKAGE_FILE = "package.json"
 
 
 class WorkspaceError(Exception):
@@ -52,22 +50,14 @@ class PackageInfo:
 
 def read_package(folder: Path) -> PackageInfo | None:
     """``folder/package.json`` if there is one (None otherwise); raise when it is unreadable."""
-    path = Path(folder) / PACKAGE_FILE
+    path = Path(folder) / MANIFEST_NAME
     if not path.is_file():
         return None
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WorkspaceError(f"{path}: the work package description cannot be read ({exc}).") from exc
-    if not isinstance(doc, dict):
-        raise WorkspaceError(f"{path}: the work package description is not a JSON object.")
-    annotator = doc.get("annotator")
-    seed = doc.get("seed")
-    return PackageInfo(
-        path=path,
-        annotator=str(annotator) if annotator not in (None, "") else None,
-        seed=int(seed) if isinstance(seed, int | float | str) and str(seed).lstrip("-").isdigit() else None,
-    )
+        manifest = read_manifest(path, complete=False)
+    except PackageFileError as exc:
+        raise WorkspaceError(str(exc)) from exc
+    return PackageInfo(path=path, annotator=manifest.annotator, seed=manifest.seed)
 
 
 def check_annotator_id(annotator: str) -> str:
@@ -133,7 +123,8 @@ def _broken_sets(
     for image_set in sets:
         missing = [v for v in folders if v not in image_set.version_ids]
         if missing:
-            broken[image_set.stem] = f"version {', '.join(missing)} is missing"
+            files = ", ".join(f"{v}/{image_set.stem}_{v}.png" for v in missing)
+            broken[image_set.stem] = f"version {', '.join(missing)} is missing ({files} not found)"
     for problem in problems:
         stem = by_path.get(problem.path)
         if stem is not None and stem not in broken:

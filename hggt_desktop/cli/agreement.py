@@ -6,11 +6,12 @@ import argparse
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from hggt_desktop.cli.dataset_args import add_dataset_arguments, open_dataset
 
 if TYPE_CHECKING:
+    from hggt_desktop.core.agreement_figures import AgreementSummary, CatchTally, Interval
     from hggt_desktop.core.dataset import Dataset
 
 _NAMES = {
@@ -36,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
 
 
-def _fmt(value: float | None, interval: list[float | None] | None = None, percent: bool = False) -> str:
+def _fmt(value: float | None, interval: Interval | None = None, percent: bool = False) -> str:
     if value is None:
         return "n/a"
     text = f"{value:.1f}" if percent else f"{value:.3f}"
@@ -46,80 +47,125 @@ def _fmt(value: float | None, interval: list[float | None] | None = None, percen
     return text
 
 
-def _print_table(summary: dict[str, Any]) -> None:
+def _print_table(summary: AgreementSummary) -> None:
     from hggt_desktop.core.agreement_notice import missing_files_line
 
-    counts = summary["counts"]
+    counts = summary.counts
     print(
-        f"{counts['sets']} sets, {counts['items_pairable']} items (version of a set) rated by two or more "
-        f"of {len(counts['raters'])} rater{'s' if len(counts['raters']) != 1 else ''} "
-        f"({', '.join(counts['raters'])})"
+        f"{counts.sets} sets, {counts.items_pairable} items (version of a set) rated by two or more "
+        f"of {len(counts.raters)} rater{'s' if len(counts.raters) != 1 else ''} "
+        f"({', '.join(counts.raters)})"
     )
-    missing = missing_files_line(summary["problems"]["unlabelled_by"], counts["sets"])
+    missing = missing_files_line(summary.problems.unlabelled_by, counts.sets)
     if missing:
         print(missing)
-    if summary.get("notice"):
-        print(f"Note: {summary['notice']}")
-    if counts["items_pairable"]:
+    if summary.notice:
+        print(f"Note: {summary.notice}")
+    if counts.items_pairable:
         _print_coefficients(summary)
     _print_pairs_and_annotators(summary)
 
 
-def _print_coefficients(summary: dict[str, Any]) -> None:
-    counts, ci = summary["counts"], summary["confidence_intervals"]
-    if ci.get("resamples"):
-        print(f"95% intervals: bootstrap over sets, {ci['resamples']} resamples, seed {ci['seed']}")
-    versions = list(summary["per_version"])
+def _print_coefficients(summary: AgreementSummary) -> None:
+    counts, ci = summary.counts, summary.confidence_intervals
+    if ci.resamples:
+        print(f"95% intervals: bootstrap over sets, {ci.resamples} resamples, seed {ci.seed}")
+    versions = list(summary.per_version)
     header = f"{'':30s} {'overall':>24s}" + "".join(f" {v:>8s}" for v in versions)
     print()
     print(header)
     for key, name in _NAMES.items():
         percent = key.startswith("percent")
-        row = f"{name:30s} {_fmt(summary[key], ci['overall'].get(key), percent):>24s}"
-        row += "".join(f" {_fmt(summary['per_version'][v][key], None, percent):>8s}" for v in versions)
+        row = f"{name:30s} {_fmt(summary.value(key), ci.overall.get(key), percent):>24s}"
+        row += "".join(f" {_fmt(summary.per_version[v].value(key), None, percent):>8s}" for v in versions)
         print(row)
-    if any(summary[key] is None for key in _NAMES):
+    if any(summary.value(key) is None for key in _NAMES):
         print("(n/a: undefined here, e.g. every rating has the same label, so chance agreement is 100%)")
-    if counts["items_left_out_of_fleiss"]:
+    if counts.items_left_out_of_fleiss:
         print(
-            f"(Fleiss kappa uses the {counts['items_fleiss']} items rated by exactly {counts['fleiss_raters']}; "
-            f"{counts['items_left_out_of_fleiss']} others are left out)"
+            f"(Fleiss kappa uses the {counts.items_fleiss} items rated by exactly {counts.fleiss_raters}; "
+            f"{counts.items_left_out_of_fleiss} others are left out)"
         )
 
 
-def _print_pairs_and_annotators(summary: dict[str, Any]) -> None:
-    ci = summary["confidence_intervals"]
-    if summary["per_pair"] and summary["counts"]["items_pairable"]:
+def _print_pairs_and_annotators(summary: AgreementSummary) -> None:
+    ci = summary.confidence_intervals
+    if summary.per_pair and summary.counts.items_pairable:
         print()
         print(f"{'pair':12s} {'Cohen kappa':>26s} {'% agree':>9s} {'items':>7s}")
-        for pair, row in summary["per_pair"].items():
-            interval = ci["per_pair"][pair]["cohen_kappa"]
+        for pair, row in summary.per_pair.items():
+            interval = ci.per_pair.get(pair, {}).get("cohen_kappa")
             print(
-                f"{pair:12s} {_fmt(row['cohen_kappa'], interval):>26s} "
-                f"{_fmt(row['percent_agreement'], None, True):>9s} {row['items']:>7d}"
+                f"{pair:12s} {_fmt(row.cohen_kappa, interval):>26s} "
+                f"{_fmt(row.percent_agreement, None, True):>9s} {row.items:>7d}"
             )
     print()
     print(
         f"{'annotator':12s} {'sets':>6s} {'P/S/N %':>14s} {'% w/ others':>12s} {'kappa':>7s} {'median s':>9s} {'IQR s':>6s}"
     )
-    for name, row in summary["per_annotator"].items():
-        total = max(row["ratings"], 1)
+    for name, figures in summary.per_annotator.items():
+        total = max(figures.ratings, 1)
         shares = "/".join(
-            f"{100 * row['labels'][k] / total:.0f}" for k in ("Positive", "Similar", "Negative")
+            f"{100 * figures.labels[k] / total:.0f}" for k in ("Positive", "Similar", "Negative")
         )
-        seconds = row["seconds_per_set"]
+        seconds = figures.seconds_per_set
         print(
-            f"{name:12s} {row['sets_labelled']:>6d} {shares:>14s} "
-            f"{_fmt(row['agreement_with_majority_of_others'], None, True):>12s} "
-            f"{_fmt(row['mean_cohen_kappa_with_others']):>7s} "
-            f"{_fmt(seconds['median'], None, True):>9s} {_fmt(seconds['iqr'], None, True):>6s}"
+            f"{name:12s} {figures.sets_labelled:>6d} {shares:>14s} "
+            f"{_fmt(figures.agreement_with_majority_of_others, None, True):>12s} "
+            f"{_fmt(figures.mean_cohen_kappa_with_others):>7s} "
+            f"{_fmt(seconds.median, None, True):>9s} {_fmt(seconds.iqr, None, True):>6s}"
         )
-    problems = summary["problems"]
-    if problems["count"]:
+    _print_screening(summary)
+    problems = summary.problems
+    if problems.count:
         print()
-        print(f"{problems['count']} problems (files skipped):")
-        for line in problems["listed"]:
+        print(f"{problems.count} problems (files skipped):")
+        for line in problems.listed:
             print(f"  {line}")
+
+
+def _catch_cell(tally: CatchTally | None) -> str:
+    from hggt_desktop.core.rater_alerts import catch_verdict
+
+    if tally is None or not tally.trials:
+        return "n/a"
+    verdict = catch_verdict(tally.as_expected, tally.trials)
+    return f"{tally.as_expected}/{tally.trials} {'too few' if verdict.startswith('too few') else verdict}"
+
+
+def _print_screening(summary: AgreementSummary) -> None:
+    """One-label share, position spread, catch trials per kind, repeats and the alerts per rater."""
+    if not summary.per_annotator:
+        return
+    print()
+    print(
+        f"{'annotator':12s} {'one-label %':>11s} {'pos spread':>10s} {'hidden ref':>12s} "
+        f"{'degraded':>12s} {'repeats same':>12s}  alerts"
+    )
+    for name, figures in summary.per_annotator.items():
+        one_label = figures.straight_lining.share_sets_one_label
+        bias = figures.position_bias
+        trials = figures.trials
+        repeat = trials.repeat if trials else None
+        repeats = (
+            f"{repeat.same_label}/{repeat.versions_compared}"
+            if repeat and repeat.versions_compared
+            else "n/a"
+        )
+        print(
+            f"{name:12s} {_fmt(None if one_label is None else 100 * one_label, None, True):>11s} "
+            f"{'n/a' if bias is None else f'{bias.mean_rank_spread:.2f}':>10s} "
+            f"{_catch_cell(trials.hidden_reference if trials else None):>12s} "
+            f"{_catch_cell(trials.degraded if trials else None):>12s} {repeats:>12s}  "
+            f"{', '.join(alert.rule for alert in figures.alerts) or '-'}"
+        )
+    flagged = [(name, alert) for name, f in summary.per_annotator.items() for alert in f.alerts]
+    if flagged:
+        print()
+        print(f"{len(flagged)} alert{'s' if len(flagged) != 1 else ''} (docs/curator.md, 'Rater alerts'):")
+        for name, alert in flagged:
+            print(f"  {name}: {alert.message}")
+            print(f"      {alert.figure} {alert.value:g}; {alert.reference}; evidence: {alert.evidence}")
 
 
 def limit_blas_threads() -> None:
@@ -145,11 +191,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     summary = summarize_agreement(dataset, resamples=args.bootstrap, seed=args.seed)
     if args.json:
-        print(json.dumps(summary, indent=2, ensure_ascii=False))
+        print(json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
     else:
         _print_table(summary)
     # 1: files were skipped, or nothing could be measured (one annotator, no overlap ...).
-    return 1 if summary["problems"]["count"] or summary["notice"] else 0
+    return 1 if summary.problems.count or summary.notice else 0
 
 
 def open_rated_dataset(command: str, args: argparse.Namespace) -> Dataset | None:

@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
-    from hggt_desktop.core.images import ImageError, is_image_file, read_image
+    from hggt_desktop.core.images import IMAGE_SUFFIXES, ImageError, is_image_file, read_image
     from hggt_desktop.tools.blockiness import BlockinessUndefined, blockiness
     from hggt_desktop.tools.blockiness_quality import QualityError, dataset_quality, load_basis
     from hggt_desktop.tools.progress import progress
@@ -52,6 +52,13 @@ def run(args: argparse.Namespace) -> int:
             p for p in args.path.rglob("*") if p.is_file() and is_image_file(p) and ".hggt" not in p.parts
         )
     elif args.path.is_file():
+        if not is_image_file(args.path):
+            print(
+                f"hggt-data blockiness: {args.path}: is not an image file (expected one of "
+                f"{', '.join(IMAGE_SUFFIXES)}); give an image, or a folder searched for images",
+                file=sys.stderr,
+            )
+            return 2
         paths = [args.path]
     else:
         print(f"hggt-data blockiness: {args.path} does not exist", file=sys.stderr)
@@ -101,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
             print(
                 f"dataset quality Q = {quality:.3f} (estimated JPEG quality; DiverSeg keeps sources with Q >= 0.9)"
             )
+        elif len(images) == 1:  # Q describes a collection; one image has only its B
+            print(f"dataset quality Q: not computed for a single image ({args.path}); give a folder")
         else:
             print(f"dataset quality Q: undefined ({quality_note})")
     return 1 if flagged or undefined else 0

@@ -1,4 +1,4 @@
-"""``hggt-data``: the command-line data tools.
+"""hggt-data: the command-line data tools of the HGGT workflow.
 
 Each subcommand lives in its own module with ``add_arguments(parser)`` and ``run(args) -> int``.
 The registry is explicit (no scanning). Every command module is imported to build the help, so
@@ -8,12 +8,11 @@ a command module imports only the standard library at its top and does the heavy
 
 from __future__ import annotations
 
-import argparse
 import importlib
-import logging
-import os
 import sys
 from collections.abc import Sequence
+
+from hggt_desktop.cli.command import command_parser, run_command
 
 # command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -28,13 +27,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pack": ("hggt_desktop.cli.pack", "write or check the HDF5 training pack"),
 }
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="hggt-data", description=__doc__.splitlines()[0])
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser, sub = command_parser(
+        "hggt-data",
+        "The data tools of the HGGT workflow: screen, select, package, merge, check, measure "
+        "agreement, report, export and pack. 'hggt-data COMMAND --help' describes each.",
+    )
     available: dict[str, object] = {}
     for name, (module_name, help_text) in COMMANDS.items():
         try:
@@ -44,21 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise
             continue  # a command not built yet
         available[name] = module
-        command_parser = sub.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(command_parser)  # type: ignore[attr-defined]
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_USAGE
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(message)s")
-    # Our messages name a damaged image and what to do; OpenCV's own warning line for the same
-    # file only repeats it less clearly.
-    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
-    try:
-        return int(available[args.command].run(args))  # type: ignore[attr-defined]
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        subparser = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(subparser)  # type: ignore[attr-defined]
+    return run_command(parser, argv, lambda args: available[args.command].run(args))  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

@@ -87,8 +87,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"nothing changed: all {report.unchanged} labels were already merged")
     else:
         print("nothing changed: the packages hold no labels yet")
-    for annotator, (correct, total) in sorted(report.catch_correct.items()):
-        print(f"catch trials {annotator}: {correct}/{total} as expected")
+    for annotator, kinds in sorted(report.catch_correct.items()):
+        print(f"catch trials {annotator}: {_catch_line(kinds)}")
     if report.missing:
         print(f"{len(report.missing)} sets still lack labels:")
         for stem, annotators in sorted(report.missing.items())[:_SHOWN]:
@@ -98,3 +98,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("every packaged set has all its annotators' labels")
     return 1 if report.refused or report.conflicts or report.problems else 0
+
+
+def _catch_line(kinds: dict[str, list[int]]) -> str:
+    """Each kind apart: an always-Similar rater passes every hidden reference and fails every degraded."""
+    from hggt_desktop.core.rater_alerts import catch_verdict
+
+    parts = []
+    for kind, expected in (("hidden_reference", "Similar"), ("degraded", "Negative")):
+        correct, total = kinds.get(kind, [0, 0])
+        if total:
+            verdict = catch_verdict(correct, total)
+            parts.append(f"{kind.replace('_', ' ')} {correct}/{total} answered {expected} ({verdict})")
+    return "; ".join(parts) or "none answered"

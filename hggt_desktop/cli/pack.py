@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from hggt_desktop.core.images import ImageError
     from hggt_desktop.core.layout import LayoutError
     from hggt_desktop.core.sets import SetLayoutError
-    from hggt_desktop.training_pack import PackError
+    from hggt_desktop.pack.format import PackError
 
     try:
         if args.check:
@@ -63,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check(path: Path, args: argparse.Namespace) -> int:
-    from hggt_desktop.training_pack_check import check_pack, read_meta
+    from hggt_desktop.pack.checker import check_pack
+    from hggt_desktop.pack.reader import read_meta
 
     problems = check_pack(path, verify_pixels=not args.quick)
     meta = read_meta(path)
@@ -80,7 +81,7 @@ def _check(path: Path, args: argparse.Namespace) -> int:
 
 
 def _write(dataset: Path, out: Path, args: argparse.Namespace) -> int:
-    from hggt_desktop.training_pack import write_pack
+    from hggt_desktop.pack.writer import write_pack
 
     def progress(done: int, total: int) -> None:
         if not args.json and (done == total or done % 100 == 0):

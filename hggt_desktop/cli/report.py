@@ -31,8 +31,8 @@ def run(args: argparse.Namespace) -> int:
     from hggt_desktop.cli.agreement import limit_blas_threads, open_rated_dataset
 
     limit_blas_threads()
-    from hggt_desktop.cli.export_labels import LABELS_CSV, labels_csv_text
     from hggt_desktop.core.atomic import AtomicWriteError, write_text_atomic
+    from hggt_desktop.core.labels_csv import LABELS_CSV, labels_csv_text
     from hggt_desktop.core.output_file import OutputRefused, check_output_path
     from hggt_desktop.report.document import REPORT_HTML, write_report
 
@@ -61,9 +61,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {args.out} ({len(dataset.sets)} sets, {raters} annotator{'s' if raters != 1 else ''})")
     if args.csv:
         print(f"wrote {args.csv}")
-    count = summary["problems"]["count"]
-    if summary["notice"]:
-        print(f"Note: {summary['notice']}", file=sys.stderr)
+    count = summary.problems.count
+    if summary.notice:
+        print(f"Note: {summary.notice}", file=sys.stderr)
     if count:
         print(f"{count} problems (files skipped); they are listed in the report", file=sys.stderr)
-    return 1 if count or summary["notice"] else 0
+    return 1 if count or summary.notice else 0

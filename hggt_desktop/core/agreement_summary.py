@@ -1,12 +1,12 @@
-"""Everything ``hggt-data agreement`` prints, as one JSON-ready dict: overall, per version, per pair.
+"""Everything ``hggt-data agreement`` prints: overall, per version, per pair and per rater.
 
-Keys at the top level are the overall coefficients (``fleiss_kappa``,
-``krippendorff_alpha_nominal`` ...); the breakdowns sit beside them. NaN (undefined, e.g. every
-label the same) becomes ``None`` so the output is valid JSON.
+The result is an :class:`~hggt_desktop.core.agreement_figures.AgreementSummary` (its shape and
+JSON spelling live there). NaN (undefined, e.g. every label the same) becomes ``None``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -24,10 +24,12 @@ from hggt_desktop.core.agreement import (
     percent_agreement,
     statistic_count,
 )
+from hggt_desktop.core.agreement_figures import AgreementSummary, LabelDistribution
 from hggt_desktop.core.agreement_notice import labels_notice
 from hggt_desktop.core.annotator_stats import annotator_statistics, read_screen_positions
 from hggt_desktop.core.bootstrap import bootstrap_intervals
 from hggt_desktop.core.dataset import Dataset
+from hggt_desktop.core.rater_alerts import rater_alerts
 from hggt_desktop.core.rating_table import LABELS_BY_RANK, RatingTable, rating_table
 from hggt_desktop.core.trial_answers import trial_answers
 
@@ -84,26 +86,24 @@ def _distribution(ranks: np.ndarray) -> dict[str, int]:
     return {LABELS_BY_RANK[c].value: int((ranks == c).sum()) for c in range(3)}
 
 
-def label_distribution(table: RatingTable) -> dict[str, Any]:
+def label_distribution(table: RatingTable) -> LabelDistribution:
     """Label counts per version (per rater and effective) and per rater."""
     per_version = {}
     for v, version in enumerate(table.versions):
         row = {rater: _distribution(table.ratings[:, v, r]) for r, rater in enumerate(table.raters)}
         row["effective"] = _distribution(table.effective[:, v])
         per_version[version] = row
-    return {
-        "per_version": per_version,
-        "per_annotator": {
-            rater: _distribution(table.ratings[:, :, r]) for r, rater in enumerate(table.raters)
-        },
-        "effective": _distribution(table.effective),
-    }
+    return LabelDistribution(
+        per_version=per_version,
+        per_annotator={rater: _distribution(table.ratings[:, :, r]) for r, rater in enumerate(table.raters)},
+        effective=_distribution(table.effective),
+    )
 
 
 def summarize_agreement(
     dataset: Dataset, resamples: int = 1000, seed: int = 0, table: RatingTable | None = None
-) -> dict[str, Any]:
-    """Overall coefficients at the top level, plus every breakdown, intervals and counts."""
+) -> AgreementSummary:
+    """Overall coefficients, every breakdown, intervals and counts."""
     table = table if table is not None else rating_table(dataset)
     stats = _Stats(table)
     point = {k: np.asarray(v)[0] for k, v in stats.evaluate(stats.matrix.sum(axis=0)[None]).items()}
@@ -168,7 +168,7 @@ def summarize_agreement(
             for p, name in enumerate(table.pair_names())
         },
     }
-    result["label_distribution"] = label_distribution(table)
+    result["label_distribution"] = dataclasses.asdict(label_distribution(table))
     problems = [*dataset.problems, *record_problems, *trial_problems]
     result["problems"] = {
         "count": len(problems),
@@ -177,4 +177,10 @@ def summarize_agreement(
     }
     # Why nothing could be measured (no labels, one annotator ...), None when it could.
     result["notice"] = labels_notice(dataset, table)
-    return result
+    summary = AgreementSummary.from_json(result)
+    alerts = rater_alerts(table, summary.per_annotator)
+    per_annotator = {
+        rater: dataclasses.replace(figures, alerts=alerts.get(rater, ()))
+        for rater, figures in summary.per_annotator.items()
+    }
+    return dataclasses.replace(summary, per_annotator=per_annotator)

@@ -51,7 +51,17 @@ def read_annotator_labels(
     """Every ``*.json`` in one annotator's folder: stem -> file, and the invalid ones."""
     folder = Path(labels_dir) / annotator
     with os.scandir(folder) as entries:
-        names = sorted(e.name for e in entries if e.name.endswith(".json") and e.is_file())
+        found = [(e.name, e.is_file()) for e in entries if e.name.endswith(".json")]
+    names = sorted(name for name, is_file in found if is_file)
+    # A folder (or a link to nothing) named like a label file is no label: say so, never skip it
+    # silently, or "no problems found" would hide a set whose labels are missing.
+    not_files = [
+        Problem(
+            folder / name, "is a folder or a broken link, not a label file; move it out of the labels folder"
+        )
+        for name, is_file in sorted(found)
+        if not is_file
+    ]
 
     def read(name: str) -> LabelFile | Problem:
         path = folder / name
@@ -64,7 +74,7 @@ def read_annotator_labels(
         return label_file
 
     files: dict[str, LabelFile] = {}
-    problems: list[Problem] = []
+    problems: list[Problem] = not_files
     # Threads get whole chunks: ThreadPoolExecutor.map ignores chunksize, and one future per
     # file cost more than the parsing (10 s instead of 4-5 s for 60,579 files).
     chunks = [names[i : i + 256] for i in range(0, len(names), 256)]

@@ -190,8 +190,9 @@ def read_label_file(path: Path) -> LabelFile:
 def parse_label_text(raw: bytes | str, path: Path | str = "<memory>") -> LabelFile:
     """Parse label JSON (bytes or text) that came from ``path``.
 
-    A UTF-8 byte-order mark is accepted; UTF-16 and every other encoding are refused
-    (docs/decisions/0007-label-encoding.md). One bad value (NaN, a 5,000-digit number, deep
+    A UTF-8 byte-order mark is accepted; UTF-16 and every other encoding are refused, and so
+    is a key that appears twice
+    (docs/decisions/0008-label-encoding-and-bad-values.md). One bad value (NaN, a 5,000-digit number, deep
     nesting, a wrong type) makes this file invalid and is reported as a :class:`LabelFileError`;
     it never escapes as a bare ``ValueError`` or ``RecursionError`` that would stop a whole tool.
     """
@@ -207,12 +208,22 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number a label file may hold")
 
 
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json keeps the last of two equal keys silently; in a label file that hides one of two labels.
+    doc = dict(pairs)
+    if len(doc) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise ValueError(f"the key {_short(twice)} appears twice")
+    return doc
+
+
 def _load_json(raw: bytes | str, path: Path) -> Any:
     if isinstance(raw, bytes) and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise UnreadableLabelFile(path, "is UTF-16; label files must be UTF-8 (save it as UTF-8)")
     try:
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw.removeprefix("\ufeff")
-        return json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicates)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UnreadableLabelFile(path, f"not valid UTF-8 JSON ({exc})") from exc
     except (ValueError, RecursionError, OverflowError) as exc:

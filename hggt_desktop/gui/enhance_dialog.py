@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -66,6 +67,21 @@ def format_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+# Colour and cursor codes that libraries (ONNX Runtime's logger) write for terminals.
+_TERMINAL_CODES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def plain_lines(text: str) -> list[str]:
+    """The readable lines of some terminal output: codes removed, progress-bar redraws
+    (carriage returns) reduced to their last state, empty lines dropped."""
+    lines = []
+    for line in _TERMINAL_CODES.sub("", text).split("\n"):
+        line = line.rsplit("\r", 1)[-1].rstrip()
+        if line.strip():
+            lines.append(line)
+    return lines
+
+
 def format_eta(seconds: float | None) -> str:
     if seconds is None:
         return ""
@@ -88,6 +104,7 @@ class EnhanceJob(QObject):
         self.process: QProcess | None = None
         self.failed = 0
         self._summary = ""
+        self._stderr_tail = ""  # the start of a line whose end has not arrived yet
         self._kill_timer = QTimer(self)
         self._kill_timer.setSingleShot(True)
         self._kill_timer.timeout.connect(self._on_kill_timeout)
@@ -101,7 +118,7 @@ class EnhanceJob(QObject):
         if self.running:
             return
         program, *prefix = command or runner_command()
-        self.failed, self._summary = 0, ""
+        self.failed, self._summary, self._stderr_tail = 0, "", ""
         process = QProcess(self)
         process.readyReadStandardOutput.connect(self._on_stdout)
         process.readyReadStandardError.connect(self._on_stderr)
@@ -151,8 +168,6 @@ class EnhanceJob(QObject):
             self.progress_changed.emit(
                 int(event["done"]), int(event["total"]), format_eta(event.get("eta_s"))
             )
-        elif kind == "engine":
-            self.line_logged.emit(f"model {event.get('model')}: {event.get('description')}")
         elif kind in ("preview_model", "preview"):
             self._on_preview_event(event)
         elif kind == "done":
@@ -176,10 +191,14 @@ class EnhanceJob(QObject):
 
     def _on_stderr(self) -> None:
         assert self.process is not None
-        text = bytes(self.process.readAllStandardError().data()).decode("utf-8", "replace")
-        for line in text.splitlines():
-            if line.strip():
-                self.line_logged.emit(line.rstrip())
+        text = self._stderr_tail + bytes(self.process.readAllStandardError().data()).decode(
+            "utf-8", "replace"
+        )
+        # A read can end in the middle of a line: keep that part until the rest arrives. (The
+        # runner's "engine" event is not logged: the same line comes on stderr.)
+        complete, _, self._stderr_tail = text.rpartition("\n")
+        for line in plain_lines(complete):
+            self.line_logged.emit(line)
 
     def _on_error(self, error: QProcess.ProcessError) -> None:
         if error == QProcess.ProcessError.FailedToStart:
@@ -190,6 +209,10 @@ class EnhanceJob(QObject):
 
     def _on_finished(self, code: int, _status: QProcess.ExitStatus) -> None:
         self._on_stdout()
+        self._on_stderr()
+        for line in plain_lines(self._stderr_tail):
+            self.line_logged.emit(line)
+        self._stderr_tail = ""
         self._finish(code)
 
     def _finish(self, code: int) -> None:

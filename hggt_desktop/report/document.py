@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from hggt_desktop.core.agreement_figures import AgreementSummary, Interval
 from hggt_desktop.core.agreement_notice import missing_files_line
 from hggt_desktop.core.agreement_summary import summarize_agreement
 from hggt_desktop.core.atomic import write_text_atomic
@@ -17,6 +17,7 @@ from hggt_desktop.core.disagreement import disagreement_queue
 from hggt_desktop.core.output_file import OutputKind, read_head
 from hggt_desktop.core.rating_table import LETTERS_BY_RANK, RatingTable, rating_table
 from hggt_desktop.report import svg
+from hggt_desktop.report.rater_banner import rater_banners_html
 from hggt_desktop.report.style import CSS
 from hggt_desktop.report.thumbnails import GAP, THUMB, strip_data_uri
 from hggt_desktop.version import __version__
@@ -31,7 +32,7 @@ def _num(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def _interval(bounds: list[float | None] | None, digits: int = 3) -> str:
+def _interval(bounds: Interval | None, digits: int = 3) -> str:
     if not bounds or bounds[0] is None or bounds[1] is None:
         return ""
     return f"{bounds[0]:.{digits}f} – {bounds[1]:.{digits}f}"
@@ -48,30 +49,30 @@ def _strength(alpha: float | None) -> str:
     return "below Krippendorff's .667 threshold"
 
 
-def _cards(summary: dict[str, Any]) -> str:
-    ci = summary["confidence_intervals"]["overall"]
+def _cards(summary: AgreementSummary) -> str:
+    ci = summary.confidence_intervals.overall
     cards = [
         (
             "Krippendorff α (ordinal)",
-            summary["krippendorff_alpha_ordinal"],
-            ci["krippendorff_alpha_ordinal"],
+            summary.krippendorff_alpha_ordinal,
+            ci.get("krippendorff_alpha_ordinal"),
             3,
-            _strength(summary["krippendorff_alpha_ordinal"]),
+            _strength(summary.krippendorff_alpha_ordinal),
         ),  # fmt: skip
         (
             "Krippendorff α (nominal)",
-            summary["krippendorff_alpha_nominal"],
-            ci["krippendorff_alpha_nominal"],
+            summary.krippendorff_alpha_nominal,
+            ci.get("krippendorff_alpha_nominal"),
             3,
             "",
         ),
-        ("Fleiss κ", summary["fleiss_kappa"], ci["fleiss_kappa"], 3, ""),
-        ("Gwet AC1", summary["gwet_ac1"], ci["gwet_ac1"], 3, ""),
-        ("Unanimous", summary["percent_unanimous"], ci["percent_unanimous"], 1, "% of items"),
+        ("Fleiss κ", summary.fleiss_kappa, ci.get("fleiss_kappa"), 3, ""),
+        ("Gwet AC1", summary.gwet_ac1, ci.get("gwet_ac1"), 3, ""),
+        ("Unanimous", summary.percent_unanimous, ci.get("percent_unanimous"), 1, "% of items"),
         (
             "All different",
-            summary["percent_all_different"],
-            ci["percent_all_different"],
+            summary.percent_all_different,
+            ci.get("percent_all_different"),
             1,
             "% of items (P, S and N)",
         ),
@@ -88,16 +89,16 @@ def _cards(summary: dict[str, Any]) -> str:
     return f'<div class="cards">{"".join(html)}</div>'
 
 
-def _version_table(summary: dict[str, Any]) -> str:
-    ci = summary["confidence_intervals"]["per_version"]
+def _version_table(summary: AgreementSummary) -> str:
+    ci = summary.confidence_intervals.per_version
     rows = []
-    for version, row in summary["per_version"].items():
+    for version, row in summary.per_version.items():
         rows.append(
-            f"<tr><th>{escape(version)}</th><td>{row['items']}</td>"
-            f"<td>{_num(row['krippendorff_alpha_ordinal'])} <small>{_interval(ci[version]['krippendorff_alpha_ordinal'])}</small></td>"  # fmt: skip
-            f"<td>{_num(row['krippendorff_alpha_nominal'])}</td><td>{_num(row['fleiss_kappa'])}</td>"
-            f"<td>{_num(row['gwet_ac1'])}</td><td>{_num(row['percent_unanimous'], 1)}</td>"
-            f"<td>{_num(row['percent_all_different'], 1)}</td></tr>"
+            f"<tr><th>{escape(version)}</th><td>{row.items}</td>"
+            f"<td>{_num(row.krippendorff_alpha_ordinal)} <small>{_interval(ci.get(version, {}).get('krippendorff_alpha_ordinal'))}</small></td>"  # fmt: skip
+            f"<td>{_num(row.krippendorff_alpha_nominal)}</td><td>{_num(row.fleiss_kappa)}</td>"
+            f"<td>{_num(row.gwet_ac1)}</td><td>{_num(row.percent_unanimous, 1)}</td>"
+            f"<td>{_num(row.percent_all_different, 1)}</td></tr>"
         )
     return (
         "<table><thead><tr><th>version</th><th>items</th><th>α ordinal (95% CI)</th><th>α nominal</th>"
@@ -106,21 +107,21 @@ def _version_table(summary: dict[str, Any]) -> str:
     )
 
 
-def _annotator_table(summary: dict[str, Any]) -> str:
+def _annotator_table(summary: AgreementSummary) -> str:
     rows = []
-    for name, row in summary["per_annotator"].items():
-        time_row, lines = row["seconds_per_set"], row["straight_lining"]
-        bias = row["position_bias"]
-        share = lines["share_most_frequent"]
+    for name, row in summary.per_annotator.items():
+        time_row, lines = row.seconds_per_set, row.straight_lining
+        bias = row.position_bias
+        share = lines.share_most_frequent
         rows.append(
-            f"<tr><th>{escape(name)}</th><td>{row['sets_labelled']}</td><td>{row['sets_missing']}</td>"
-            f"<td>{_num(row['agreement_with_majority_of_others'], 1)}</td>"
-            f"<td>{_num(row['mean_cohen_kappa_with_others'])}</td>"
-            f"<td>{_num(time_row['median'], 0)}</td><td>{_num(time_row['q1'], 0)}–{_num(time_row['q3'], 0)}</td>"
-            f"<td>{escape(lines['most_frequent'] or 'n/a')} {'' if share is None else f'{100 * share:.0f}%'}</td>"
-            f"<td>{_num(lines['share_sets_one_label'] and 100 * lines['share_sets_one_label'], 1)}</td>"
-            f"<td>{lines['longest_run']}</td>"
-            f"<td>{'no record' if bias is None else _num(bias['mean_rank_spread'], 2)}</td></tr>"
+            f"<tr><th>{escape(name)}</th><td>{row.sets_labelled}</td><td>{row.sets_missing}</td>"
+            f"<td>{_num(row.agreement_with_majority_of_others, 1)}</td>"
+            f"<td>{_num(row.mean_cohen_kappa_with_others)}</td>"
+            f"<td>{_num(time_row.median, 0)}</td><td>{_num(time_row.q1, 0)}–{_num(time_row.q3, 0)}</td>"
+            f"<td>{escape(lines.most_frequent or 'n/a')} {'' if share is None else f'{100 * share:.0f}%'}</td>"
+            f"<td>{_num(lines.share_sets_one_label and 100 * lines.share_sets_one_label, 1)}</td>"
+            f"<td>{lines.longest_run}</td>"
+            f"<td>{'no record' if bias is None else _num(bias.mean_rank_spread, 2)}</td></tr>"
         )
     table_html = (
         "<table><thead><tr><th>annotator</th><th>sets</th><th>missing</th><th>% agree with majority of others</th>"
@@ -131,23 +132,22 @@ def _annotator_table(summary: dict[str, Any]) -> str:
     return table_html + _trials_table(summary)
 
 
-def _trials_table(summary: dict[str, Any]) -> str:
+def _trials_table(summary: AgreementSummary) -> str:
     """Answers on hidden-reference, degraded and repeated trials, for raters that had them."""
     rows = []
-    for name, row in summary["per_annotator"].items():
-        trials = row.get("trials")
+    for name, row in summary.per_annotator.items():
+        trials = row.trials
         if not trials:
             continue
         cells = []
-        for kind in ("hidden_reference", "degraded"):
-            tally = trials[kind]
+        for tally in (trials.hidden_reference, trials.degraded):
             cells.append(
-                f"<td>{tally['as_expected']} / {tally['trials']} ({_num(tally['percent_as_expected'], 0)}%)</td>"
+                f"<td>{tally.as_expected} / {tally.trials} ({_num(tally.percent_as_expected, 0)}%)</td>"
             )
-        repeat = trials["repeat"]
+        repeat = trials.repeat
         cells.append(
-            f"<td>{repeat['trials']} sets, {repeat['same_label']} / {repeat['versions_compared']} versions "
-            f"({_num(repeat['percent_same_label'], 0)}%)</td>"
+            f"<td>{repeat.trials} sets, {repeat.same_label} / {repeat.versions_compared} versions "
+            f"({_num(repeat.percent_same_label, 0)}%)</td>"
         )
         rows.append(f"<tr><th>{escape(name)}</th>{''.join(cells)}</tr>")
     if not rows:
@@ -210,34 +210,24 @@ def _worst(dataset: Dataset, table: RatingTable, limit: int) -> str:
 
 
 def render_report(
-    dataset: Dataset, table: RatingTable, summary: dict[str, Any], worst: int = WORST_SHOWN
+    dataset: Dataset, table: RatingTable, summary: AgreementSummary, worst: int = WORST_SHOWN
 ) -> str:
     """The whole page as one string."""
-    dist = summary["label_distribution"]
+    dist = summary.label_distribution
     version_rows: list[tuple[str, dict[str, int]]] = []
-    for version, row in dist["per_version"].items():
+    for version, row in dist.per_version.items():
         version_rows.append((f"{version} effective", row["effective"]))
         version_rows.extend((f"{version} · {rater}", row[rater]) for rater in table.raters)
-    annotator_rows = [(name, counts) for name, counts in dist["per_annotator"].items()]
-    annotator_rows.append(("effective", dist["effective"]))
-    ci = summary["confidence_intervals"]
-    alpha_rows = [
-        ("overall", summary["krippendorff_alpha_ordinal"], ci["overall"]["krippendorff_alpha_ordinal"])
-    ]
-    alpha_rows += [
-        (
-            f"version {v}",
-            row["krippendorff_alpha_ordinal"],
-            ci["per_version"][v]["krippendorff_alpha_ordinal"],
-        )
-        for v, row in summary["per_version"].items()
-    ]
+    annotator_rows = [(name, counts) for name, counts in dist.per_annotator.items()]
+    annotator_rows.append(("effective", dist.effective))
+    ci = summary.confidence_intervals
+    alpha_rows = summary.alpha_rows()
     # By index, not by splitting "A-B": annotator ids may contain hyphens ("anno-01").
     kappas = {
-        (table.raters[a], table.raters[b]): summary["per_pair"][name]["cohen_kappa"]
+        (table.raters[a], table.raters[b]): summary.per_pair[name].cohen_kappa
         for (a, b), name in zip(table.pairs, table.pair_names(), strict=True)
     }
-    pair_rows = [(pair, row["cohen_kappa"], ci["per_pair"][pair]["cohen_kappa"]) for pair, row in summary["per_pair"].items()]  # fmt: skip
+    pair_rows = [(pair, row.cohen_kappa, ci.per_pair.get(pair, {}).get("cohen_kappa")) for pair, row in summary.per_pair.items()]  # fmt: skip
     finite_times = table.seconds[np.isfinite(table.seconds)]
     upper = float(np.percentile(finite_times, 99)) if finite_times.size else None
     histograms = "".join(
@@ -249,9 +239,9 @@ def render_report(
         for r, rater in enumerate(table.raters)
     )
     bias = {
-        name: [p["mean_rank"] for p in row["position_bias"]["by_position"]]
-        for name, row in summary["per_annotator"].items()
-        if row["position_bias"]
+        name: [p.mean_rank for p in row.position_bias.by_position]
+        for name, row in summary.per_annotator.items()
+        if row.position_bias
     }
     bias_html = (
         svg.position_lines(bias, "Mean label by on-screen position")
@@ -259,18 +249,18 @@ def render_report(
         else '<p class="muted">No annotation records beside the labels, so the on-screen order is unknown '
         "(labels from the HGGT release or another tool).</p>"
     )
-    counts, problems = summary["counts"], summary["problems"]
-    problem_html = "".join(f"<li>{escape(p)}</li>" for p in problems["listed"])
-    more = problems["count"] - len(problems["listed"])
-    missing = missing_files_line(problems["unlabelled_by"], counts["sets"])
-    notice = f'<p class="notice">{escape(summary["notice"])}</p>' if summary.get("notice") else ""
-    if counts["items_pairable"]:
+    counts, problems = summary.counts, summary.problems
+    problem_html = "".join(f"<li>{escape(p)}</li>" for p in problems.listed)
+    more = problems.count - len(problems.listed)
+    missing = missing_files_line(problems.unlabelled_by, counts.sets)
+    notice = f'<p class="notice">{escape(summary.notice)}</p>' if summary.notice else ""
+    if counts.items_pairable:
         agreement_html = f"""<section><h2>Agreement by version</h2><div class="row">
 <div>{svg.interval_bars(alpha_rows, "Krippendorff alpha (ordinal) with 95% interval")}</div>
 <div><p class="note">Krippendorff's α, ordinal (Negative &lt; Similar &lt; Positive), with its 95% bootstrap
 interval over sets. His own guide: .800 and above is reliable; .667 to .800 allows tentative conclusions only.</p>
-<p class="note">Fleiss κ uses the {counts["items_fleiss"]} items rated by exactly {counts["fleiss_raters"]} annotators;
-{counts["items_left_out_of_fleiss"]} others are left out. α and Gwet's AC1 use every item rated twice or more.
+<p class="note">Fleiss κ uses the {counts.items_fleiss} items rated by exactly {counts.fleiss_raters} annotators;
+{counts.items_left_out_of_fleiss} others are left out. α and Gwet's AC1 use every item rated twice or more.
 "All different" counts items where Positive, Similar and Negative were all given.</p></div></div>
 <div class="scroll">{_version_table(summary)}</div></section>
 <section><h2>Agreement between annotators</h2><div class="row">
@@ -287,10 +277,10 @@ interval over sets. His own guide: .800 and above is reliable; .667 to .800 allo
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>
 <body><main>
 <header><h1>How far the annotators agree</h1>
-<p class="muted">{escape(str(dataset.images_dir))} · {counts["sets"]} sets · {counts["items_pairable"]} items
+<p class="muted">{escape(str(dataset.images_dir))} · {counts.sets} sets · {counts.items_pairable} items
 (one version of one set) rated by two or more of {len(table.raters)} annotators{f" ({escape(', '.join(table.raters))})" if table.raters else ""} ·
-labels Negative &lt; Similar &lt; Positive · 95% intervals from {ci["resamples"]} bootstrap resamples of sets (seed {ci["seed"]})</p>
-{notice}</header>
+labels Negative &lt; Similar &lt; Positive · 95% intervals from {ci.resamples} bootstrap resamples of sets (seed {ci.seed})</p>
+{notice}{rater_banners_html(summary)}</header>
 {_cards(summary)}
 {agreement_html}
 <section><h2>Label distribution</h2><div class="row">
@@ -320,7 +310,7 @@ REPORT_HTML = OutputKind("an HGGT labels report", "report.html", is_report)
 
 def write_report(
     dataset: Dataset, out: Path, resamples: int = 1000, seed: int = 0, worst: int = WORST_SHOWN
-) -> dict[str, Any]:
+) -> AgreementSummary:
     """Compute the summary, render the page and write it atomically; return the summary."""
     table = rating_table(dataset)
     summary = summarize_agreement(dataset, resamples=resamples, seed=seed, table=table)

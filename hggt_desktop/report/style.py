@@ -1,8 +1,10 @@
 """The report's stylesheet, inlined into the page (a Python string, so bundles need no data files)."""
 
-CSS = """
-:root { --ink: #1f2933; --muted: #616e7c; --line: #e4e7eb; --bg: #f5f7fa; --accent: #3467c2;
-  --pos: #2f9e62; --sim: #8a96a3; --neg: #d9534f; }
+from hggt_desktop.core.labels import Label
+from hggt_desktop.core.palette import LABEL_COLOURS, LABEL_INKS, LABEL_TINTS
+
+_STATIC_CSS = """
+:root { --ink: #1f2933; --muted: #616e7c; --line: #e4e7eb; --bg: #f5f7fa; --accent: #3467c2; }
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--ink);
   font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
@@ -41,17 +43,26 @@ td small { color: var(--muted); }
 .eff { margin-top: 3px; color: var(--muted); }
 .chip { display: inline-block; padding: 0 6px; margin: 1px 2px 1px 0; border-radius: 9px; font-size: 11px;
   font-weight: 600; background: var(--line); color: var(--ink); }
-.chip.pos { background: #dcf2e5; color: #1d6b41; }
-.chip.sim { background: #e9edf1; color: #4b5865; }
-.chip.neg { background: #fbe1e0; color: #a12f2b; }
 .sev { font-size: 11px; padding: 1px 8px; border-radius: 9px; font-weight: 600; }
 .sev3 { background: #fbe1e0; color: #a12f2b; }
 .sev2 { background: #fff3d6; color: #8a5a00; }
 .sev1 { background: #e8eefb; color: #2c4f99; }
 .tag { font-size: 11px; padding: 1px 8px; border-radius: 9px; background: #dcf2e5; color: #1d6b41; }
+.rater-alert { background: #fdecea; border: 1px solid #f5b7b1; border-radius: 10px; padding: 10px 16px;
+  margin: 12px 0; color: #611a15; }
+.rater-alert ul { margin: 4px 0 0; }
 .notice { background: #fff8e1; border: 1px solid #f0d58a; border-radius: 10px; padding: 12px 16px;
   margin: 12px 0; color: #5c4400; }
 footer { color: var(--muted); font-size: 12px; text-align: right; }
 ul { margin: 0; padding-left: 18px; }
 @media print { body { background: #fff; } section { break-inside: avoid; } }
 """
+
+_CLASSES = {Label.POSITIVE: "pos", Label.SIMILAR: "sim", Label.NEGATIVE: "neg"}
+# The label colours come from the one palette (core.palette), as in the annotator and the curator.
+_LABEL_CSS = "".join(
+    f":root {{ --{name}: {LABEL_COLOURS[label]}; }}\n"
+    f".chip.{name} {{ background: {LABEL_TINTS[label]}; color: {LABEL_INKS[label]}; }}\n"
+    for label, name in _CLASSES.items()
+)
+CSS = _STATIC_CSS + _LABEL_CSS

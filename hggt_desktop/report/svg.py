@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from html import escape
 
-LABEL_COLOURS = {"Positive": "#2f9e62", "Similar": "#a3adb8", "Negative": "#d9534f"}
+from hggt_desktop.core.palette import LABEL_COLOURS as PALETTE
+
+LABEL_COLOURS = {label.value: colour for label, colour in PALETTE.items()}
 INK, MUTED, GRID, ACCENT = "#1f2933", "#616e7c", "#e4e7eb", "#3467c2"
 FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"'
 

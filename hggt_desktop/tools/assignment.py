@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 import random
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 SET, HIDDEN_REFERENCE, DEGRADED, REPEAT = "set", "hidden_reference", "degraded", "repeat"
 DEGRADATIONS = ("blur", "noise", "jpeg")
+EARLY_CATCH = 10  # every package with a catch trial has one among its first 10 items
 
 
 @dataclass(frozen=True)
@@ -54,24 +56,75 @@ class PackagePlan:
 def assign_sets(
     stems: Sequence[str], annotators: Sequence[str], overlap: int, rng: random.Random
 ) -> dict[str, list[str]]:
-    """Shuffle the sets and give each to ``overlap`` distinct annotators, loads within one set.
+    """Shuffle the sets and give each to ``overlap`` distinct annotators, mixing the teams.
 
-    Dealing consecutive slots round-robin over a shuffled annotator list gives every set
-    ``overlap`` consecutive (hence distinct) annotators and every annotator the same load +-1.
+    The slots are dealt in rounds: each round is one ordering of all the annotators, so loads
+    stay within one set of each other. Dealing the same ordering every round would give fixed
+    teams (6 raters, overlap 3: two teams that never share a set), so each round's ordering is
+    the best of a few shuffles: the one whose groups repeat the fewest pairs already dealt.
+    Every pair of raters then shares sets as evenly as the numbers allow, which is what lets
+    the curator compare each rater with every other one.
     """
     if overlap < 1 or overlap > len(annotators):
         raise ValueError(f"overlap must be between 1 and the number of annotators ({len(annotators)})")
     order = list(stems)
     rng.shuffle(order)
-    dealer = list(annotators)
-    rng.shuffle(dealer)
     assigned: dict[str, list[str]] = {a: [] for a in annotators}
-    slot = 0
-    for stem in order:
-        for _ in range(overlap):
-            assigned[dealer[slot % len(dealer)]].append(stem)
-            slot += 1
+    pairs: Counter[tuple[str, str]] = Counter()
+    group: list[str] = []  # the annotators of the set being dealt
+    dealer: list[str] = []
+    sets = iter(order)
+    stem = next(sets, None)
+    while stem is not None:
+        if not dealer:
+            dealer = _next_round(annotators, group, overlap, pairs, rng)
+        annotator = dealer.pop(0)
+        group.append(annotator)
+        if len(group) == overlap:
+            for a in group:
+                assigned[a].append(stem)
+            pairs.update(_pairs(group))
+            group = []
+            stem = next(sets, None)
     return assigned
+
+
+# Shuffles tried per round: a few raters need the search to meet every pair; among many,
+# any shuffle already mixes them, and 20,000 sets must still be planned in a moment.
+_ROUND_BUDGET, _MAX_TRIES = 240, 60
+
+
+def _pairs(group: Sequence[str]) -> list[tuple[str, str]]:
+    return [(a, b) if a < b else (b, a) for i, a in enumerate(group) for b in group[i + 1 :]]
+
+
+def _next_round(
+    annotators: Sequence[str],
+    open_group: list[str],
+    overlap: int,
+    pairs: Counter[tuple[str, str]],
+    rng: random.Random,
+) -> list[str]:
+    """One ordering of every annotator for the next round of slots (see :func:`assign_sets`)."""
+    best: list[str] = []
+    best_cost: tuple[int, int] | None = None
+    for _ in range(max(1, min(_MAX_TRIES, _ROUND_BUDGET // len(annotators)))):
+        candidate = list(annotators)
+        rng.shuffle(candidate)
+        # The set still open from the last round must not get the same annotator twice.
+        need = overlap - len(open_group)
+        head = [a for a in candidate if a not in open_group][:need]
+        chosen = set(head)
+        candidate = head + [a for a in candidate if a not in chosen]
+        groups = [open_group + head] + [
+            candidate[i : i + overlap] for i in range(need, len(candidate) - overlap + 1, overlap)
+        ]
+        dealt = [pair for g in groups for pair in _pairs(g)]
+        # Pairs that never shared a set first, then the pair counts as even as possible.
+        cost = (-sum(pairs[pair] == 0 for pair in set(dealt)), sum(pairs[pair] ** 2 for pair in dealt))
+        if best_cost is None or cost < best_cost:
+            best, best_cost = candidate, cost
+    return best
 
 
 def _catch_item(rng: random.Random, pool: Sequence[str], versions: dict[str, tuple[str, ...]]) -> Item:
@@ -118,8 +171,11 @@ def plan_packages(
             room = max(0, per_annotator - len(items))
             n_catch = min(round(catch_rate * len(chunk)), room)
             n_repeat = min(round(repeat_rate * len(chunk)), room - n_catch, len(chunk))
-            for _ in range(n_catch):
-                items.insert(rng.randrange(len(items) + 1), _catch_item(rng, others, versions))
+            for number in range(n_catch):
+                # The first catch trial comes within the first sets: a rater who does not look
+                # meets one early, not by chance after 30-50 sets.
+                room_at = min(len(items), EARLY_CATCH - 1) if number == 0 else len(items)
+                items.insert(rng.randrange(room_at + 1), _catch_item(rng, others, versions))
             # Repeats come from the first half and at least a quarter of the package later, so
             # that the set is not fresh in memory when it comes back.
             early = chunk[: max(n_repeat, len(chunk) // 2)]

@@ -18,7 +18,6 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from hggt_desktop.core.atomic import write_text_atomic
 from hggt_desktop.core.hashing import sha256_file
@@ -32,10 +31,19 @@ from hggt_desktop.core.labels import (
     write_label_file,
 )
 from hggt_desktop.core.layout import PROJECT_DIR, find_labels_dir, label_path, records_dir, resolve_images_dir
+from hggt_desktop.core.package_files import (
+    KEY_PATH,
+    MANIFEST_NAME,
+    AnswerKey,
+    KeyItem,
+    PackageFileError,
+    PackageManifest,
+    read_key,
+    read_manifest,
+)
 from hggt_desktop.core.record import RecordError, read_record
 from hggt_desktop.core.sets import ImageSet, find_sets
 from hggt_desktop.tools.assignment import SET
-from hggt_desktop.tools.packages import KEY_PATH, MANIFEST
 
 
 class MergeError(Exception):
@@ -53,19 +61,13 @@ class MergeReport:
     conflicts: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    catch_correct: dict[str, list[int]] = field(default_factory=dict)  # annotator -> [correct, total]
+    # annotator -> catch kind (hidden_reference, degraded) -> [as expected, trials]
+    catch_correct: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     missing: dict[str, list[str]] = field(default_factory=dict)  # stem -> annotators still to label
 
     @property
     def changed(self) -> int:
         return self.added + self.replaced + self.trials + self.records
-
-
-def _read_json(path: Path, what: str) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise MergeError(f"{path}: cannot read the {what} ({exc})") from exc
 
 
 def _unsafe_to_read(path: Path, package_dir: Path) -> str | None:
@@ -102,32 +104,32 @@ class _Merger:
             self._dataset_hashes[path] = sha256_file(path)
         return self._dataset_hashes[path]
 
-    def changed_image(self, package_dir: Path, manifest: dict, item: dict) -> str | None:
+    def changed_image(self, package_dir: Path, manifest: PackageManifest, item: KeyItem) -> str | None:
         """Why this item's images cannot be trusted, or None when all hashes agree."""
-        images_dir = package_dir / manifest["images_dir"]
-        image_set = self.sets.get(item["source"])
+        images_dir = package_dir / str(manifest.images_dir)
+        image_set = self.sets.get(item.source)
         if image_set is None:
-            return f"set {item['source']} is no longer in {self.images_dir}"
-        for folder, expected in item["hashes"].items():
+            return f"set {item.source} is no longer in {self.images_dir}"
+        for folder, expected in item.hashes.items():
             name = (
-                f"{item['stem']}{image_set.original.suffix.lower()}"
+                f"{item.stem}{image_set.original.suffix.lower()}"
                 if folder == ORIGINAL_FOLDER
-                else f"{item['stem']}_{folder}.png"
+                else f"{item.stem}_{folder}.png"
             )
             path = images_dir / folder / name
-            listed = manifest["images"].get(f"{images_dir.name}/{folder}/{name}")
+            listed = manifest.images.get(f"{images_dir.name}/{folder}/{name}")
             unsafe = _unsafe_to_read(path, package_dir) if path.is_symlink() or path.exists() else None
             if unsafe is not None:
                 return f"{path} {unsafe}"
             if not path.is_file() or sha256_file(path) != expected or listed != expected:
                 return f"{path} differs from the image that was packaged (SHA-256 mismatch or missing)"
-            if folder != item.get("catch_slot"):  # a catch image is not a dataset file
+            if folder != item.catch_slot:  # a catch image is not a dataset file
                 if folder == ORIGINAL_FOLDER:
                     source = image_set.original
                 else:
-                    real = item["slots"][int(folder) - 1]
+                    real = item.slots[int(folder) - 1]
                     if real not in image_set.version_ids:
-                        return f"version {real} of set {item['source']} is missing from {self.images_dir}"
+                        return f"version {real} of set {item.source} is missing from {self.images_dir}"
                     source = image_set.version_path(real)
                 if self._dataset_hash(source) != expected:
                     return (
@@ -135,11 +137,11 @@ class _Merger:
                     )
         return None
 
-    def merge_label(self, annotator: str, item: dict, returned: LabelFile, label_file: Path) -> None:
-        image_set = self.sets[item["source"]]
-        labels = {item["slots"][int(slot) - 1]: label for slot, label in returned.labels}
-        new = make_label_file(item["source"], labels, returned.time_cost, image_set.original.suffix.lower())
-        target = label_path(self.labels_dir, annotator, item["source"])
+    def merge_label(self, annotator: str, item: KeyItem, returned: LabelFile, label_file: Path) -> None:
+        image_set = self.sets[item.source]
+        labels = {item.slots[int(slot) - 1]: label for slot, label in returned.labels}
+        new = make_label_file(item.source, labels, returned.time_cost, image_set.original.suffix.lower())
+        target = label_path(self.labels_dir, annotator, item.source)
         if target.exists():
             try:
                 existing: LabelFile | None = read_label_file(target)
@@ -164,38 +166,36 @@ class _Merger:
             self.report.added += 1
         write_label_file(target, new)
 
-    def merge_trial(self, package: str, annotator: str, item: dict, returned: LabelFile) -> None:
+    def merge_trial(self, package: str, annotator: str, item: KeyItem, returned: LabelFile) -> None:
         by_slot = {slot: label.value for slot, label in returned.labels}
         doc = {
             "package": package,
-            "item": item["stem"],
-            "kind": item["kind"],
-            "stem": item["source"],
-            "catch_version": item.get("catch_slot"),
-            "expected": item.get("expected"),
-            "degradation": item.get("degradation"),
+            "item": item.stem,
+            "kind": item.kind,
+            "stem": item.source,
+            "catch_version": item.catch_slot,
+            "expected": item.expected,
+            "degradation": item.degradation,
             "labels": by_slot,
             "labels_by_version": {
-                item["slots"][int(slot) - 1]: label
-                for slot, label in by_slot.items()
-                if slot != item.get("catch_slot")
+                item.slots[int(slot) - 1]: label for slot, label in by_slot.items() if slot != item.catch_slot
             },
             "time_cost": json.loads(to_json_text(returned)).get("Time_cost"),
         }
-        if item.get("expected") is not None:
-            tally = self.report.catch_correct.setdefault(annotator, [0, 0])
-            tally[0] += by_slot.get(item["catch_slot"]) == item["expected"]
+        if item.expected is not None and item.catch_slot is not None:
+            tally = self.report.catch_correct.setdefault(annotator, {}).setdefault(item.kind, [0, 0])
+            tally[0] += by_slot.get(item.catch_slot) == item.expected
             tally[1] += 1
-        path = self.labels_dir / PROJECT_DIR / "trials" / annotator / f"{package}-{item['stem']}.json"
+        path = self.labels_dir / PROJECT_DIR / "trials" / annotator / f"{package}-{item.stem}.json"
         self.report.trials += _write_if_changed(path, json.dumps(doc, indent=1) + "\n")
 
-    def copy_record(self, package_labels: Path, annotator: str, item: dict) -> None:
+    def copy_record(self, package_labels: Path, annotator: str, item: KeyItem) -> None:
         """Copy the record of a merged set, renamed to the dataset's stem, if it is a valid record.
 
         A returned package is untrusted input: a record that is a link, lies outside the
         package, or does not parse as a record is reported and left out, never copied as bytes.
         """
-        source = records_dir(package_labels, annotator) / f"{item['stem']}.json"
+        source = records_dir(package_labels, annotator) / f"{item.stem}.json"
         if not (source.is_file() or source.is_symlink()):
             return
         why = _unsafe_to_read(source, package_labels)
@@ -207,14 +207,14 @@ class _Merger:
         except RecordError as exc:
             self.report.problems.append(f"{exc}; record not copied")
             return
-        if record.stem != item["stem"] or record.annotator != annotator:
+        if record.stem != item.stem or record.annotator != annotator:
             self.report.problems.append(
                 f"{source}: is the record of {record.stem!r} by {record.annotator!r}, not of "
-                f"{item['stem']!r} by {annotator!r}; record not copied"
+                f"{item.stem!r} by {annotator!r}; record not copied"
             )
             return
-        record.stem = item["source"]  # the record names the set the way the dataset does
-        target = records_dir(self.labels_dir, annotator) / f"{item['source']}.json"
+        record.stem = item.source  # the record names the set the way the dataset does
+        target = records_dir(self.labels_dir, annotator) / f"{item.source}.json"
         self.report.records += _write_if_changed(target, record.to_json_text())
 
     def returned_label_files(self, package_dir: Path, folder: Path) -> list[Path]:
@@ -228,18 +228,18 @@ class _Merger:
                 self.report.problems.append(f"{path}: {why}; not merged")
         return files
 
-    def merge_package(self, package_dir: Path, key: dict) -> None:
-        manifest = _read_json(package_dir / MANIFEST, "package manifest")
-        name, annotator = manifest.get("package"), manifest.get("annotator")
-        entry = key["packages"].get(name)
-        if entry is None or entry["annotator"] != annotator:
+    def merge_package(self, package_dir: Path, key: AnswerKey) -> None:
+        manifest = read_manifest(package_dir / MANIFEST_NAME)
+        name, annotator = str(manifest.package), str(manifest.annotator)
+        entry = key.packages.get(name)
+        if entry is None or entry.annotator != annotator:
             raise MergeError(
                 f"{package_dir}: package {name!r} of {annotator!r} is not in the key; wrong --key?"
             )
-        package_labels = package_dir / manifest["labels_dir"]
+        package_labels = package_dir / str(manifest.labels_dir)
         folder = package_labels / annotator
         for label_file in self.returned_label_files(package_dir, folder):
-            item = entry["items"].get(label_file.stem)
+            item = entry.items.get(label_file.stem)
             if item is None:
                 self.report.problems.append(f"{label_file}: not a set of package {name}; ignored")
                 continue
@@ -248,29 +248,29 @@ class _Merger:
             except LabelFileError as exc:
                 self.report.problems.append(f"{exc}; not merged")
                 continue
-            slots = tuple(f"{i:02d}" for i in range(1, len(item["slots"]) + 1))
-            if returned.stem != item["stem"] or returned.versions != slots:
+            slots = tuple(f"{i:02d}" for i in range(1, len(item.slots) + 1))
+            if returned.stem != item.stem or returned.versions != slots:
                 self.report.problems.append(f"{label_file}: names another set or other versions; not merged")
                 continue
             why = self.changed_image(package_dir, manifest, item)
             if why is not None:
                 self.report.refused.append(f"{label_file}: refused, {why}")
                 continue
-            if item["kind"] == SET:
+            if item.kind == SET:
                 self.merge_label(annotator, item, returned, label_file)
                 self.copy_record(package_labels, annotator, item)
             else:
                 self.merge_trial(name, annotator, item, returned)
 
-    def collect_missing(self, keys: list[dict]) -> None:
+    def collect_missing(self, keys: list[AnswerKey]) -> None:
         for key in keys:
-            for entry in key["packages"].values():
-                for item in entry["items"].values():
+            for entry in key.packages.values():
+                for item in entry.items.values():
                     if (
-                        item["kind"] == SET
-                        and not label_path(self.labels_dir, entry["annotator"], item["source"]).exists()
+                        item.kind == SET
+                        and not label_path(self.labels_dir, entry.annotator, item.source).exists()
                     ):
-                        self.report.missing.setdefault(item["source"], []).append(entry["annotator"])
+                        self.report.missing.setdefault(item.source, []).append(entry.annotator)
 
 
 def find_key(package_dir: Path, key_path: Path | None = None) -> Path:
@@ -288,21 +288,19 @@ def merge_packages(
 ) -> MergeReport:
     """Merge every package into ``dataset``; problems are collected in the report, not raised."""
     merger = _Merger(dataset, prefer_newer)
-    keys: dict[Path, dict] = {}
+    keys: dict[Path, AnswerKey] = {}
     for package_dir in package_dirs:
-        if not (package_dir / MANIFEST).is_file():
-            merger.report.problems.append(f"{package_dir}: not a package (no {MANIFEST}); skipped")
+        if not (package_dir / MANIFEST_NAME).is_file():
+            merger.report.problems.append(f"{package_dir}: not a package (no {MANIFEST_NAME}); skipped")
             continue
         try:
             path = find_key(package_dir, key_path)
             if path not in keys:
-                keys[path] = _read_json(path, "answer key")
+                keys[path] = read_key(path)
             merger.merge_package(package_dir, keys[path])
             merger.report.packages += 1
-        except (MergeError, KeyError) as exc:
-            merger.report.problems.append(
-                str(exc) if isinstance(exc, MergeError) else f"{package_dir}: malformed ({exc})"
-            )
+        except (MergeError, PackageFileError) as exc:
+            merger.report.problems.append(f"{exc}; nothing of {package_dir} was merged")
     merger.collect_missing(list(keys.values()))
     return merger.report
 
@@ -315,13 +313,16 @@ def create_dataset(target: Path, package_dirs: list[Path], key_path: Path | None
     labels merged into ``NEW/labels/`` sit beside them in the HGGT layout. Returns the source
     images folder and the number of sets copied.
     """
-    first = next((p for p in package_dirs if (p / MANIFEST).is_file()), None)
+    first = next((p for p in package_dirs if (p / MANIFEST_NAME).is_file()), None)
     if first is None:
         raise MergeError(
-            f"{target}: does not exist, and no package ({MANIFEST}) says which images to put in it"
+            f"{target}: does not exist, and no package ({MANIFEST_NAME}) says which images to put in it"
         )
-    key = _read_json(find_key(first, key_path), "answer key")
-    source = Path(key.get("dataset", ""))
+    try:
+        key = read_key(find_key(first, key_path))
+    except PackageFileError as exc:
+        raise MergeError(str(exc)) from exc
+    source = Path(key.dataset)
     if not (source / ORIGINAL_FOLDER).is_dir():
         raise MergeError(
             f"{target}: does not exist, and the images the packages were made from ({source}) are gone; "

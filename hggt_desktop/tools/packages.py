@@ -1,8 +1,9 @@
 """Writing work packages for annotators, and the curator's key that maps them back.
 
-Each package folder keeps the HGGT regroup layout inside and adds a manifest::
+Each package folder keeps the HGGT regroup layout inside and adds a manifest (both JSON files
+are owned by :mod:`hggt_desktop.core.package_files`)::
 
-    OUT_DIR/<package>/package.json                {"format", "annotator", "seed", "images": {path: sha256}, ...}
+    OUT_DIR/<package>/package.json                (annotator, seed, folders, SHA-256 of every image)
     OUT_DIR/<package>/images<a>-<b>/{original,01,..}/
     OUT_DIR/<package>/labels<a>-<b>/              (the annotator app writes <annotator>/<stem>.json here)
     OUT_DIR/<package>/img_info_<a>-<b>.txt        (one set file name a line, in order)
@@ -14,27 +15,29 @@ Real images are copied byte for byte; trial images that differ from every datase
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 
 from hggt_desktop.core.atomic import write_text_atomic
 from hggt_desktop.core.hashing import sha256_file
 from hggt_desktop.core.images import read_image, write_image
 from hggt_desktop.core.labels import ORIGINAL_FOLDER
+from hggt_desktop.core.package_files import (
+    AnswerKey,
+    KeyItem,
+    KeyPackage,
+    PackageManifest,
+    write_key,
+    write_manifest,
+)
 from hggt_desktop.core.sets import ImageSet
 from hggt_desktop.tools.assignment import DEGRADED, HIDDEN_REFERENCE, Item, PackagePlan
 from hggt_desktop.tools.catch_trials import degrade
 from hggt_desktop.tools.progress import progress_counter
 
 log = logging.getLogger(__name__)
-
-MANIFEST = "package.json"
-KEY_PATH = Path(".curator") / "key.json"
-FORMAT = 1
 
 
 class PackageError(Exception):
@@ -92,34 +95,42 @@ def _write_package(
     root: Path,
     hashes: _Hashes,
     advance: Callable[[int], object],
-) -> dict:
+) -> KeyPackage:
     """Write one package folder; return its entry of the key."""
     images_dir = root / f"images{plan.span}"
     (root / f"labels{plan.span}").mkdir(parents=True, exist_ok=True)
     manifest_images: dict[str, str] = {}
-    key_items: dict[str, dict] = {}
+    key_items: dict[str, KeyItem] = {}
     for item in plan.items:
         suffix = sets[item.source].original.suffix.lower()
         written = _write_item(item, sets[item.source], images_dir, hashes, plan.seed)
         for folder, digest in written.items():
             name = f"{item.stem}{suffix}" if folder == ORIGINAL_FOLDER else f"{item.stem}_{folder}.png"
             manifest_images[f"{images_dir.name}/{folder}/{name}"] = digest
-        key_items[item.stem] = {**asdict(item), "hashes": written}
+        key_items[item.stem] = KeyItem(
+            item.stem,
+            item.kind,
+            item.source,
+            item.slots,
+            item.catch_slot,
+            item.expected,
+            item.degradation,
+            written,
+        )
         advance(1)
     lines = [f"{item.stem}{sets[item.source].original.suffix.lower()}\n" for item in plan.items]
     write_text_atomic(root / f"img_info_{plan.span}.txt", "".join(lines))
-    manifest = {
-        "format": FORMAT,
-        "annotator": plan.annotator,
-        "seed": plan.seed,
-        "package": plan.folder,
-        "images_dir": images_dir.name,
-        "labels_dir": f"labels{plan.span}",
-        "sets": len(plan.items),
-        "images": manifest_images,
-    }
-    write_text_atomic(root / MANIFEST, json.dumps(manifest, indent=1) + "\n")
-    return {"annotator": plan.annotator, "images_dir": images_dir.name, "items": key_items}
+    manifest = PackageManifest(
+        annotator=plan.annotator,
+        seed=plan.seed,
+        package=plan.folder,
+        images_dir=images_dir.name,
+        labels_dir=f"labels{plan.span}",
+        sets=len(plan.items),
+        images=manifest_images,
+    )
+    write_manifest(root, manifest)
+    return KeyPackage(plan.annotator, images_dir.name, key_items)
 
 
 def write_packages(
@@ -134,12 +145,9 @@ def write_packages(
     if out_dir.exists() and any(out_dir.iterdir()):
         raise PackageError(f"{out_dir} is not empty; write packages into a new folder")
     hashes = _Hashes()
-    key_packages: dict[str, dict] = {}
+    key_packages: dict[str, KeyPackage] = {}
     total = sum(len(p.items) for p in plans)
     with progress_counter(total, "package", show_progress) as advance:
         for plan in plans:
             key_packages[plan.folder] = _write_package(plan, sets, out_dir / plan.folder, hashes, advance)
-    key = {"format": FORMAT, "seed": seed, "dataset": str(dataset_images.resolve()), "packages": key_packages}
-    key_path = out_dir / KEY_PATH
-    write_text_atomic(key_path, json.dumps(key) + "\n")
-    return key_path
+    return write_key(out_dir, AnswerKey(seed, str(dataset_images.resolve()), key_packages))

@@ -156,6 +156,7 @@ def make_tinypkg_wheel(folder: Path) -> Path:
     return wheel
 
 
+@pytest.mark.slow
 def test_wheels_in_the_cache_are_used_without_going_to_the_index(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     make_tinypkg_wheel(cache)
@@ -179,3 +180,24 @@ def test_the_windows_workflow_builds_with_the_spec_and_checks_the_same_limit() -
     limit = f"scripts/bundle_size.py measure dist/hggt-desktop-annotator --limit-mb {bundle_size.WINDOWS_LIMIT_MB}"
     assert limit in workflow
     assert "python -m pip install -c constraints.txt" in workflow
+
+
+@pytest.mark.slow  # three pip runs
+def test_wheels_neither_cached_nor_downloadable_are_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An index with nothing in it stands in for PyPI out of reach.
+    empty = tmp_path / "empty-index"
+    empty.mkdir()
+    monkeypatch.setenv("PIP_INDEX_URL", empty.as_uri())
+    monkeypatch.setenv("PIP_FIND_LINKS", str(empty))
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text("tinypkg==1.0\n", encoding="utf-8")
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    with pytest.raises(bundle_size.SizeError) as error:
+        bundle_size.fetch_wheels(["tinypkg"], constraints, tmp_path / "cache", dest)
+    message = str(error.value)
+    assert "could not download the win_amd64 wheels of tinypkg" in message
+    assert "check the connection to PyPI" in message
+    assert "tinypkg" in message.split("\n", 1)[1]  # pip's own reason follows

@@ -196,14 +196,14 @@ def test_pack_check_of_a_truncated_pack(capsys, dataset, tmp_path):
 
 
 def test_pack_ctrl_c_leaves_no_pack_and_a_rerun_works(capsys, dataset, tmp_path, monkeypatch):
-    from hggt_desktop import training_pack
+    from hggt_desktop.pack import writer
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
     out = tmp_path / "p.h5"
     with monkeypatch.context() as patch:
-        patch.setattr(training_pack, "_write_images", interrupted)
+        patch.setattr(writer, "_write_images", interrupted)
         code, _, err = run(capsys, "pack", dataset, out)
     assert code == 130 and "interrupted" in err
     assert list(tmp_path.iterdir()) == []  # neither the pack nor its temporary file

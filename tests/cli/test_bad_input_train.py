@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hggt_desktop.training_pack import write_pack
+from hggt_desktop.pack.writer import write_pack
 from tests.datagen import make_dataset
 from train.cli import main
 
@@ -161,6 +161,7 @@ def weights(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where", ["folder", "under-file", "unwritable"])
 def test_export_refuses_an_unwritable_out(capsys, weights, text_file, tmp_path, where):
     out = {"folder": tmp_path, "under-file": text_file / "m.onnx", "unwritable": Path("/proc/m.onnx")}[where]
@@ -169,11 +170,13 @@ def test_export_refuses_an_unwritable_out(capsys, weights, text_file, tmp_path, 
     assert sorted(p.name for p in tmp_path.iterdir()) == [weights.name, text_file.name]  # no temp copy
 
 
+@pytest.mark.slow
 def test_export_with_an_unsupported_opset(capsys, weights, tmp_path):
     code, _, err = run(capsys, "export", weights, tmp_path / "m.onnx", "--opset", "3")
     assert code == 2 and "--opset 3" in err and not (tmp_path / "m.onnx").exists()
 
 
+@pytest.mark.slow
 def test_fit_resume_from_a_damaged_state_says_what_to_do(capsys, pack, tmp_path):
     state = tmp_path / "run" / "state" / "state_00000005.pt"
     state.parent.mkdir(parents=True)

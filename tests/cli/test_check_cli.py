@@ -51,6 +51,7 @@ def test_demo_data_checks_clean(capsys: pytest.CaptureFixture[str], target: Path
         assert f"annotator {annotator}: 8 labelled, 0 unlabelled" in out
 
 
+@pytest.mark.slow
 def test_demo_check_as_a_real_command_exits_0() -> None:
     result = run_cli("check", DEMO)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -125,6 +126,7 @@ def test_each_damage_is_reported_with_its_file(
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_all_damages_at_once_are_all_named_without_a_traceback(demo_copy: Path) -> None:
     damaged = [damage(demo_copy) for damage in DAMAGES.values()]
     result = run_cli("check", demo_copy, "--json")
@@ -204,6 +206,7 @@ def test_practice_block_is_a_clean_images_folder_with_answers(
     assert summary["sets"] == 4
 
 
+@pytest.mark.slow
 def test_committed_demo_data_is_what_the_script_makes(tmp_path: Path) -> None:
     """Regenerating from the photos gives the committed labels and (within 1 level) pixels."""
     shutil.copytree(resource_path("photos"), tmp_path / "photos")

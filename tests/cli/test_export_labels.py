@@ -59,6 +59,7 @@ def export(capsys: pytest.CaptureFixture[str], source: Path, out: Path) -> tuple
     return code, text.splitlines()[0], rows
 
 
+@pytest.mark.slow
 def test_every_row_follows_the_published_rule(
     capsys: pytest.CaptureFixture[str], released_train: Path, tmp_path: Path
 ) -> None:
@@ -100,6 +101,7 @@ def test_demo_csv_has_one_row_per_set_and_version(capsys: pytest.CaptureFixture[
         assert (row["effective"], int(row["votes"])) == published_rule(votes), row
 
 
+@pytest.mark.slow
 def test_problems_are_reported_and_the_rest_exported(
     capsys: pytest.CaptureFixture[str], released_train: Path, tmp_path: Path
 ) -> None:

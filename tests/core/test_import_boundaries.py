@@ -5,11 +5,14 @@ import pkgutil
 import subprocess
 import sys
 
+import pytest
+
 import hggt_desktop.core
 
 FORBIDDEN = ("PySide6", "torch", "onnxruntime", "h5py")
 
 
+@pytest.mark.slow
 def test_importing_every_core_module_loads_no_gui_or_ml_framework() -> None:
     modules = [m.name for m in pkgutil.iter_modules(hggt_desktop.core.__path__, "hggt_desktop.core.")]
     assert "hggt_desktop.core.labels" in modules
@@ -22,6 +25,7 @@ def test_importing_every_core_module_loads_no_gui_or_ml_framework() -> None:
     assert json.loads(result.stdout) == []
 
 
+@pytest.mark.slow
 def test_data_cli_does_not_load_torch_or_qt() -> None:
     code = (
         "import json, sys\n"

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from hggt_desktop.core.agreement_summary import summarize_agreement
 from hggt_desktop.core.dataset import load_dataset
 from hggt_desktop.core.labels import Label
@@ -25,7 +27,7 @@ def lazy_a(stem: str, annotator: str, version: str) -> Label:
 
 def test_straight_lining_and_agreement_with_the_others(tmp_path: Path) -> None:
     make_dataset(tmp_path, n_sets=5, size=8, label=lazy_a)
-    summary = summarize_agreement(load_dataset(tmp_path), resamples=0)
+    summary = summarize_agreement(load_dataset(tmp_path), resamples=0).to_json()
     a, b = summary["per_annotator"]["A"], summary["per_annotator"]["B"]
     assert a["straight_lining"] == {
         "most_frequent": "Positive",
@@ -50,7 +52,7 @@ def test_position_bias_reads_the_screen_order_from_the_records(tmp_path: Path) -
         write_record(record_path(labels, "B", stem), SetRecord(stem, "B", ["01", "03", "02", "04"]))
     write_record(record_path(labels, "C", "0000-0-0"), SetRecord("0000-0-0", "C", ["04", "03", "02", "01"]))
     (labels / ".hggt" / "records" / "C" / "0001-16-8.json").write_text("garbage", encoding="utf-8")
-    summary = summarize_agreement(load_dataset(tmp_path), resamples=0)
+    summary = summarize_agreement(load_dataset(tmp_path), resamples=0).to_json()
     bias = summary["per_annotator"]["B"]["position_bias"]
     assert [p["mean_rank"] for p in bias["by_position"]] == [0.0, 1.0, 1.0, 1.0]
     assert bias["mean_rank_spread"] == 1.0 and bias["items"] == 16
@@ -59,6 +61,7 @@ def test_position_bias_reads_the_screen_order_from_the_records(tmp_path: Path) -
     assert summary["problems"]["count"] == 1  # the unreadable record, reported
 
 
+@pytest.mark.slow
 def test_hggt_desktop_review_opens_and_closes(tmp_path: Path) -> None:
     # In its own process: quitting the real event loop inside the test run's shared
     # QApplication made every later event loop (qtbot.waitSignal) return at once.

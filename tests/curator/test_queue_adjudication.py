@@ -138,7 +138,7 @@ def test_summary_counts_bad_input_and_partial_sets(tmp_path: Path) -> None:
     (tmp_path / "labels" / "A" / f"{_stem(2)}.json").write_text('{"Picture_1": 3}', encoding="utf-8")
     (tmp_path / "labels" / "B" / f"{_stem(3)}.json").unlink()
     (tmp_path / "labels" / "C" / "9999-0-0.json").write_text("{}", encoding="utf-8")
-    summary = summarize_agreement(load_dataset(tmp_path), resamples=50)
+    summary = summarize_agreement(load_dataset(tmp_path), resamples=50).to_json()
     assert summary["problems"]["count"] == 2
     assert summary["counts"]["sets_partially_rated"] == 2
     assert summary["problems"]["unlabelled_by"] == {"A": 1, "B": 1, "C": 0}

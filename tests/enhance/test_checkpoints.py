@@ -72,6 +72,7 @@ def test_wrong_shapes_are_reported_not_crashed(tmp_path):
         build_model(path)
 
 
+@pytest.mark.slow
 def test_rcan_full_size_matches_the_published_configuration():
     model = RCAN()
     names = set(model.state_dict())

@@ -41,6 +41,7 @@ def _faults_per_call(mode: str) -> float:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the glibc allocator setting is Linux-only")
 def test_cpu_engine_does_not_page_fault_its_feature_maps_on_every_call():
     plain = _faults_per_call("plain")

@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from hggt_desktop.core.images import read_image
 from hggt_desktop.gui.enhance_dialog import MODEL_FILTER, EnhanceDialog
@@ -10,6 +11,7 @@ from tests.enhance.external_models import INVERT, python, write_script
 from tests.enhance.models import make_folder
 
 
+@pytest.mark.slow
 def test_dialog_runs_an_external_model_description(qtbot, tmp_path):
     assert "*.toml" in MODEL_FILTER.split(";;")[0]
     names = make_folder(tmp_path / "in", 2)

@@ -11,6 +11,7 @@ from enhance.onnx_export import ExportError, export_onnx
 from tests.enhance.models import tiny_elan, tiny_rcan
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make", [tiny_rcan, tiny_elan])
 def test_exported_model_matches_pytorch_at_other_sizes(tmp_path, make):
     model = make()

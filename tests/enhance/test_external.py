@@ -57,6 +57,7 @@ def assert_inverted(tmp_path, names):
         assert np.array_equal(read_image(output_path(tmp_path / "out", "03", name)), 255 - source)
 
 
+@pytest.mark.slow
 def test_per_image_command_writes_outputs_and_a_rerun_calls_nothing(tmp_path):
     names = make_folder(tmp_path / "in", 3)
     script = write_script(tmp_path, "invert", INVERT)
@@ -88,6 +89,7 @@ def test_command_line_form_without_a_file(tmp_path):
     assert_inverted(tmp_path, names)
 
 
+@pytest.mark.slow
 def test_per_folder_command_is_called_once_per_group(tmp_path):
     names = make_folder(tmp_path / "in", 5)
     script = write_script(tmp_path, "folder", FOLDER)
@@ -100,6 +102,7 @@ def test_per_folder_command_is_called_once_per_group(tmp_path):
     assert_inverted(tmp_path, names)
 
 
+@pytest.mark.slow
 def test_missing_unreadable_and_wrong_size_results_fail_their_image_only(tmp_path):
     names = make_folder(tmp_path / "in", 4)
     script = write_script(tmp_path, "flaky", FLAKY)
@@ -128,6 +131,7 @@ def test_scale_is_checked_against_the_description(tmp_path):
     assert "expected 112x80 (scale 2 x 56x40)" in message
 
 
+@pytest.mark.slow
 def test_super_resolution_from_ground_truth_gets_the_shrunk_photo(tmp_path):
     names = make_folder(tmp_path / "in", 2, size=(40, 56))
     script = write_script(tmp_path, "double", DOUBLE)
@@ -202,6 +206,7 @@ class StopAfter(Reporter):
             self.stop.set()
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes_without_redoing_finished_images(tmp_path):
     names = make_folder(tmp_path / "in", 4)
     log = tmp_path / "calls.txt"
@@ -216,6 +221,7 @@ def test_interrupted_run_resumes_without_redoing_finished_images(tmp_path):
     assert_inverted(tmp_path, names)
 
 
+@pytest.mark.slow
 def test_changed_description_reruns_its_images_and_the_timeout_does_not(tmp_path):
     names = make_folder(tmp_path / "in", 2)
     log = tmp_path / "calls.txt"

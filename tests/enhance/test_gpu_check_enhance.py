@@ -38,6 +38,7 @@ def test_dry_run_measures_every_approach_on_the_cpu(tmp_path):
     assert figures["model"]["num_feat"] == 8  # the dry run's tiny model, not the published one
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is present: the real check would run")
 def test_without_a_gpu_the_real_check_says_so_and_exits_2():
     done = _run()

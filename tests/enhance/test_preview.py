@@ -24,6 +24,7 @@ def _events(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
+@pytest.mark.slow
 def test_preview_writes_versions_side_by_side_and_projects_the_folder(tmp_path, capsys):
     names = make_folder(tmp_path / "in", 3, size=(120, 160))
     pth = save_pth(tiny_rcan(), tmp_path / "rcan.pth")
@@ -79,6 +80,7 @@ def test_preview_usage_errors_exit_2(tmp_path, capsys, extra, expected):
     assert expected in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_preview_button_runs_the_first_photo_and_shows_the_result(qtbot, tmp_path):
     make_folder(tmp_path / "in", 2, size=(40, 56))
     invert = _toml(tmp_path, "invert", INVERT, str(tmp_path / "calls.txt"))

@@ -65,6 +65,7 @@ def test_every_app_gets_the_organisation_name_settings_need(qtbot, monkeypatch, 
     QCoreApplication.setApplicationName("")
     monkeypatch.setattr(QApplication, "exec", lambda self: 0)
     monkeypatch.setattr(curator_window.CuratorWindow, "show", lambda self: None)
+    monkeypatch.setattr(curator_window, "close_on_signals", lambda window: None)  # pytest's own
     assert curator_window.run_review(tmp_path) == 0
     assert QCoreApplication.organizationName() == ORGANISATION
     assert QCoreApplication.applicationName() == APPLICATION

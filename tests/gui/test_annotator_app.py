@@ -38,6 +38,7 @@ def _run_app(*args: str, cwd: Path, scale: str = "1") -> subprocess.CompletedPro
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scale", ["1", "1.25"])
 def test_smoke_exits_0_and_writes_a_png_screenshot(tmp_path: Path, scale: str) -> None:
     # --smoke itself checks that the original's pixels are on screen unchanged at 1:1.

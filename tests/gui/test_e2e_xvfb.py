@@ -67,6 +67,7 @@ def _wait_for(condition: Callable[[], object], seconds: float) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_real_key_events_label_a_demo_set(tmp_path: Path) -> None:
     images = tmp_path / "images"
     shutil.copytree(demo_images_source(), images)

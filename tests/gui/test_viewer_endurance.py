@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 PANS = 4000
 REPAINTS = 400
@@ -48,6 +49,7 @@ def _view_for_a_while() -> None:
     print("survived")
 
 
+@pytest.mark.slow
 def test_a_long_session_of_panning_does_not_crash() -> None:
     root = Path(__file__).resolve().parents[2]
     run = subprocess.run(

@@ -70,6 +70,7 @@ def _measure() -> dict[str, object]:
     return result
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("factor", FACTORS)
 def test_one_to_one_is_exact_at_display_scaling(factor: str) -> None:
     env = dict(os.environ, QT_SCALE_FACTOR=factor, QT_QPA_PLATFORM="offscreen")

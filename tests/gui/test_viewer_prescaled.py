@@ -90,6 +90,7 @@ def _switch(window: MainWindow, session: AnnotationSession) -> tuple[int, list[I
     return sum(panel.paint_rescales for panel in panels) - before, panels
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("prefetch", [True, False])
 def test_fit_mode_switch_after_prefetch_only_blits(qtbot: QtBot, tmp_path: Path, prefetch: bool) -> None:
     window, session = _open(qtbot, tmp_path, prefetch)
@@ -107,6 +108,7 @@ def test_fit_mode_switch_after_prefetch_only_blits(qtbot: QtBot, tmp_path: Path,
     assert find_exact(from_qimage(panels[0].grab().toImage()), from_qimage(copy)) is not None
 
 
+@pytest.mark.slow
 def test_a_new_fit_zoom_rescales_the_prefetched_sets_in_the_worker(qtbot: QtBot, tmp_path: Path) -> None:
     window, session = _open(qtbot, tmp_path, prefetch=True)
     transform = window.view.transform

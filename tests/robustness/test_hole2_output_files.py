@@ -76,7 +76,7 @@ def test_hole2_pack_refuses_a_label_and_overwrite_replaces_it(capsys, dataset, l
 def test_hole2_curator_exports_refuse_a_label_file(qtbot, dataset, label):
     from hggt_desktop.core.output_file import OutputRefused
     from hggt_desktop.gui.curator.session import CuratorSession
-    from hggt_desktop.training_pack import PackError
+    from hggt_desktop.pack.format import PackError
 
     session = CuratorSession()
     session.open(dataset)
@@ -89,6 +89,7 @@ def test_hole2_curator_exports_refuse_a_label_file(qtbot, dataset, label):
     assert label.read_bytes() == kept
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tool", ["enhance", "train"])
 def test_hole2_onnx_export_replaces_only_an_onnx_model(capsys, tmp_path, tool):
     pytest.importorskip("onnxruntime")

@@ -38,6 +38,7 @@ def dataset_records(images: Path) -> list[Path]:
     return sorted((images.parent / "labels" / ".hggt" / "records").rglob("*.json"))
 
 
+@pytest.mark.slow
 def test_hole5_merge_skips_a_symlinked_record(packaged, capsys, tmp_path):  # noqa: F811
     images, out = packaged
     label_packages(out)
@@ -54,6 +55,7 @@ def test_hole5_merge_skips_a_symlinked_record(packaged, capsys, tmp_path):  # no
     assert label.is_file()  # the label itself is merged; only the record is left out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("content", [b"not json at all", b'{"stem": "x"}', b"[" * 100_000])
 def test_hole5_merge_copies_only_records_that_parse(packaged, capsys, content):  # noqa: F811
     images, out = packaged
@@ -68,6 +70,7 @@ def test_hole5_merge_copies_only_records_that_parse(packaged, capsys, content): 
     assert all(p.read_bytes() != content for p in dataset_records(images))
 
 
+@pytest.mark.slow
 def test_hole5_merge_never_reads_a_label_file_linked_from_outside(packaged, capsys, tmp_path):  # noqa: F811
     images, out = packaged
     label_packages(out)

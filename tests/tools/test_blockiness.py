@@ -89,6 +89,7 @@ def test_small_and_flat_images_have_no_score() -> None:
         blockiness(np.full((64, 64, 3), 128, np.uint8))
 
 
+@pytest.mark.slow
 def test_dataset_quality_recognises_the_basis_qualities() -> None:
     basis = load_basis()
     assert dataset_quality(basis["png"], basis) > 0.95

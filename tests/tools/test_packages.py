@@ -30,6 +30,7 @@ def test_20193_sets_for_60_annotators_overlap_3_are_balanced() -> None:
     assert max(loads) - min(loads) <= 1 and sum(loads) == 3 * 20193
 
 
+@pytest.mark.slow
 def test_packages_respect_the_size_limit_and_keep_every_assignment() -> None:
     versions = {f"{i:05d}": ("01", "02", "03", "04") for i in range(20193)}
     plans = plan_packages(
@@ -139,6 +140,7 @@ def test_catch_trials_do_not_reveal_themselves(packaged: tuple[Path, Path]) -> N
         assert set(manifest["images"]) == expected_files
 
 
+@pytest.mark.slow
 def test_package_label_merge_round_trip(packaged: tuple[Path, Path], capsys) -> None:
     images, out = packaged
     label_packages(out)
@@ -158,6 +160,7 @@ def test_package_label_merge_round_trip(packaged: tuple[Path, Path], capsys) -> 
     assert {p: p.read_bytes() for p in labels.rglob("*") if p.is_file()} == before
 
 
+@pytest.mark.slow
 def test_tampered_images_are_refused_by_name(packaged: tuple[Path, Path], capsys) -> None:
     images, out = packaged
     label_packages(out)
@@ -182,6 +185,7 @@ def test_tampered_images_are_refused_by_name(packaged: tuple[Path, Path], capsys
     assert str(changed) in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_different_existing_label_is_kept_unless_prefer_newer(packaged: tuple[Path, Path], capsys) -> None:
     images, out = packaged
     label_packages(out)
@@ -200,6 +204,7 @@ def test_a_different_existing_label_is_kept_unless_prefer_newer(packaged: tuple[
     assert target.read_text() != edited
 
 
+@pytest.mark.slow
 def test_merge_into_a_folder_that_does_not_exist_creates_the_dataset(
     packaged: tuple[Path, Path], capsys
 ) -> None:

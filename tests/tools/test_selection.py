@@ -43,6 +43,7 @@ def enhanced(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_enhanced(tmp_path_factory.mktemp("enh"), images, ["b", "a-1", "a"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("seed", "contrast", "frequency"), [(0, 30, 30), (1, 20, 60), (5, 45, 10), (123, 12, 5)]
 )
@@ -59,6 +60,7 @@ def test_select_matches_the_published_algorithm(
     assert tree(tmp_path / "new") == expected
 
 
+@pytest.mark.slow
 def test_score_is_the_published_float32_mean_not_a_float64_one(tmp_path: Path) -> None:
     # Busy 512x512 crops far from their versions: numpy's float32 mean rounds visibly there.
     rng = np.random.default_rng(2)
@@ -115,6 +117,7 @@ def test_luma_and_laplacian_match_pil_and_opencv() -> None:
     assert np.array_equal(cv2.Laplacian(gray, cv2.CV_8U), np.clip(direct, 0, 255).astype(np.uint8))
 
 
+@pytest.mark.slow
 def test_luma_equals_the_integer_formula_for_every_colour() -> None:
     for red in range(0, 256, 64):  # all 2^24 colours, a quarter at a time to stay small in memory
         v = np.arange(red << 16, (red + 64) << 16, dtype=np.uint32)
@@ -135,6 +138,7 @@ def test_random_stream_matches_random_seed() -> None:
     assert [random.randint(0, 32) for _ in range(2)] == expected
 
 
+@pytest.mark.slow
 def test_rerun_does_not_duplicate_and_resume_keeps_the_stream(enhanced: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     params = SelectionParams(64, 40, 30, 30)
@@ -154,6 +158,7 @@ def test_rerun_does_not_duplicate_and_resume_keeps_the_stream(enhanced: Path, tm
     assert again.resumed == 3 and tree(out) == complete
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("compression", [0, 9])
 def test_png_compression_changes_file_sizes_not_pixels(enhanced: Path, tmp_path: Path, compression) -> None:
     params = SelectionParams(64, 40, 30, 30)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hggt_desktop.core.labels import Label
-from hggt_desktop.training_pack import write_pack
+from hggt_desktop.pack.writer import write_pack
 from tests.datagen import make_dataset
 
 # A tiny generator and discriminator, 32 px crops: seconds per run on a loaded CPU.

@@ -68,6 +68,7 @@ def test_unet_discriminator_names_match_real_esrgan() -> None:
     assert UNetDiscriminatorSN(3, 8)(torch.rand(2, 3, 32, 32)).shape == (2, 1, 32, 32)
 
 
+@pytest.mark.slow
 def test_vgg19_loads_a_torchvision_layout_file(tmp_path: Path) -> None:
     reference = VGG19Features()
     # torchvision's vgg19 state dict has every features.N and classifier keys; fp16 keeps the file small.

@@ -13,7 +13,7 @@ from enhance.archs.rrdbnet import RRDBNet
 from hggt_desktop.core.dataset import load_dataset
 from hggt_desktop.core.images import read_image, write_image
 from hggt_desktop.core.labels import Label
-from hggt_desktop.training_pack import write_pack
+from hggt_desktop.pack.writer import write_pack
 from train.checkpoint import save_weights
 from train.cli import main
 from train.config import Config
@@ -69,6 +69,7 @@ def test_eval_on_a_pack_split(tiny_dataset: Path, tmp_path: Path, capsys: pytest
     assert set(means) == {"psnr", "ssim"} and np.isfinite(means["psnr"])
 
 
+@pytest.mark.slow
 def test_export_writes_onnx_that_upscales_x4(tmp_path: Path) -> None:
     ort = pytest.importorskip("onnxruntime")
     out = tmp_path / "g.onnx"
@@ -78,6 +79,7 @@ def test_export_writes_onnx_that_upscales_x4(tmp_path: Path) -> None:
     assert sr.shape == (1, 3, 48, 40)
 
 
+@pytest.mark.slow
 def test_export_never_overwrites_the_checkpoint_or_another_non_onnx_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

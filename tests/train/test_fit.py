@@ -12,7 +12,7 @@ import torch
 from safetensors.torch import load_file
 
 from enhance.archs.rrdbnet import RRDBNet, rrdbnet_config
-from hggt_desktop.training_pack import write_pack
+from hggt_desktop.pack.writer import write_pack
 from tests.train.conftest import TINY
 from train import loop
 from train.checkpoint import load_generator_state, read_weights_config
@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "resources" / "demo"
 
 
+@pytest.mark.slow
 def test_fit_on_demo_data_writes_checkpoints_logs_and_previews(tiny_dataset: Path, tmp_path: Path) -> None:
     source = DEMO if (DEMO / "images" / "original").is_dir() else tiny_dataset
     pack = write_pack(source, tmp_path / "demo.h5", subset="posneg").path
@@ -59,6 +60,7 @@ def test_fit_on_demo_data_writes_checkpoints_logs_and_previews(tiny_dataset: Pat
     assert training_state["iteration"] == 4 and "opt_g" in training_state and "pool" in training_state
 
 
+@pytest.mark.slow
 def test_fit_with_the_perceptual_loss_from_a_local_vgg19(tiny_pack: Path, tmp_path: Path) -> None:
     from safetensors.torch import save_file
 
@@ -93,6 +95,7 @@ def _same_weights(a: Path, b: Path) -> bool:
     return wa.keys() == wb.keys() and all(torch.equal(wa[k], wb[k]) for k in wa)
 
 
+@pytest.mark.slow
 def test_resume_continues_exactly(tiny_pack: Path, tmp_path: Path) -> None:
     _run(tiny_pack, tmp_path / "whole", 20, workers=0)
     _run(tiny_pack, tmp_path / "split", 10, workers=0)
@@ -142,6 +145,7 @@ def _record_closes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return closed
 
 
+@pytest.mark.slow
 def test_two_process_gloo_run_trains_and_saves(tiny_pack: Path, tmp_path: Path) -> None:
     out = tmp_path / "ddp"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from hggt_desktop.training_pack import NEGATIVE, POSITIVE, SIMILAR
+from hggt_desktop.pack.format import NEGATIVE, POSITIVE, SIMILAR
 from train.losses import Targets, choose_targets, negative_loss, negative_map
 
 P, S, N = POSITIVE, SIMILAR, NEGATIVE

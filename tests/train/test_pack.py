@@ -13,8 +13,10 @@ import pytest
 from hggt_desktop.core.dataset import load_dataset
 from hggt_desktop.core.images import read_image
 from hggt_desktop.core.labels import Label, make_label_file, write_label_file
-from hggt_desktop.training_pack import RANK, PackError, write_pack
-from hggt_desktop.training_pack_check import PackReader, check_pack, read_meta
+from hggt_desktop.pack.checker import check_pack
+from hggt_desktop.pack.format import PackError
+from hggt_desktop.pack.reader import PackReader, read_meta
+from hggt_desktop.pack.writer import write_pack
 from tests.datagen import make_dataset
 
 
@@ -37,7 +39,7 @@ def test_pack_holds_images_labels_and_effective_labels(tiny_dataset: Path, tiny_
             np.testing.assert_array_equal(images[k], read_image(path))
         effective = dataset.effective(stem)
         assert list(reader.meta.effective[index]) == [
-            RANK[effective[v].label] for v in ("01", "02", "03", "04")
+            effective[v].label.rank for v in ("01", "02", "03", "04")
         ]
         assert list(reader.meta.votes[index]) == [effective[v].votes for v in ("01", "02", "03", "04")]
     with h5py.File(tiny_pack) as h5:
@@ -58,7 +60,7 @@ def test_png_pack_reads_the_same_pixels_and_adjudication_wins(tmp_path: Path) ->
     a, b = PackReader(raw.path), PackReader(png.path)
     for i in range(3):
         np.testing.assert_array_equal(a.read_set(i), b.read_set(i))
-    assert list(a.meta.effective[0]) == [RANK[Label.NEGATIVE]] * 4
+    assert list(a.meta.effective[0]) == [Label.NEGATIVE.rank] * 4
     assert "adjudicated" in a.meta.annotators
 
 
@@ -87,6 +89,7 @@ def _hggt_data(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_check_accepts_a_good_pack_and_rejects_a_truncated_one(tiny_pack: Path, tmp_path: Path) -> None:
     assert check_pack(tiny_pack) == []
     good = _hggt_data("pack", "--check", str(tiny_pack))
@@ -106,6 +109,7 @@ def test_check_finds_changed_pixels(tiny_dataset: Path, tmp_path: Path) -> None:
     assert len(problems) == 1 and "0001-16-8" in problems[0]
 
 
+@pytest.mark.slow
 def test_pack_cli_writes_a_pack(tiny_dataset: Path, tmp_path: Path) -> None:
     out = tmp_path / "cli.h5"
     result = _hggt_data("pack", str(tiny_dataset), str(out), "--subset", "pos", "--split", "0.5")

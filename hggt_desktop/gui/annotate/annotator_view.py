@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from hggt_desktop.annotation.model import SWAP_ALL, SWAP_NONE, SWAP_SELECTED
 from hggt_desktop.core.labels import ORIGINAL_FOLDER, Label
+from hggt_desktop.core.palette import LABEL_COLOURS
 from hggt_desktop.gui.annotate.actions import ACTIONS_BY_NAME, BUTTON_ROW, trigger
 from hggt_desktop.gui.annotate.break_reminder import BreakReminder
 from hggt_desktop.gui.annotate.help_overlay import HelpOverlay
@@ -23,12 +24,8 @@ from hggt_desktop.gui.viewer.display_image import DisplayImage
 from hggt_desktop.gui.viewer.grid import PatchGrid
 from hggt_desktop.gui.viewer.transform import FIT, ONE_TO_ONE, ViewTransform
 
-# Colour-blind-safe pair (blue/orange) plus grey; the label word is always written as well.
-LABEL_COLORS = {
-    Label.POSITIVE: QColor(0, 114, 178),
-    Label.SIMILAR: QColor(150, 150, 150),
-    Label.NEGATIVE: QColor(213, 94, 0),
-}
+# The one label palette (core.palette); the label word is always written as well.
+LABEL_COLORS = {label: QColor(colour) for label, colour in LABEL_COLOURS.items()}
 
 
 class AnnotatorView(QWidget):

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
-from typing import Any
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from hggt_desktop.core.agreement_figures import AgreementSummary, Interval
 from hggt_desktop.core.agreement_notice import missing_files_line
+from hggt_desktop.core.palette import LABEL_COLOURS
 from hggt_desktop.gui.curator.annotator_table import annotators_html
 from hggt_desktop.gui.curator.session import CuratorSession
 
 NOTICE_STYLE = "QLabel { background: #fff8e1; border: 1px solid #f0d58a; border-radius: 4px; padding: 8px; }"
 
-LABEL_COLOURS = (
-    ("Positive", QColor(47, 158, 98)),
-    ("Similar", QColor(163, 173, 184)),
-    ("Negative", QColor(217, 83, 79)),
-)
+LABEL_QCOLOURS = tuple((label.value, QColor(colour)) for label, colour in LABEL_COLOURS.items())
 ACCENT, GRID, INK = QColor(52, 103, 194), QColor(228, 231, 235), QColor(31, 41, 51)
 MUTED = QColor(123, 135, 148)
 ROW, LABEL_W = 24, 120
@@ -43,7 +40,7 @@ class LabelBarsChart(QWidget):
         painter.fillRect(self.rect(), Qt.GlobalColor.white)
         width = max(self.width() - LABEL_W - 12, 10)
         x = LABEL_W
-        for name, colour in LABEL_COLOURS:  # legend
+        for name, colour in LABEL_QCOLOURS:  # legend
             painter.fillRect(QRectF(x, 6, 10, 10), colour)
             painter.setPen(INK)
             painter.drawText(QRectF(x + 14, 0, 80, 22), Qt.AlignmentFlag.AlignVCenter, name)
@@ -58,7 +55,7 @@ class LabelBarsChart(QWidget):
                 painter.drawText(QRectF(LABEL_W, y, width, ROW - 6), Qt.AlignmentFlag.AlignVCenter, "no labels")  # fmt: skip
                 continue
             left = float(LABEL_W)
-            for key, colour in LABEL_COLOURS:
+            for key, colour in LABEL_QCOLOURS:
                 w = counts.get(key, 0) / total * width
                 painter.fillRect(QRectF(left, y, w, ROW - 6), colour)
                 if w > 34:
@@ -120,14 +117,14 @@ def _fmt(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def _interval(bounds: list[float | None] | None, digits: int) -> str:
+def _interval(bounds: Interval | None, digits: int) -> str:
     """ "[lo, hi]": brackets, since "-0.278–0.457" reads like a subtraction."""
     if not bounds or bounds[0] is None or bounds[1] is None:
         return ""
     return f"[{bounds[0]:.{digits}f}, {bounds[1]:.{digits}f}]"
 
 
-def summary_html(summary: dict[str, Any]) -> str:
+def summary_html(summary: AgreementSummary) -> str:
     """The coefficient table (overall and per version) and the pairs, as Qt rich text."""
     names = (
         ("krippendorff_alpha_ordinal", "α ordinal", 3),
@@ -137,26 +134,26 @@ def summary_html(summary: dict[str, Any]) -> str:
         ("percent_unanimous", "% unanimous", 1),
         ("percent_all_different", "% all different", 1),
     )
-    ci = summary["confidence_intervals"]["overall"]
+    ci = summary.confidence_intervals.overall
     head = "".join(f"<th>&nbsp;{title}&nbsp;</th>" for _, title, _ in names)
     rows = ["<tr><td><b>overall</b></td>" + "".join(
-        f"<td align=right>{_fmt(summary[k], d)}<br><small>{_interval(ci[k], d)}</small></td>"  # fmt: skip
+        f"<td align=right>{_fmt(summary.value(k), d)}<br><small>{_interval(ci.get(k), d)}</small></td>"  # fmt: skip
         for k, _, d in names) + "</tr>"]  # fmt: skip
-    for version, row in summary["per_version"].items():
-        rows.append(f"<tr><td>{escape(version)}</td>" + "".join(f"<td align=right>{_fmt(row[k], d)}</td>" for k, _, d in names) + "</tr>")  # fmt: skip
+    for version, row in summary.per_version.items():
+        rows.append(f"<tr><td>{escape(version)}</td>" + "".join(f"<td align=right>{_fmt(row.value(k), d)}</td>" for k, _, d in names) + "</tr>")  # fmt: skip
     pairs = "".join(
-        f"<tr><td>{escape(pair)}</td><td align=right>{_fmt(row['cohen_kappa'])}</td><td align=right>{_fmt(row['percent_agreement'], 1)}</td></tr>"  # fmt: skip
-        for pair, row in summary["per_pair"].items()
+        f"<tr><td>{escape(pair)}</td><td align=right>{_fmt(row.cohen_kappa)}</td><td align=right>{_fmt(row.percent_agreement, 1)}</td></tr>"  # fmt: skip
+        for pair, row in summary.per_pair.items()
     )
-    counts = summary["counts"]
+    counts = summary.counts
     return (
-        f"<p>{counts['sets']} sets, {counts['items_pairable']} items (one version of one set) rated "
-        f"twice or more; {problems_line(summary['problems']['count'])}.</p>"
+        f"<p>{counts.sets} sets, {counts.items_pairable} items (one version of one set) rated "
+        f"twice or more; {problems_line(summary.problems.count)}.</p>"
         f"<table cellspacing=0 cellpadding=3><tr><th></th>{head}</tr>{''.join(rows)}</table>"
         + (
             "<p><small>n/a: undefined here, e.g. every rating has the same label "
             "(chance agreement is 100%).</small></p>"
-            if any(summary[k] is None for k, _, _ in names)
+            if any(summary.value(k) is None for k, _, _ in names)
             else ""
         )
         + f"<p><b>Cohen's κ per pair</b></p><table cellpadding=3><tr><th>pair</th><th>κ</th><th>% agree</th></tr>{pairs}</table>"  # fmt: skip
@@ -172,18 +169,18 @@ def problems_line(count: int) -> str:
     )
 
 
-def problems_html(summary: dict[str, Any]) -> str:
+def problems_html(summary: AgreementSummary) -> str:
     """Missing label files and the problems found (files skipped), as Qt rich text."""
-    problems, sets = summary["problems"], summary["counts"]["sets"]
-    missing = missing_files_line(problems["unlabelled_by"], sets)
+    problems, sets = summary.problems, summary.counts.sets
+    missing = missing_files_line(problems.unlabelled_by, sets)
     parts = ["<p><b>Problems</b></p>"]
     if missing:
         parts.append(f"<p>{escape(missing)}.</p>")
-    if problems["count"]:
-        listed = "".join(f"<li>{escape(line)}</li>" for line in problems["listed"])
-        more = problems["count"] - len(problems["listed"])
+    if problems.count:
+        listed = "".join(f"<li>{escape(line)}</li>" for line in problems.listed)
+        more = problems.count - len(problems.listed)
         parts.append(
-            f"<p>{problems['count']} skipped:</p><ul>{listed}</ul>"
+            f"<p>{problems.count} skipped:</p><ul>{listed}</ul>"
             + (f"<p>and {more} more (<tt>hggt-data check</tt> lists them all).</p>" if more > 0 else "")
         )
     elif not missing:
@@ -236,43 +233,31 @@ class AgreementView(QScrollArea):
         summary = self._session.summary
         if summary is None:
             return
-        notice = summary.get("notice")
+        notice = summary.notice
         self.notice.setText(notice or "")
         self.notice.setVisible(bool(notice))
         # With nothing rated twice every coefficient is n/a: show the notice, not empty charts.
-        measured = bool(summary["counts"]["items_pairable"])
+        measured = bool(summary.counts.items_pairable)
         for widget in (self.numbers, self.alpha_title, self.alpha_chart):
             widget.setVisible(measured)
         self.numbers.setText(summary_html(summary))
         self.problems.setText(problems_html(summary))
-        ci = summary["confidence_intervals"]
-        rows = [
-            ("overall", summary["krippendorff_alpha_ordinal"], ci["overall"]["krippendorff_alpha_ordinal"])
-        ]
-        rows += [
-            (
-                f"version {v}",
-                row["krippendorff_alpha_ordinal"],
-                ci["per_version"][v]["krippendorff_alpha_ordinal"],
-            )
-            for v, row in summary["per_version"].items()
-        ]
-        self.alpha_chart.set_rows(rows)
+        self.alpha_chart.set_rows(summary.alpha_rows())
         self._on_set_changed("")
 
     def _on_set_changed(self, _stem: str) -> None:
         summary = self._session.summary
         if summary is None:
             return
-        dist = summary["label_distribution"]
-        labelled = bool(sum(dist["effective"].values()))  # not a single label: no bars to draw
+        dist = summary.label_distribution
+        labelled = bool(sum(dist.effective.values()))  # not a single label: no bars to draw
         for widget in (*self.label_titles, self.version_bars, self.annotator_bars):
             widget.setVisible(labelled)
         rows: list[tuple[str, dict[str, int]]] = []
-        for version, row in dist["per_version"].items():
+        for version, row in dist.per_version.items():
             rows.append((f"{version} effective", row["effective"]))
             rows.extend(
                 (f"{version} · {name}", counts) for name, counts in row.items() if name != "effective"
             )
         self.version_bars.set_rows(rows)
-        self.annotator_bars.set_rows([*dist["per_annotator"].items(), ("effective", dist["effective"])])
+        self.annotator_bars.set_rows([*dist.per_annotator.items(), ("effective", dist.effective)])

@@ -21,6 +21,7 @@ from hggt_desktop.core.adjudication import (
     undo_adjudication,
     write_adjudication,
 )
+from hggt_desktop.core.agreement_figures import AgreementSummary
 from hggt_desktop.core.agreement_summary import label_distribution, summarize_agreement
 from hggt_desktop.core.consensus import ADJUDICATOR
 from hggt_desktop.core.dataset import Dataset, load_dataset
@@ -65,7 +66,7 @@ class CuratorSession(QObject):
         super().__init__(parent)
         self.dataset: Dataset | None = None
         self.table: RatingTable | None = None
-        self.summary: dict[str, Any] | None = None
+        self.summary: AgreementSummary | None = None
         self.queue: list[QueueEntry] = []
         self.filter = QueueFilter()
         self.current: str | None = None
@@ -85,7 +86,7 @@ class CuratorSession(QObject):
         self.dataset_loaded.emit()
         self.current_changed.emit("")  # the previous dataset's set is gone
         self._refresh_queue()
-        problems = self.summary["problems"]["count"]
+        problems = summary.problems.count
         # The counts stay in the status bar (status_text); this says what just happened.
         self.message.emit(
             f"Opened {dataset.images_dir}"
@@ -95,7 +96,7 @@ class CuratorSession(QObject):
     @property
     def notice(self) -> str | None:
         """Why agreement cannot be measured yet (no labels, one annotator ...), or None."""
-        return self.summary.get("notice") if self.summary else None
+        return self.summary.notice if self.summary else None
 
     def status_text(self) -> str:
         """The line the status bar keeps: sets, annotators, contested sets, problems."""
@@ -106,7 +107,7 @@ class CuratorSession(QObject):
             _count(len(self.dataset.raters), "annotator"),
             f"{len(self.queue)} contested in the queue",
         ]
-        problems = self.summary["problems"]["count"]
+        problems = self.summary.problems.count
         if problems:
             parts.append(_count(problems, "problem"))
         if self.notice:
@@ -229,7 +230,7 @@ class CuratorSession(QObject):
             self.dataset.annotators = tuple(sorted((*self.dataset.annotators, ADJUDICATOR)))
         self.table = rating_table(self.dataset)
         if self.summary is not None:
-            self.summary["label_distribution"] = label_distribution(self.table)
+            self.summary = self.summary.with_label_distribution(label_distribution(self.table))
         self.set_changed.emit(stem)
         self._refresh_queue()
 
@@ -246,8 +247,8 @@ class CuratorSession(QObject):
 
     def write_labels_csv(self, out: Path) -> None:
         """Every label, one row per set and version (the same CSV as hggt-data export-labels)."""
-        from hggt_desktop.cli.export_labels import LABELS_CSV, labels_csv_text
         from hggt_desktop.core.atomic import write_text_atomic
+        from hggt_desktop.core.labels_csv import LABELS_CSV, labels_csv_text
 
         if self.dataset is not None:
             check_output_path(out, LABELS_CSV, hint=DIALOG_HINT)
@@ -255,8 +256,8 @@ class CuratorSession(QObject):
             self.message.emit(f"wrote {out}")
 
     def write_training_pack(self, out: Path, subset: str = "posneg") -> str:
-        """The HDF5 training pack of ``subset`` (hggt_desktop.training_pack); returns a summary line."""
-        from hggt_desktop.training_pack import write_pack
+        """The HDF5 training pack of ``subset`` (hggt_desktop.pack.writer); returns a summary line."""
+        from hggt_desktop.pack.writer import write_pack
 
         if self.dataset is None:
             return ""

@@ -15,15 +15,12 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from hggt_desktop.core.images import ImageError, read_image
 from hggt_desktop.core.labels import Label
+from hggt_desktop.core.palette import LABEL_COLOURS
 from hggt_desktop.gui.curator.session import CuratorSession
 from hggt_desktop.gui.viewer.grid import PatchGrid
 from hggt_desktop.gui.viewer.transform import ViewTransform
 
-LABEL_COLOURS = {
-    Label.POSITIVE: QColor(47, 158, 98),
-    Label.SIMILAR: QColor(163, 173, 184),
-    Label.NEGATIVE: QColor(217, 83, 79),
-}
+LABEL_QCOLOURS = {label: QColor(colour) for label, colour in LABEL_COLOURS.items()}
 LETTER = {Label.POSITIVE: "P", Label.SIMILAR: "S", Label.NEGATIVE: "N"}
 
 
@@ -116,7 +113,7 @@ class SetReviewView(QWidget):
                 if not found.adjudicated and found.votes == 0:
                     how = "no majority"  # the consensus rule's fallback, not anybody's vote
                 name = LETTER[found.label] if compact else found.label.value
-                panel.set_badge(f"{name} · {how}", LABEL_COLOURS[found.label])
+                panel.set_badge(f"{name} · {how}", LABEL_QCOLOURS[found.label])
             panel.set_selected(version in worst)
         reason = self._session.reason_of(stem)
         heading = f"<b>{escape(stem)}</b>" + (f" — {entry.severity_name}" if entry else " — agreed")

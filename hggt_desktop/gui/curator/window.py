@@ -34,7 +34,7 @@ from hggt_desktop.core.labels import is_plain_file_name
 from hggt_desktop.core.layout import LayoutError
 from hggt_desktop.core.output_file import OutputRefused
 from hggt_desktop.core.sets import SetLayoutError
-from hggt_desktop.gui.application import make_application
+from hggt_desktop.gui.application import close_on_signals, make_application
 from hggt_desktop.gui.curator.adjudication_panel import AdjudicationPanel
 from hggt_desktop.gui.curator.charts import AgreementView
 from hggt_desktop.gui.curator.queue_model import DisagreementTableModel
@@ -300,6 +300,7 @@ def run_review(path: Path) -> int:
     app = make_application()
     session = CuratorSession()
     window = CuratorWindow(session)
+    close_on_signals(window)
     window.show()
     window.open_dataset(Path(path))
     return int(app.exec())

@@ -1,26 +1,4 @@
-"""The HDF5 training pack: every set's images, labels and effective labels in one file.
-
-The published loader reads five PNGs and three JSON files per sample and applies the consensus
-rule in Python each time; the pack does that work once. Layout (format version 1)::
-
-    attrs: format="hggt-pack", format_version, encoding ("raw"|"png"), versions ("01",..),
-           annotators, subset, app_version, created, source, command, height, width
-    names        (N,)              set stems, utf-8
-    images       (N, 1+V, H, W, 3) uint8, one set per chunk          (encoding "raw")
-                 (N, 1+V)          vlen uint8: the files' bytes       (encoding "png")
-    sizes        (N, 2)            int32 height, width of each set
-    file_sha256  (N, 1+V)          hex SHA-256 of each source file
-    pixel_sha256 (N, 1+V)          hex SHA-256 of each decoded HxWx3 uint8 array (checks the pack)
-    labels       (N, A, V)         int8 label rank per annotator (0 Negative, 1 Similar,
-                                   2 Positive, -1 not labelled); annotator "adjudicated" included
-    effective    (N, V)            int8 effective label rank after adjudication, -1 unlabelled
-    votes        (N, V)            int8 vote count of the effective label
-    raters       (N, V)            int8 number of raters of the version
-    adjudicated  (N, V)            bool
-    split        (N,)              uint8 0 train, 1 validation
-
-The consensus is core.consensus's (never re-implemented here).
-"""
+"""Writing the HDF5 training pack of a dataset (layout in :mod:`hggt_desktop.pack.format`)."""
 
 from __future__ import annotations
 
@@ -28,6 +6,7 @@ import datetime as dt
 import hashlib
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -39,22 +18,19 @@ import numpy as np
 from hggt_desktop.core.consensus import Subset, in_subset
 from hggt_desktop.core.dataset import Dataset, load_dataset
 from hggt_desktop.core.images import decode_image
-from hggt_desktop.core.labels import Label
 from hggt_desktop.core.output_file import OVERWRITE_HINT, OutputKind, OutputRefused, check_output_path
+from hggt_desktop.pack.format import (
+    ENCODINGS,
+    FORMAT,
+    FORMAT_VERSION,
+    TRAINING_VERSIONS,
+    UNLABELLED,
+    PackError,
+)
+from hggt_desktop.pack.reader import read_split
 from hggt_desktop.version import __version__
 
-FORMAT = "hggt-pack"
-FORMAT_VERSION = 1
-ENCODINGS = ("raw", "png")
-RANK = {Label.NEGATIVE: 0, Label.SIMILAR: 1, Label.POSITIVE: 2}
-NEGATIVE, SIMILAR, POSITIVE, UNLABELLED = 0, 1, 2, -1
-TRAINING_VERSIONS = 4
-
 Progress = Callable[[int, int], None]
-
-
-class PackError(Exception):
-    """A pack cannot be written or read; the message names the file and what to do."""
 
 
 class PackOutputRefused(OutputRefused, PackError):
@@ -106,13 +82,10 @@ def write_pack(
     versions = tuple(dataset.scan.version_folders)
     chosen, excluded = _choose_sets(dataset, versions, subset_enum)
     if not chosen:
-        raise PackError(f"{dataset.images_dir}: no set belongs to subset {subset!r}; nothing to pack")
+        raise PackError(_nothing_to_pack(dataset, versions, excluded, subset))
     sizes = _set_sizes(dataset, chosen)
     if encoding == "raw" and len(set(sizes)) != 1:
-        raise PackError(
-            f"{dataset.images_dir}: sets have {len(set(sizes))} different sizes; raw encoding needs one "
-            "size, use --encoding png"
-        )
+        raise PackError(_sizes_differ(dataset, chosen, sizes))
     annotators = tuple(dataset.annotators)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     try:
@@ -193,6 +166,41 @@ def _choose_sets(
     return chosen, excluded
 
 
+def _nothing_to_pack(
+    dataset: Dataset, versions: tuple[str, ...], excluded: dict[str, str], subset: str
+) -> str:
+    """Why no set was chosen, naming a missing version folder or the commonest reasons."""
+    images_dir = dataset.images_dir
+    last = max((int(v) for v in versions), default=0)
+    missing = [f"{i:02d}" for i in range(1, last + 1) if f"{i:02d}" not in versions]
+    if missing:
+        return (
+            f"{images_dir / missing[0]}: version folder missing (found {', '.join(versions)}); "
+            "restore it, or no set matches its labels; nothing to pack"
+        )
+    if not versions:
+        return f"{images_dir}: has no version folders 01, 02, ...; nothing to pack"
+    reasons = Counter(excluded.values()).most_common(3)
+    why = "; ".join(f"{count} set(s) {reason}" for reason, count in reasons)
+    return f"{images_dir}: no set belongs to subset {subset!r} ({why or 'no sets'}); nothing to pack"
+
+
+def _sizes_differ(dataset: Dataset, stems: list[str], sizes: list[tuple[int, int]]) -> str:
+    """The raw encoding needs one size: name the originals that differ from the commonest one."""
+    sets = dataset.scan.by_stem()
+    (common, _), *_ = Counter(sizes).most_common(1)
+    odd = [
+        f"{sets[stem].original} ({h}x{w})"
+        for stem, (h, w) in zip(stems, sizes, strict=True)
+        if (h, w) != common
+    ]
+    more = f" and {len(odd) - 3} more" if len(odd) > 3 else ""
+    return (
+        f"{dataset.images_dir}: sets have {len(set(sizes))} different sizes (most are {common[0]}x{common[1]}; "
+        f"{', '.join(odd[:3])}{more}); raw encoding needs one size, use --encoding png"
+    )
+
+
 def _set_sizes(dataset: Dataset, stems: list[str]) -> list[tuple[int, int]]:
     from hggt_desktop.core.images import image_size
 
@@ -241,11 +249,11 @@ def _write_metadata(
         for j, annotator in enumerate(annotators):
             if annotator in files:
                 label_map = files[annotator].label_map
-                labels[i, j] = [RANK[label_map[version]] for version in versions]
+                labels[i, j] = [label_map[version].rank for version in versions]
         for k, version in enumerate(versions):
             eff = dataset.effective(stem).get(version)
             if eff is not None:
-                effective[i, k], votes[i, k], raters[i, k] = RANK[eff.label], eff.votes, eff.raters
+                effective[i, k], votes[i, k], raters[i, k] = eff.label.rank, eff.votes, eff.raters
                 adjudicated[i, k] = eff.adjudicated
     for name, data in (
         ("labels", labels),
@@ -320,9 +328,3 @@ def _write_images(
     h5.create_dataset("file_sha256", data=file_sha)
     h5.create_dataset("pixel_sha256", data=pixel_sha)
     h5.attrs["complete"] = True
-
-
-def read_split(path: Path | str) -> np.ndarray:
-    """The split column of a pack (0 train, 1 validation)."""
-    with h5py.File(path, "r") as h5:
-        return h5["split"][()]

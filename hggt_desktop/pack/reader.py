@@ -1,4 +1,4 @@
-"""Reading and checking an HDF5 training pack (written by :mod:`hggt_desktop.training_pack`).
+"""Reading an HDF5 training pack (layout in :mod:`hggt_desktop.pack.format`): what the trainer uses.
 
 :class:`PackReader` opens the file lazily, on first use in the process that uses it, so that a
 reader handed to data-loader workers opens one HDF5 handle per worker (h5py handles must not
@@ -7,7 +7,6 @@ cross a fork).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,20 +15,8 @@ from typing import Any
 import h5py
 import numpy as np
 
-from hggt_desktop.core.images import ImageError, decode_image
-from hggt_desktop.training_pack import FORMAT, FORMAT_VERSION, PackError
-
-REQUIRED = (
-    "names",
-    "sizes",
-    "images",
-    "file_sha256",
-    "pixel_sha256",
-    "labels",
-    "effective",
-    "votes",
-    "split",
-)
+from hggt_desktop.core.images import decode_image
+from hggt_desktop.pack.format import FORMAT, FORMAT_VERSION, REQUIRED, PackError
 
 
 @dataclass(frozen=True)
@@ -127,42 +114,7 @@ class PackReader:
             self._h5 = None
 
 
-def check_pack(path: Path | str, verify_pixels: bool = True) -> list[str]:
-    """Every problem found in a pack (empty when it is sound); PackError when it cannot be opened."""
-    path = Path(path)
-    meta = read_meta(path)
-    problems: list[str] = []
-    n, v = len(meta.names), len(meta.versions)
-    if not meta.attrs.get("complete", False):
-        problems.append(f"{path}: the pack was not finished; write it again")
+def read_split(path: Path | str) -> np.ndarray:
+    """The split column of a pack (0 train, 1 validation)."""
     with open_pack(path) as h5:
-        for name, shape in (("effective", (n, v)), ("votes", (n, v)), ("split", (n,)), ("sizes", (n, 2))):
-            if h5[name].shape != shape:
-                problems.append(f"{path}: {name} has shape {h5[name].shape}, expected {shape}")
-        if h5["images"].shape[:2] != (n, 1 + v):
-            problems.append(f"{path}: images has shape {h5['images'].shape}, expected ({n}, {1 + v}, ...)")
-        if problems:
-            return problems
-        pixel_sha = h5["pixel_sha256"][()]
-    reader = PackReader(path)
-    try:
-        for i in range(n):
-            try:
-                images = reader.read_set(i)
-            except (OSError, ImageError, ValueError) as exc:
-                problems.append(
-                    f"{path}: set {i} ({meta.names[i]}) cannot be read: {exc}; write the pack again"
-                )
-                continue
-            if verify_pixels:
-                for k in range(1 + v):
-                    if (
-                        hashlib.sha256(np.ascontiguousarray(images[k]).tobytes()).hexdigest()
-                        != pixel_sha[i, k].decode()
-                    ):
-                        problems.append(
-                            f"{path}: set {meta.names[i]} image {k} differs from when it was packed"
-                        )
-    finally:
-        reader.close()
-    return problems
+        return h5["split"][()]
