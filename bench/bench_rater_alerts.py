@@ -157,7 +157,9 @@ def run_seed(seed: int, sets_per_rater: int, work: Path) -> dict[str, dict[int, 
         f"{i:04d}-0-0": {v: LABELS[rng.choice(3, p=TRUTH_SHARES)] for v in VERSIONS} for i in range(n_sets)
     }
     versions = {stem: VERSIONS for stem in truth}
-    plans = plan_packages(versions, RATERS, 3, per_annotator=10_000, seed=seed, catch_rate=0.1, repeat_rate=0.05)
+    plans = plan_packages(
+        versions, RATERS, 3, per_annotator=10_000, seed=seed, catch_rate=0.1, repeat_rate=0.05
+    )
     out = root / "packages"
     write_packages(plans, find_sets(images).by_stem(), images, out, seed, show_progress=False)
     flagged: dict[str, dict[int, set[str]]] = {}
@@ -214,7 +216,9 @@ def main() -> None:
 
 def report(results: list[dict[str, dict[int, set[str]]]]) -> None:
     seeds = len(results)
-    print(f"{seeds} seeds; 6 raters (5 good, {ACCURACY:.0%} accurate, and X), overlap 3, catch 0.1, repeat 0.05")
+    print(
+        f"{seeds} seeds; 6 raters (5 good, {ACCURACY:.0%} accurate, and X), overlap 3, catch 0.1, repeat 0.05"
+    )
     print("baseline (figures only, before issue 22): no rater is ever flagged")
     print()
     print(f"{'bad kind':16s} " + " ".join(f"{n:>5d}" for n in PREFIXES) + "   first flagged (median sets)")
@@ -237,7 +241,10 @@ def report(results: list[dict[str, dict[int, set[str]]]]) -> None:
     print("  " + "  ".join(f"{n} sets: {100 * good_flags[n] / good_runs[n]:.1f}%" for n in PREFIXES))
     for n in PREFIXES:
         if false_rules.get(n):
-            print(f"  at {n} sets: " + ", ".join(f"{rule} {count}" for rule, count in sorted(false_rules[n].items())))
+            print(
+                f"  at {n} sets: "
+                + ", ".join(f"{rule} {count}" for rule, count in sorted(false_rules[n].items()))
+            )
     print()
     print("rules that fired on X at 120 sets:")
     for kind in KINDS:

@@ -29,8 +29,11 @@ class UsageError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from hggt_desktop.cli.command import HelpFormatter
+
     parser = argparse.ArgumentParser(
         prog="hggt-enhance",
+        formatter_class=HelpFormatter,
         description="Enhance every photo of a folder with up to four models (HGGT step 1). "
         "Also: 'hggt-enhance export CHECKPOINT OUT.onnx', 'hggt-enhance preview PHOTO --model ...'.",
     )
@@ -52,8 +55,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--overlap", type=int, default=32, help="overlap between tiles (default 32)")
     parser.add_argument("--batch", type=int, default=1, help="tiles per engine call (default 1)")
-    parser.add_argument("--precision", choices=("fp32", "fp16", "bf16"), default="fp32")
-    parser.add_argument("--provider", choices=("auto", "cuda", "dml", "cpu"), default="auto")
+    parser.add_argument(
+        "--precision",
+        choices=("fp32", "fp16", "bf16"),
+        default="fp32",
+        help="arithmetic of PyTorch models; a reduced one is used only when it stays within one "
+        "8-bit level of fp32 on a probe tile (ONNX models run as exported)",
+    )
+    parser.add_argument(
+        "--provider",
+        choices=("auto", "cuda", "dml", "cpu"),
+        default="auto",
+        help="where models run: auto (a CUDA GPU when the driver reports one, DirectML on Windows, "
+        "else the CPU), or one by name",
+    )
     parser.add_argument("--devices", default="0", help="GPU indices, one worker each, e.g. 0,1")
     parser.add_argument(
         "--streams",
@@ -86,9 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def build_export_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hggt-enhance export", description="Export a checkpoint to ONNX.")
-    parser.add_argument("checkpoint", type=Path)
-    parser.add_argument("out", type=Path)
+    parser = argparse.ArgumentParser(
+        prog="hggt-enhance export",
+        description="Export a checkpoint (BasicSR .pth or .safetensors: RCAN, ELAN, RRDBNet) to ONNX "
+        "with dynamic height and width, checked against PyTorch before it is written.",
+    )
+    parser.add_argument("checkpoint", type=Path, help="the model file to export")
+    parser.add_argument(
+        "out", type=Path, help="the .onnx file to write (an existing non-ONNX file is left alone)"
+    )
     parser.add_argument(
         "--overwrite", action="store_true", help="replace OUT even if it is not an ONNX model"
     )

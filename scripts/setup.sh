@@ -13,6 +13,8 @@ APT_PACKAGES=(
   xvfb xauth libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
   libxcb-randr0 libxcb-render0 libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1
   libxcb-util1 libxcb-xfixes0 libxcb-xkb1 libxkbcommon-x11-0 libxcb-glx0 xdotool strace
+  # a window manager for the screen tests (maximised, full screen, a reserved taskbar)
+  openbox
   # PyInstaller needs objdump; the bundle check strips libpython
   binutils
 )

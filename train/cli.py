@@ -13,7 +13,15 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from hggt_desktop.cli.command import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, command_parser, run_command
+from hggt_desktop.cli.command import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    HelpFormatter,
+    RawDescriptionHelpFormatter,
+    command_parser,
+    run_command,
+)
 
 PRESET_HELP = {
     "ori": "HGGT 'Ori': the original is always the target, no negative term",
@@ -38,7 +46,7 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
         ),
         epilog=f"presets:\n{presets}\n\nEvery setting, its default and what each preset changes: "
         "hggt-train fit --list-settings",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "overrides",
@@ -73,6 +81,7 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "eval",
         help=text,
+        formatter_class=HelpFormatter,
         description=f"{text}: each SR image is compared with every effective Positive of its set. "
         "Either --dataset and --sr (a folder of SR images, e.g. from 'hggt-enhance ... --scale 4 "
         "--from-ground-truth'), or --pack and --checkpoint (the pack's validation split).",
@@ -121,6 +130,7 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "export",
         help=text,
+        formatter_class=HelpFormatter,
         description=f"{text[0].upper()}{text[1:]} (run it with --scale 4: the generator is x4).",
     )
     p.add_argument(

@@ -61,6 +61,10 @@ def _print_table(summary: AgreementSummary) -> None:
         print(missing)
     if summary.notice:
         print(f"Note: {summary.notice}")
+    for rater, reason in summary.excluded_raters.items():
+        print(
+            f"Left out: {rater} (excluded by the curator: {reason}; 'hggt-data exclude --undo' counts them again)"
+        )
     if counts.items_pairable:
         _print_coefficients(summary)
     _print_pairs_and_annotators(summary)

@@ -16,9 +16,33 @@ from collections.abc import Callable, Sequence
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Help that shows every option's default: "(default: X)" is added to an option's help
+    unless the help already says it; a trailing "(X)" naming the default becomes "(default: X)"."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (
+            not action.option_strings
+            or default in (None, False, argparse.SUPPRESS, [], ())
+            or "default" in text.lower()
+            or "%(default)" in text
+        ):
+            return text
+        shown = ",".join(map(str, default)) if isinstance(default, (list, tuple)) else str(default)
+        if text.endswith(f"({shown})"):
+            return text[: -len(f"({shown})")] + "(default: %(default)s)"
+        return f"{text} (default: %(default)s)"
+
+
+class RawDescriptionHelpFormatter(HelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """:class:`HelpFormatter` that keeps the description's and epilog's own line breaks."""
+
+
 def command_parser(prog: str, description: str) -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
     """A parser with ``-v/--verbose`` and an empty set of subcommands (``args.command``)."""
-    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser = argparse.ArgumentParser(prog=prog, description=description, formatter_class=HelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help="log details (default: off)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     return parser, sub

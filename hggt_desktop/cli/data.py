@@ -12,7 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from hggt_desktop.cli.command import command_parser, run_command
+from hggt_desktop.cli.command import HelpFormatter, command_parser, run_command
 
 # command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -25,6 +25,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "merge": ("hggt_desktop.cli.merge", "merge returned packages into a dataset"),
     "blockiness": ("hggt_desktop.cli.blockiness", "JPEG blockiness screening of source images"),
     "pack": ("hggt_desktop.cli.pack", "write or check the HDF5 training pack"),
+    "exclude": (
+        "hggt_desktop.cli.exclude",
+        "leave a rater out of consensus, packs and agreement (or --undo)",
+    ),
 }
 
 
@@ -43,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise
             continue  # a command not built yet
         available[name] = module
-        subparser = sub.add_parser(name, help=help_text, description=help_text)
+        subparser = sub.add_parser(name, help=help_text, description=help_text, formatter_class=HelpFormatter)
         module.add_arguments(subparser)  # type: ignore[attr-defined]
     return run_command(parser, argv, lambda args: available[args.command].run(args))  # type: ignore[attr-defined]
 

@@ -23,6 +23,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="catch trials per real set (hidden reference / degraded)",
     )
     parser.add_argument("--repeat-rate", type=float, default=0.0, help="repeated sets per real set")
+    parser.add_argument(
+        "--replace",
+        metavar="RATER",
+        help="package only the sets RATER labelled, for annotators who have not labelled them "
+        "(to replace an excluded rater; use with --overlap 1)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,6 +79,13 @@ def run(args: argparse.Namespace) -> int:
         return 1
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     sets = scan.by_stem()
+    taken = None
+    if args.replace is not None:
+        taken = _labelled_sets(images_dir, args.replace, annotators)
+        if isinstance(taken, str):
+            print(f"hggt-data package: --replace {args.replace}: {taken}", file=sys.stderr)
+            return 2
+        sets = {stem: s for stem, s in sets.items() if stem in taken}
     plans = plan_packages(
         {stem: s.version_ids for stem, s in sets.items()},
         annotators,
@@ -81,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         seed,
         args.catch_rate,
         args.repeat_rate,
+        taken,
     )
     fresh = not args.out_dir.exists()
     try:
@@ -119,3 +133,20 @@ def _remove_unfinished(out_dir: Path, fresh: bool) -> None:
     # Only a folder this run created: anything that was there before is the user's.
     if fresh and out_dir.is_dir():
         shutil.rmtree(out_dir, ignore_errors=True)
+
+
+def _labelled_sets(images_dir: Path, rater: str, annotators: list[str]) -> dict[str, set[str]] | str:
+    """Set -> raters who labelled it, for every set ``rater`` labelled; or why that cannot be done."""
+    from hggt_desktop.core.dataset import load_dataset, read_annotator_labels
+    from hggt_desktop.core.layout import find_labels_dir
+
+    if rater in annotators:
+        return "the rater being replaced cannot be one of --annotators"
+    labels_dir = find_labels_dir(images_dir)
+    if not (labels_dir / rater).is_dir():
+        return f"{labels_dir / rater}: no such rater folder"
+    dataset = load_dataset(images_dir)
+    theirs, _ = read_annotator_labels(labels_dir, rater)
+    if not theirs:
+        return f"{labels_dir / rater}: holds no valid label file; nothing to replace"
+    return {stem: {rater, *dataset.files_for(stem)} for stem in theirs if stem in dataset.scan.by_stem()}

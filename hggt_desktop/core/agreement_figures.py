@@ -193,6 +193,7 @@ class AgreementSummary(Coefficients):
     label_distribution: LabelDistribution
     problems: ProblemCounts
     notice: str | None  # why nothing could be measured (no labels, one rater ...)
+    excluded_raters: dict[str, str] = dataclasses.field(default_factory=dict)  # rater -> reason
 
     @property
     def overall(self) -> Coefficients:
@@ -229,6 +230,7 @@ class AgreementSummary(Coefficients):
             label_distribution=LabelDistribution(**doc["label_distribution"]),
             problems=_build(ProblemCounts, doc["problems"], listed=tuple),
             notice=doc["notice"],
+            excluded_raters=dict(doc.get("excluded_raters", {})),
         )
 
 

@@ -27,10 +27,12 @@ from hggt_desktop.core.agreement import (
 from hggt_desktop.core.agreement_figures import AgreementSummary, LabelDistribution
 from hggt_desktop.core.agreement_notice import labels_notice
 from hggt_desktop.core.annotator_stats import annotator_statistics, read_screen_positions
+from hggt_desktop.core.assignments import AssignmentsError, assignments_path, read_assignments
 from hggt_desktop.core.bootstrap import bootstrap_intervals
 from hggt_desktop.core.dataset import Dataset
 from hggt_desktop.core.rater_alerts import rater_alerts
 from hggt_desktop.core.rating_table import LABELS_BY_RANK, RatingTable, rating_table
+from hggt_desktop.core.sets import Problem
 from hggt_desktop.core.trial_answers import trial_answers
 
 PROBLEMS_LISTED = 50
@@ -146,7 +148,14 @@ def summarize_agreement(
             "items": int(both),
         }
     positions, record_problems = read_screen_positions(dataset.labels_dir, table)
-    result["per_annotator"] = annotator_statistics(table, positions)
+    try:
+        assigned = read_assignments(dataset.labels_dir)
+    except AssignmentsError as exc:
+        assigned = None
+        record_problems.append(
+            Problem(assignments_path(dataset.labels_dir), f"{exc}; missing counts every set")
+        )
+    result["per_annotator"] = annotator_statistics(table, positions, assigned)
     trials, trial_problems = trial_answers(dataset.labels_dir, table)
     for rater, row in result["per_annotator"].items():
         row["trials"] = trials.get(rater)
@@ -183,4 +192,4 @@ def summarize_agreement(
         rater: dataclasses.replace(figures, alerts=alerts.get(rater, ()))
         for rater, figures in summary.per_annotator.items()
     }
-    return dataclasses.replace(summary, per_annotator=per_annotator)
+    return dataclasses.replace(summary, per_annotator=per_annotator, excluded_raters=dict(dataset.excluded))

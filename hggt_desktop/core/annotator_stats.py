@@ -130,9 +130,15 @@ def _position_bias(table: RatingTable, positions: np.ndarray, r: int) -> dict[st
 
 
 def annotator_statistics(
-    table: RatingTable, positions: np.ndarray | None = None
+    table: RatingTable,
+    positions: np.ndarray | None = None,
+    assigned: dict[str, frozenset[str]] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Rater -> figures a curator screens raters with (JSON-ready)."""
+    """Rater -> figures a curator screens raters with (JSON-ready).
+
+    ``assigned`` (core/assignments.py) makes ``sets_missing`` count only the sets dealt to the
+    rater; without it every set of the dataset counts.
+    """
     result: dict[str, dict[str, Any]] = {}
     n_raters = len(table.raters)
     if n_raters == 0:
@@ -148,7 +154,7 @@ def annotator_statistics(
         labelled_sets = int((table.ratings[:, :, r] >= 0).any(axis=1).sum())
         result[rater] = {
             "sets_labelled": labelled_sets,
-            "sets_missing": len(table.stems) - labelled_sets,
+            "sets_missing": _missing(table, r, assigned.get(rater) if assigned is not None else None),
             "ratings": int((mine >= 0).sum()),
             "labels": {LABELS_BY_RANK[c].value: int((mine == c).sum()) for c in range(3)},
             "agreement_with_majority_of_others": (
@@ -161,3 +167,12 @@ def annotator_statistics(
             "position_bias": _position_bias(table, positions, r) if positions is not None else None,
         }
     return result
+
+
+def _missing(table: RatingTable, r: int, own: frozenset[str] | None) -> int:
+    """Sets of the rater's own (all sets when the assignment is unknown) they have not labelled."""
+    labelled: np.ndarray = np.asarray((table.ratings[:, :, r] >= 0).any(axis=1))
+    if own is None:
+        return int((~labelled).sum())
+    mine = np.array([stem in own for stem in table.stems], dtype=bool)
+    return int((mine & ~labelled).sum())

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hggt_desktop.core.consensus import ADJUDICATOR, Effective, effective_labels
+from hggt_desktop.core.exclusions import ExclusionError, exclusions_path, read_exclusions
 from hggt_desktop.core.labels import LabelFile, LabelFileError, read_label_file
 from hggt_desktop.core.layout import annotator_names, find_labels_dir, resolve_images_dir
 from hggt_desktop.core.sets import ImageSet, Problem, ScanResult, find_sets
@@ -23,6 +24,8 @@ class Dataset:
     annotators: tuple[str, ...]
     labels: dict[str, dict[str, LabelFile]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # Raters the curator left out (core/exclusions.py): rater -> reason. Not in ``annotators``.
+    excluded: dict[str, str] = field(default_factory=dict)
 
     @property
     def sets(self) -> tuple[ImageSet, ...]:
@@ -95,8 +98,15 @@ def load_dataset(
     images_dir = resolve_images_dir(path)
     labels_root = Path(labels_dir) if labels_dir is not None else find_labels_dir(images_dir)
     scan = find_sets(images_dir, verify_images=verify_images)
-    dataset = Dataset(images_dir, labels_root, scan, tuple(annotator_names(labels_root)))
-    dataset.problems.extend(scan.problems)
+    excluded: dict[str, str] = {}
+    problems: list[Problem] = []
+    try:
+        excluded = {r: e.reason for r, e in read_exclusions(labels_root).excluded.items()}
+    except ExclusionError as exc:
+        problems.append(Problem(exclusions_path(labels_root), f"{exc}; no rater is left out"))
+    annotators = tuple(a for a in annotator_names(labels_root) if a not in excluded)
+    dataset = Dataset(images_dir, labels_root, scan, annotators, excluded=excluded)
+    dataset.problems.extend([*scan.problems, *problems])
     sets = scan.by_stem()
     for annotator in dataset.annotators:
         files, problems = read_annotator_labels(labels_root, annotator)

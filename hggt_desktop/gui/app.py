@@ -116,7 +116,7 @@ def run_annotator(args: argparse.Namespace) -> int:
         if args.command == "annotate" and _interactive():
             QMessageBox.critical(None, "HGGT annotator", str(exc))
         return 2
-    window.show()
+    window.place_on_screen()
     return int(app.exec())
 
 

@@ -13,9 +13,10 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSettings, QStandardPaths, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QStackedWidget, QWidget
 
+from hggt_desktop.annotation.screen_layout import ScreenLayout
 from hggt_desktop.annotation.workspace import WorkspaceError, open_workspace
 from hggt_desktop.core.instance_lock import InstanceLockError
 from hggt_desktop.gui.annotate.actions import ACTIONS_BY_NAME, VIEW_MENU
@@ -26,6 +27,7 @@ from hggt_desktop.gui.annotate.keymap import KEYS_FILE, KeyMap
 from hggt_desktop.gui.annotate.practice import PracticeMaterial, load_practice
 from hggt_desktop.gui.annotate.session import AnnotationSession
 from hggt_desktop.gui.annotate.start_screen import StartScreen
+from hggt_desktop.gui.window_placement import remember_geometry, restore_geometry, set_full_screen
 from hggt_desktop.version import __version__
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,9 @@ class MainWindow(QMainWindow):
         self.practice: PracticeMaterial | None = None
         self._error_box: QMessageBox | None = None
         self._close_anyway = False
+        # Set by place_on_screen(): from then on the layout rule decides full screen or not.
+        self._placed = False
+        self._full_screen_wanted = False
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.start_screen = StartScreen(
@@ -83,10 +88,18 @@ class MainWindow(QMainWindow):
         self._add(file_menu, "Open a folder…", lambda: self._show_page(self.start_screen))
         self._add(file_menu, "Open the demo", self.open_demo)
         file_menu.addSeparator()
-        self._add(file_menu, "Quit", self.close)
+        # Window keys, not annotation keys: they work on every page, so they are not in keys.json.
+        quit_action = self._add(file_menu, "Quit", self.close)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         view_menu = self.menuBar().addMenu("&View")
         for name in VIEW_MENU:
             self._add_action(view_menu, name)
+        view_menu.addSeparator()
+        self.full_screen_action = self._add(view_menu, "Full screen", self.toggle_full_screen)
+        self.full_screen_action.setShortcut(QKeySequence("F11"))
+        # The menu bar is hidden in full screen, so the window itself must hold the shortcuts.
+        self.addAction(quit_action)
+        self.addAction(self.full_screen_action)
         self._add_tools_menu()
         help_menu = self.menuBar().addMenu("&Help")
         self._add_action(help_menu, "help")
@@ -178,9 +191,11 @@ class MainWindow(QMainWindow):
         self.session = session
         self.view = AnnotatorView(session, self.keymap, break_interval_min=self.break_interval_min)
         session.save_failed.connect(self._on_save_failed)
-        session.saved.connect(lambda: self.statusBar().showMessage("Saved.", 5000))
+        # Session messages go to the line under the images only: one place, cleared per set.
         session.lock_lost.connect(self.show_error)
-        session.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.view.layout_chosen.connect(self._on_layout_chosen)
+        if self.view.screen_layout is not None:
+            self._on_layout_chosen(self.view.screen_layout)
         self.stack.addWidget(self.view)
         self._show_page(self.view)
         workspace = session.workspace
@@ -283,6 +298,30 @@ class MainWindow(QMainWindow):
     def _about(self) -> None:
         QMessageBox.about(self, APP_TITLE, f"hggt-desktop {__version__}: offline HGGT annotation.")
 
+    # --- where the window goes -------------------------------------------------------------
+
+    def place_on_screen(self) -> None:
+        """Show the window in the layout rule's mode: full screen, or maximised / as last time."""
+        self._placed = True
+        self._place()
+
+    def toggle_full_screen(self) -> None:
+        """F11: full screen (menu and status bars hidden) or back to a window in the work area."""
+        set_full_screen(self, not self.isFullScreen())
+
+    def _on_layout_chosen(self, layout: ScreenLayout) -> None:
+        self._full_screen_wanted = layout.full_screen
+        if self._placed:
+            self._place()
+
+    def _place(self) -> None:
+        if self._full_screen_wanted:
+            set_full_screen(self, True)
+        elif not restore_geometry(self, self.settings):
+            set_full_screen(self, False)
+        else:
+            self.show()
+
     # --- window events ---------------------------------------------------------------------
 
     def changeEvent(self, event: QEvent) -> None:
@@ -303,5 +342,7 @@ class MainWindow(QMainWindow):
             )
             event.ignore()
             return
+        if self._placed:
+            remember_geometry(self, self.settings)
         self.close_session()
         super().closeEvent(event)

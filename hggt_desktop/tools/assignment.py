@@ -127,6 +127,28 @@ def _next_round(
     return best
 
 
+def assign_replacements(
+    taken: dict[str, set[str]], annotators: Sequence[str], overlap: int, rng: random.Random
+) -> dict[str, list[str]]:
+    """Give each set in ``taken`` to ``overlap`` annotators who have not labelled it yet.
+
+    For sending an excluded rater's sets to others: ``taken`` maps each such set to the raters
+    who already labelled it (they are never given it again); the least loaded eligible
+    annotators take it, ties broken at random. A set with too few eligible annotators gets all
+    there are.
+    """
+    assigned: dict[str, list[str]] = {a: [] for a in annotators}
+    stems = sorted(taken)
+    rng.shuffle(stems)
+    for stem in stems:
+        eligible = [a for a in annotators if a not in taken[stem]]
+        rng.shuffle(eligible)
+        eligible.sort(key=lambda a: len(assigned[a]))
+        for annotator in eligible[:overlap]:
+            assigned[annotator].append(stem)
+    return assigned
+
+
 def _catch_item(rng: random.Random, pool: Sequence[str], versions: dict[str, tuple[str, ...]]) -> Item:
     source = rng.choice(pool)
     slots = versions[source]
@@ -152,10 +174,18 @@ def plan_packages(
     seed: int = 0,
     catch_rate: float = 0.0,
     repeat_rate: float = 0.0,
+    taken: dict[str, set[str]] | None = None,
 ) -> list[PackagePlan]:
-    """Packages for every annotator; ``versions`` maps each real stem to its version folders."""
+    """Packages for every annotator; ``versions`` maps each real stem to its version folders.
+
+    With ``taken`` (set -> raters who already labelled it), only those sets are dealt, each to
+    ``overlap`` annotators who have not labelled it (see :func:`assign_replacements`).
+    """
     rng = random.Random(seed)
-    assigned = assign_sets(sorted(versions), annotators, overlap, rng)
+    if taken is None:
+        assigned = assign_sets(sorted(versions), annotators, overlap, rng)
+    else:
+        assigned = assign_replacements(taken, annotators, overlap, rng)
     # A package holds at most per_annotator items, trials included.
     real_cap = max(1, math.floor(per_annotator / (1.0 + catch_rate + repeat_rate)))
     plans: list[PackagePlan] = []

@@ -19,6 +19,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hggt_desktop.core.assignments import add_assignments
 from hggt_desktop.core.atomic import write_text_atomic
 from hggt_desktop.core.hashing import sha256_file
 from hggt_desktop.core.labels import (
@@ -262,6 +263,16 @@ class _Merger:
             else:
                 self.merge_trial(name, annotator, item, returned)
 
+    def record_assignments(self, keys: list[AnswerKey]) -> None:
+        """Which real sets each rater was given, so "missing" counts only those (core/assignments.py)."""
+        assigned: dict[str, set[str]] = {}
+        for key in keys:
+            for entry in key.packages.values():
+                own = assigned.setdefault(entry.annotator, set())
+                own.update(item.source for item in entry.items.values() if item.kind == SET)
+        if assigned:
+            add_assignments(self.labels_dir, assigned)
+
     def collect_missing(self, keys: list[AnswerKey]) -> None:
         for key in keys:
             for entry in key.packages.values():
@@ -302,6 +313,7 @@ def merge_packages(
         except (MergeError, PackageFileError) as exc:
             merger.report.problems.append(f"{exc}; nothing of {package_dir} was merged")
     merger.collect_missing(list(keys.values()))
+    merger.record_assignments(list(keys.values()))
     return merger.report
 
 

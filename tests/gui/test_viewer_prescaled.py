@@ -68,6 +68,10 @@ def _open(qtbot: QtBot, tmp_path: Path, prefetch: bool) -> tuple[MainWindow, Ann
     window.resize(600, 420)
     window.show()
     qtbot.waitExposed(window)
+    # The rule opens 1:1 (two panels on this small offscreen screen): ask for fit, all panels.
+    window.view.trigger("fit")
+    if session.two_panel:
+        window.view.trigger("two_panel")
     return window, session
 
 

@@ -42,3 +42,90 @@ def test_every_rater_meets_a_catch_trial_among_the_first_sets() -> None:
     for plan in plans:
         first = next(i for i, item in enumerate(plan.items) if item.kind in (HIDDEN_REFERENCE, DEGRADED))
         assert first < EARLY_CATCH, plan.annotator
+
+
+def test_replacing_a_rater_sends_their_sets_to_others_who_have_not_labelled_them(tmp_path, capsys) -> None:
+    import json
+
+    from hggt_desktop.cli.data import main
+    from tests.datagen import make_dataset
+
+    images = make_dataset(tmp_path / "d", n_sets=6, size=8, annotators=("A", "B", "C"))
+    out = tmp_path / "p"
+    argv = ["package", str(images), str(out), "--annotators", "B,D,E", "--overlap", "1", "--replace", "A"]
+    assert main([*argv, "--seed", "2"]) == 0
+    key = json.loads((out / ".curator" / "key.json").read_text())
+    dealt = {
+        (entry["annotator"], item["source"])
+        for entry in key["packages"].values()
+        for item in entry["items"].values()
+    }
+    assert {stem for _, stem in dealt} == {p.stem for p in (images.parent / "labels" / "A").glob("*.json")}
+    assert all(annotator in ("D", "E") for annotator, _ in dealt)  # B labelled every set already
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "package",
+                str(images),
+                str(tmp_path / "q"),
+                "--annotators",
+                "A,D",
+                "--overlap",
+                "1",
+                "--replace",
+                "A",
+            ]
+        )
+        == 2
+    )
+    assert "cannot be one of --annotators" in capsys.readouterr().err
+
+
+def test_missing_counts_only_the_sets_assigned_to_the_rater(tmp_path, capsys) -> None:
+    import json
+
+    from hggt_desktop.cli.data import main
+    from tests.datagen import make_dataset
+    from tests.tools.test_packages import label_packages
+
+    images = make_dataset(tmp_path / "d", n_sets=12, size=8, annotators=())
+    out = tmp_path / "p"
+    assert (
+        main(
+            [
+                "package",
+                str(images),
+                str(out),
+                "--annotators",
+                ",".join(RATERS),
+                "--overlap",
+                "3",
+                "--seed",
+                "1",
+            ]
+        )
+        == 0
+    )
+    label_packages(out)
+    assert (
+        main(
+            [
+                "merge",
+                *[str(p) for p in sorted(out.iterdir()) if not p.name.startswith(".")],
+                "--into",
+                str(images),
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    main(["agreement", str(images), "--json", "--bootstrap", "0"])
+    per = json.loads(capsys.readouterr().out)["per_annotator"]
+    assert {r: f["sets_missing"] for r, f in per.items()} == dict.fromkeys(
+        RATERS, 0
+    )  # 6 of 12 each, all done
+    assert {f["sets_labelled"] for f in per.values()} == {6}
+    next((images.parent / "labels" / "A").glob("*.json")).unlink()
+    main(["agreement", str(images), "--json", "--bootstrap", "0"])
+    assert json.loads(capsys.readouterr().out)["per_annotator"]["A"]["sets_missing"] == 1

@@ -20,6 +20,7 @@ from tests.datagen import make_dataset, random_labels
 ANNOTATORS = [f"R{i:02d}" for i in range(60)]
 
 
+@pytest.mark.slow
 def test_20193_sets_for_60_annotators_overlap_3_are_balanced() -> None:
     stems = [f"{i:04d}-{i % 97}-{i % 13}" for i in range(20193)]
     assigned = assign_sets(stems, ANNOTATORS, 3, random.Random(0))

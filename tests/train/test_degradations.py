@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 import torch
 
 from train.config import Config
@@ -39,6 +40,7 @@ def test_batched_jpeg_is_close_to_libjpeg_per_sample_quality() -> None:
     assert not torch.equal(ours[0], ours[1])
 
 
+@pytest.mark.slow
 def test_degrade_gives_quarter_size_8bit_and_is_deterministic() -> None:
     cfg = Config()
     originals = torch.rand(3, 3, 64, 48)

@@ -116,6 +116,7 @@ def test_resume_continues_exactly(tiny_pack: Path, tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_divergence_stops_and_names_the_last_good_checkpoint(
     tiny_pack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -152,12 +152,11 @@ ACTION_NAMES = tuple(ACTIONS_BY_NAME)
 HOLD_ACTIONS = tuple(action.name for action in ACTIONS if action.hold)
 # The buttons under the images, in order; None leaves a gap.
 BUTTON_ROW: tuple[str | None, ...] = (
-    "previous_set",
-    None,
     "positive",
     "similar",
     "negative",
     None,
+    "previous_set",
     "next_set",
     "next_unlabelled",
     None,

@@ -6,23 +6,26 @@ button, key and menu entry triggers an action of the one action table (``actions
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from hggt_desktop.annotation.model import SWAP_ALL, SWAP_NONE, SWAP_SELECTED
-from hggt_desktop.core.labels import ORIGINAL_FOLDER, Label
+from hggt_desktop.annotation.screen_layout import CONTROLS_CELL, ScreenLayout
+from hggt_desktop.core.labels import ORIGINAL_FOLDER
 from hggt_desktop.core.palette import LABEL_COLOURS
-from hggt_desktop.gui.annotate.actions import ACTIONS_BY_NAME, BUTTON_ROW, trigger
+from hggt_desktop.gui.annotate.actions import trigger
 from hggt_desktop.gui.annotate.break_reminder import BreakReminder
+from hggt_desktop.gui.annotate.controls_panel import ControlsPanel
 from hggt_desktop.gui.annotate.help_overlay import HelpOverlay
 from hggt_desktop.gui.annotate.key_dispatcher import KeyDispatcher
 from hggt_desktop.gui.annotate.keymap import KeyMap
 from hggt_desktop.gui.annotate.progress_bar import ProgressStrip
 from hggt_desktop.gui.annotate.session import AnnotationSession
 from hggt_desktop.gui.viewer.display_image import DisplayImage
-from hggt_desktop.gui.viewer.grid import PatchGrid
+from hggt_desktop.gui.viewer.grid import GridPlan, PatchGrid
 from hggt_desktop.gui.viewer.transform import FIT, ONE_TO_ONE, ViewTransform
+from hggt_desktop.gui.window_placement import layout_for
 
 # The one label palette (core.palette); the label word is always written as well.
 LABEL_COLORS = {label: QColor(colour) for label, colour in LABEL_COLOURS.items()}
@@ -32,6 +35,7 @@ class AnnotatorView(QWidget):
     """The grid of panels with progress above and buttons below, driven by one session."""
 
     practice_finished = Signal()
+    layout_chosen = Signal(object)  # the ScreenLayout the rule chose for a new patch size
 
     def __init__(
         self,
@@ -43,6 +47,9 @@ class AnnotatorView(QWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._layout_for: tuple[int, int, int] | None = None
+        self.screen_layout: ScreenLayout | None = None
+        self._plan: GridPlan | None = None
         self.session = session
         self.keymap = keymap
         self.transform = ViewTransform(self)
@@ -52,20 +59,31 @@ class AnnotatorView(QWidget):
         self.notice = QLabel()
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("padding: 2px 8px;")
-        self.buttons: dict[str, QPushButton] = {}
 
+        top: list[QWidget] = []
+        extra: list[QPushButton] = []
+        if practice:
+            banner = QLabel("PRACTICE: these sets have known answers; nothing here goes into your labels.")
+            banner.setWordWrap(True)
+            banner.setStyleSheet("background: #dbe9f6; color: #0b3a5d; padding: 4px 8px; font-weight: bold;")
+            top.append(banner)
+            finish = QPushButton("Finish practice and start the real work")
+            finish.clicked.connect(self.practice_finished)
+            extra.append(finish)
+        self.controls = ControlsPanel(
+            [*top, self.progress_strip, self.break_reminder],
+            self.notice,
+            keymap,
+            self.trigger,
+            LABEL_COLORS,
+            extra,
+        )
+        self.buttons = self.controls.buttons
+        self.grid.set_controls(self.controls, self.controls.fit_columns)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        if practice:
-            banner = QLabel("PRACTICE: these sets have known answers; nothing here goes into your labels.")
-            banner.setStyleSheet("background: #dbe9f6; color: #0b3a5d; padding: 4px 8px; font-weight: bold;")
-            layout.addWidget(banner)
-        layout.addWidget(self.progress_strip)
-        layout.addWidget(self.break_reminder)
         layout.addWidget(self.grid, 1)
-        layout.addWidget(self.notice)
-        layout.addLayout(self._button_row(practice))
 
         self.help_overlay = HelpOverlay(keymap, self)
         self.dispatcher = KeyDispatcher(self, keymap, self.trigger, self._dismiss_help)
@@ -83,32 +101,6 @@ class AnnotatorView(QWidget):
         if session.index >= 0:
             self._on_set_shown(session.index)
 
-    def _button_row(self, practice: bool) -> QHBoxLayout:
-        row = QHBoxLayout()
-        row.setContentsMargins(8, 4, 8, 6)
-        for name in BUTTON_ROW:
-            if name is None:
-                row.addSpacing(16)
-                continue
-            action = ACTIONS_BY_NAME[name]
-            button = QPushButton(f"{action.title}  ({self.keymap.describe(name).split(' / ')[0]})")
-            # Buttons never take the keyboard focus: Space must swap, not press a button.
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.clicked.connect(lambda _checked=False, name=name: self.trigger(name))
-            if name in ("positive", "similar", "negative"):
-                color = LABEL_COLORS[Label(action.title)].name()
-                button.setStyleSheet(f"QPushButton {{ border-left: 6px solid {color}; padding: 4px 10px; }}")
-            self.buttons[name] = button
-            row.addWidget(button)
-        if practice:
-            finish = QPushButton("Finish practice and start the real work")
-            finish.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            finish.clicked.connect(self.practice_finished)
-            row.addSpacing(16)
-            row.addWidget(finish)
-        row.addStretch(1)
-        return row
-
     # --- actions (buttons, keys and menus all come here) ---------------------------------
 
     def trigger(self, name: str, pressed: bool = True) -> None:
@@ -116,9 +108,12 @@ class AnnotatorView(QWidget):
         trigger(self, name, pressed)
 
     def fit(self) -> None:
+        # Fit shares the whole room between the panels: the 1:1 grid would keep them small.
+        self.grid.set_plan(None)
         self.transform.fit()
 
     def one_to_one(self) -> None:
+        self.grid.set_plan(self._plan)
         self.transform.one_to_one()
 
     def toggle_help(self) -> None:
@@ -158,12 +153,30 @@ class AnnotatorView(QWidget):
             panel.set_image(image, None if image is not None else (reason or "not loaded"))
             panel.set_caption(session.letter(position))
             panel.set_swap_image(None)
+        if original is not None and self._layout_for != (original.width(), original.height(), count):
+            self._apply_rule((original.width(), original.height()), count)
         if session.two_panel or self.grid.is_two_panel():
             self.grid.set_two_panel(session.two_panel and count > 0, max(session.selected, 0) + 1)
         self._on_labels_changed()
         self._on_selection_changed(session.selected)
         if self.notice.text():
             self.notice.setText("")
+
+    def _apply_rule(self, patch: tuple[int, int], versions: int) -> None:
+        """1:1 unless the screen cannot show it: the rule's grid, zoom and two-panel mode."""
+        self._layout_for = (*patch, versions)
+        layout = layout_for(self.screen(), patch, versions)
+        self.screen_layout = layout
+        if layout.one_to_one:
+            in_cell = layout.controls == CONTROLS_CELL
+            self._plan = GridPlan(layout.columns, layout.rows, patch, in_cell)
+            self.one_to_one()
+        else:
+            self._plan = None
+            self.fit()
+        if layout.two_panel != self.session.two_panel and versions > 1:
+            self.session.set_two_panel(layout.two_panel)
+        self.layout_chosen.emit(layout)
 
     def _display_image(self, folder: str) -> DisplayImage | None:
         return self.session.display_image(folder)

@@ -23,11 +23,14 @@ class StartScreen(QWidget):
 
     def __init__(self, folder: str = "", annotator: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        title = QLabel(
-            "<h1>HGGT annotator</h1><p>Choose the folder you were given to label "
-            "(a work package, or an images folder) and type your annotator id.</p>"
+        title = QLabel("<h1>HGGT annotator</h1>")
+        # A separate plain label in a fixed-width box: a wrapped rich-text label whose width
+        # the layout decides later is given the height of a wider line and cut off.
+        self.sentence = QLabel(
+            "Choose the folder you were given to label (a work package, or an images folder) "
+            "and type your annotator id."
         )
-        title.setWordWrap(True)
+        self.sentence.setWordWrap(True)
         self.folder_edit = QLineEdit(folder)
         self.folder_edit.setPlaceholderText("e.g. C:\\Users\\you\\Documents\\package-07")
         browse = QPushButton("Browse…")
@@ -54,10 +57,10 @@ class StartScreen(QWidget):
         buttons.addWidget(demo)
         buttons.addWidget(start)
         box = QWidget()
-        box.setMinimumWidth(560)
-        box.setMaximumWidth(720)
+        box.setFixedWidth(600)
         column = QVBoxLayout(box)
         column.addWidget(title)
+        column.addWidget(self.sentence)
         column.addLayout(form)
         column.addWidget(self.error)
         column.addLayout(buttons)

@@ -93,6 +93,24 @@ class CuratorSession(QObject):
             + (f"; {_count(problems, 'problem')} listed in the Agreement tab" if problems else "")
         )
 
+    def exclude_rater(self, rater: str, reason: str) -> None:
+        """Leave ``rater`` out of consensus, packs and agreement (core/exclusions.py), and reload."""
+        from hggt_desktop.core.exclusions import exclude_rater
+
+        if self.dataset is not None:
+            exclude_rater(self.dataset.labels_dir, rater, reason)
+            self.open(self.dataset.images_dir)
+            self.message.emit(f"{rater} is left out ({reason}); their labels are kept")
+
+    def include_rater(self, rater: str) -> None:
+        """Count an excluded rater again, and reload."""
+        from hggt_desktop.core.exclusions import include_rater
+
+        if self.dataset is not None:
+            include_rater(self.dataset.labels_dir, rater)
+            self.open(self.dataset.images_dir)
+            self.message.emit(f"{rater} counts again")
+
     @property
     def notice(self) -> str | None:
         """Why agreement cannot be measured yet (no labels, one annotator ...), or None."""

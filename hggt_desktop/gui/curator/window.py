@@ -137,6 +137,14 @@ class CuratorWindow(QMainWindow):
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         undo.triggered.connect(self._on_undo_triggered)
         edit_menu.addAction(undo)
+        edit_menu.addSeparator()
+        for text, slot in (
+            ("E&xclude a rater…", self._on_exclude_triggered),
+            ("Count an excluded rater a&gain…", self._on_include_triggered),
+        ):
+            action = QAction(text, self)
+            action.triggered.connect(slot)
+            edit_menu.addAction(action)
 
     # --- session -> view ------------------------------------------------------------------
 
@@ -209,6 +217,28 @@ class CuratorWindow(QMainWindow):
     def _on_undo_triggered(self) -> None:
         if self.session.current:
             self.session.undo(self.session.current)
+
+    def _on_exclude_triggered(self) -> None:
+        raters = list(self.session.dataset.raters) if self.session.dataset else []
+        if not raters:
+            return
+        rater, ok = QInputDialog.getItem(
+            self, "Exclude a rater", "Leave out the labels of:", raters, 0, False
+        )
+        if not ok:
+            return
+        reason, ok = QInputDialog.getText(self, "Exclude a rater", f"Why is {rater} left out?")
+        if ok:
+            self._run_export(lambda: self.session.exclude_rater(rater, reason))
+
+    def _on_include_triggered(self) -> None:
+        excluded = list(self.session.dataset.excluded) if self.session.dataset else []
+        if not excluded:
+            self.warn("No rater is excluded.")
+            return
+        rater, ok = QInputDialog.getItem(self, "Count a rater again", "Count again:", excluded, 0, False)
+        if ok:
+            self._run_export(lambda: self.session.include_rater(rater))
 
     def _on_open_triggered(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open an images folder or dataset")

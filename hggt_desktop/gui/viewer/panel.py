@@ -40,6 +40,8 @@ from hggt_desktop.gui.viewer.palette import (
 from hggt_desktop.gui.viewer.transform import ViewTransform
 
 FRAME = 3  # logical pixels around the image area, coloured when the panel is selected
+# Width of the caption strip beside the image (1:1 layouts; screen_layout.Chrome.caption).
+CAPTION_BESIDE = 80
 WHEEL_NOTCH = 120  # angleDelta units per wheel notch
 
 
@@ -61,6 +63,7 @@ class ImagePanel(QWidget):
         self._badge: str | None = None
         self._badge_color = QColor(CAPTION_COLOR)
         self._selected = False
+        self._caption_beside = False
         self._press_pos: QPointF | None = None
         self._last_pos = QPointF()
         self._dragging = False
@@ -106,6 +109,13 @@ class ImagePanel(QWidget):
         self._selected = selected
         self.update()
 
+    def set_caption_beside(self, beside: bool) -> None:
+        """Caption and badge in a strip left of the image (1:1 grids) instead of a bar above it."""
+        if beside != self._caption_beside:
+            self._caption_beside = beside
+            self._report_viewport()
+            self.update()
+
     def is_selected(self) -> bool:
         """Whether the selection frame is drawn."""
         return self._selected
@@ -116,8 +126,9 @@ class ImagePanel(QWidget):
 
     def image_area(self) -> QRect:
         """The part of the panel (logical pixels) where the image is drawn."""
-        top = FRAME + self._header_height()
-        return QRect(FRAME, top, max(self.width() - 2 * FRAME, 1), max(self.height() - top - FRAME, 1))
+        left = FRAME + (CAPTION_BESIDE if self._caption_beside else 0)
+        top = FRAME + (0 if self._caption_beside else self._header_height())
+        return QRect(left, top, max(self.width() - left - FRAME, 1), max(self.height() - top - FRAME, 1))
 
     def image_area_device_size(self) -> QSizeF:
         """The image area in device pixels: what the shared transform works in."""
@@ -126,6 +137,8 @@ class ImagePanel(QWidget):
 
     def chrome_size(self) -> QSize:
         """The part of the panel that is not image area: frame and caption bar."""
+        if self._caption_beside:
+            return QSize(2 * FRAME + CAPTION_BESIDE, 2 * FRAME)
         return QSize(2 * FRAME, 2 * FRAME + self._header_height())
 
     def sizeHint(self) -> QSize:
@@ -221,9 +234,14 @@ class ImagePanel(QWidget):
         frame_color = SELECTED_COLOR if self._selected else CHROME_COLOR
         painter.fillRect(self.rect(), frame_color)
         area = self.image_area()
-        header = QRect(FRAME, FRAME, area.width(), area.top() - FRAME)
-        painter.fillRect(header, CHROME_COLOR)
-        self._paint_header(painter, header)
+        if self._caption_beside:
+            strip = QRect(FRAME, FRAME, CAPTION_BESIDE, area.height())
+            painter.fillRect(strip, CHROME_COLOR)
+            self._paint_strip(painter, strip)
+        else:
+            header = QRect(FRAME, FRAME, area.width(), area.top() - FRAME)
+            painter.fillRect(header, CHROME_COLOR)
+            self._paint_header(painter, header)
         painter.fillRect(area, SURROUND_COLOR)
         painter.setClipRect(area)
         image = self._swap_image if self._swap_image is not None else self._image
@@ -257,6 +275,34 @@ class ImagePanel(QWidget):
             caption, Qt.TextElideMode.ElideRight, text_rect.width() - badge_width
         )
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, elided)
+
+    def _paint_strip(self, painter: QPainter, strip: QRect) -> None:
+        """The caption, the badge under it and "swapped" under that, in the strip left of the image."""
+        font = painter.font()
+        font.setBold(True)
+        painter.setFont(font)
+        line = painter.fontMetrics().height() + 8
+        text_rect = QRect(strip.left() + 4, strip.top() + 2, strip.width() - 8, line)
+        painter.setPen(SELECTED_COLOR if self._selected else CAPTION_COLOR)
+        flags = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+        metrics = painter.fontMetrics()
+        painter.drawText(
+            text_rect,
+            flags,
+            metrics.elidedText(self._caption, Qt.TextElideMode.ElideRight, text_rect.width()),
+        )
+        if self._badge:
+            badge = text_rect.translated(0, line).adjusted(0, 2, 0, -2)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self._badge_color)
+            painter.drawRoundedRect(badge, 4, 4)
+            painter.setPen(contrasting_text(self._badge_color))
+            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, self._badge)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        if self._swap_image is not None:
+            painter.setPen(SELECTED_COLOR)
+            painter.drawText(text_rect.translated(0, 2 * line), flags, "swapped")
 
     def _paint_broken(self, painter: QPainter, area: QRect) -> None:
         painter.fillRect(area, BROKEN_COLOR)
