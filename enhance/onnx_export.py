@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from hggt_desktop.core.atomic import write_bytes_atomic
-from hggt_desktop.core.output_file import OutputKind, OutputRefused, check_output_path
+from hggt_desktop.core.output_file import OutputKind, OutputRefused, check_output_path, read_head
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,10 @@ class ExportError(Exception):
 
 def is_onnx_model(path: Path) -> bool:
     """True when ``path`` holds an ONNX model (a graph with nodes), which an export may replace."""
+    # Serialised ModelProto starts with field 1 (ir_version, a varint): tag byte 0x08. Checking it
+    # first keeps a large file of another kind from being parsed at all.
+    if read_head(path, 1) != b"\x08":
+        return False
     try:
         import onnx
 

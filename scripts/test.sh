@@ -12,6 +12,8 @@ echo "== mypy (core)";   mypy
 echo "== import-linter"; lint-imports
 echo "== actionlint";    actionlint .github/workflows/*.yml
 echo "== pytest";        python -m pytest -q -p no:cacheprovider
+echo "== walkthrough: the README's workflow, end to end (about 5 minutes on 2 cores)"
+bash scripts/walkthrough.sh
 echo "== Windows annotator bundle: size estimated from the pinned win_amd64 wheels"
 python scripts/bundle_size.py windows
 echo "== annotator bundle: build, size, forbidden files, offline smoke run"

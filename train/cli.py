@@ -123,6 +123,9 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--device", default="auto", help="cpu, cuda, cuda:N or auto (default: auto, a GPU when there is one)"
     )
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace --csv even if it is not an earlier eval CSV"
+    )
 
 
 def _add_export(sub: argparse._SubParsersAction) -> None:
@@ -274,14 +277,21 @@ def _check_run_dir(out: Path, resume: bool, create: bool = True) -> str | None:
 
 def _eval(args: argparse.Namespace) -> int:
     from hggt_desktop.core.layout import LayoutError
+    from hggt_desktop.core.output_file import OutputRefused, check_output_path
     from hggt_desktop.core.sets import SetLayoutError
     from hggt_desktop.pack.format import PackError
     from train.checkpoint import CheckpointError
-    from train.evaluate import EvaluationError, evaluate_checkpoint, evaluate_folder, write_csv
+    from train.evaluate import EVAL_CSV, EvaluationError, evaluate_checkpoint, evaluate_folder, write_csv
 
     if args.crop_border < 0:
         print("hggt-train eval: --crop-border must be 0 or more", file=sys.stderr)
         return EXIT_USAGE
+    if args.csv is not None:
+        try:  # before the evaluation, which may take an hour
+            check_output_path(args.csv, EVAL_CSV, args.overwrite)
+        except OutputRefused as exc:
+            print(f"hggt-train eval: --csv {exc}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         if args.dataset is not None and args.sr is not None:
             result = evaluate_folder(args.dataset, args.sr, args)

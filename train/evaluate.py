@@ -21,6 +21,7 @@ import torch
 
 from hggt_desktop.core.atomic import AtomicWriteError, write_text_atomic
 from hggt_desktop.core.images import ImageError, read_image
+from hggt_desktop.core.output_file import OutputKind, read_head
 from hggt_desktop.pack.format import POSITIVE
 from train.metrics import psnr, ssim
 from train.perceptual_metrics import DISTS, LPIPSAlex, MetricWeightsError, read_weights
@@ -213,6 +214,14 @@ def evaluate_checkpoint(pack: Path, checkpoint_path: Path, args: argparse.Namesp
     if no_positive:
         result.notes.append(f"{no_positive} set(s) left out: no effective Positive")
     return summarise(result, list(metrics))
+
+
+def is_eval_csv(path: Path) -> bool:
+    """True when ``path`` is an earlier ``--csv`` of this command (its header row)."""
+    return read_head(path, 64).startswith(b"image,set,references")
+
+
+EVAL_CSV = OutputKind("an hggt-train eval CSV", "eval.csv", is_eval_csv)
 
 
 def write_csv(path: Path, result: Evaluation) -> None:

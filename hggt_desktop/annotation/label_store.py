@@ -70,9 +70,14 @@ class SetProgress:
         return all(v in self.labels for v in self.image_set.version_ids)
 
     @property
+    def flagged(self) -> bool:
+        """Marked "can't judge" (the reason is in the record)."""
+        return self.record is not None and bool(self.record.flag)
+
+    @property
     def done(self) -> bool:
-        """Counted as finished work: complete and saved."""
-        return self.file_on_disk and self.complete
+        """Counted as finished work: complete and saved, or flagged."""
+        return (self.file_on_disk and self.complete) or self.flagged
 
 
 class LabelStore:
@@ -129,6 +134,10 @@ class LabelStore:
                     # Labelled before records existed: keep its times so rewriting it loses nothing.
                     record.first_shown, record.last_label = cost.start, cost.end
                     record.active_seconds = float(cost.total)
+            elif record.flag and name in existing and progress.file_on_disk:
+                # Flagged, but its label file is back (a kill between the two writes, or a
+                # copy from elsewhere): the record keeps the labels, the file goes at the next save.
+                self.dirty.add(self.sets.index(progress))
             elif not progress.file_on_disk and record.pending_labels:
                 progress.labels = {v: lab for v, lab in record.pending_labels.items() if v in known}
             progress.record = record
@@ -197,7 +206,7 @@ class LabelStore:
             if progress.invalid_reason is not None and path.exists():
                 # Keep the file we are about to replace: it may hold someone's work.
                 write_bytes_atomic(self._invalid_dir() / path.name, path.read_bytes())
-            if progress.complete:
+            if progress.complete and not progress.flagged:
                 write_label_file_for(path, progress, record)
                 progress.file_on_disk = True
                 progress.invalid_reason = None

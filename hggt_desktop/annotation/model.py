@@ -96,9 +96,14 @@ class AnnotationModel:
         self.two_panel = False
         self.save_error: str | None = None
         self.earlier_today_seconds = 0.0  # from earlier runs today, set by the window
-        self._undo: list[tuple[int, str, Label | None]] = []
+        # (set, version, label before) for a label; (set, None, flag before) for a flag.
+        self._undo: list[tuple[int, str, Label | None] | tuple[int, None, str]] = []
         self._last_retry = float("-inf")
         self._closed = False
+        # Whether the work page is what the annotator sees (not the instructions or practice):
+        # a set's clock starts, and active time counts, only then.
+        self._on_screen = True
+        self._focused = True
 
     # --- opening and closing -------------------------------------------------------------
 
@@ -183,7 +188,8 @@ class AnnotationModel:
         return sum(1 for p in range(self.version_count) if self.label_at(p) is None)
 
     def can_advance(self) -> bool:
-        return self.progress.broken_reason is not None or self.progress.complete
+        progress = self.progress
+        return progress.broken_reason is not None or progress.complete or progress.flagged
 
     def done_count(self) -> int:
         return self.store.done_count()
@@ -213,7 +219,7 @@ class AnnotationModel:
             progress.broken_reason = self.loaded.broken_reason
         self.swap_mode = SWAP_NONE
         if progress.broken_reason is None:
-            self.recorder.shown(index, self.loaded)
+            self.recorder.shown(index, self.loaded, stamp=self._on_screen)
         self.selected = -1
         self._select(self._next_unlabelled_position(-1))
         self.events.set_shown(index)
@@ -319,12 +325,46 @@ class AnnotationModel:
         if index != self.index and not self.go_to(index):
             return False
         self._undo.pop()
+        if version is None:
+            assert isinstance(old, str)
+            self._change_flag(old)
+            self.events.message(f"Undone: the set is {'flagged ' + old if old else 'not flagged'} again.")
+            return self.save_error is None
+        assert not isinstance(old, str)
         self._change_label(version, old)
         self._select(self.progress.order.index(version))
         self.events.message(
             f"Undone: version {self.letter(self.selected)} is {old.value if old else 'unlabelled'} again."
         )
         return self.save_error is None
+
+    def flag(self, reason: str) -> bool:
+        """Mark the set "can't judge" for ``reason`` ("" unflags); its labels move into the record.
+
+        The HGGT format has no such value, so a flagged set has no label file: labels already
+        given are kept in the record and come back on unflag or undo. True: saved.
+        """
+        self.note_input()
+        record = self.store.record(self.index)
+        if reason == record.flag:
+            return True
+        self._undo.append((self.index, None, record.flag))
+        self._change_flag(reason)
+        if reason:
+            self.events.message(f"Flagged as can't judge ({reason}): press → for the next set.")
+        else:
+            self.events.message("Flag removed: the labels given before are back.")
+        return self.save_error is None
+
+    def _change_flag(self, reason: str) -> None:
+        self.recorder.harvest(self.index)
+        record = self.store.record(self.index)
+        record.flag = reason
+        record.last_label = self._wall_clock()
+        self.store.dirty.add(self.index)
+        self._save(self.index)
+        self.events.labels_changed()
+        self.events.progress_changed()
 
     def _change_label(self, version: str, label: Label | None) -> None:
         self.recorder.harvest(self.index)
@@ -416,7 +456,19 @@ class AnnotationModel:
             self.retry_saves()
 
     def set_focused(self, focused: bool) -> None:
-        self.recorder.set_focused(focused)
+        self._focused = focused
+        self.recorder.set_focused(focused and self._on_screen)
+
+    def set_on_screen(self, on_screen: bool) -> None:
+        """The work page is (or is no longer) the one shown: the first set's clock starts here.
+
+        Without this the first set's ``Time_cost`` included the instructions and practice
+        (``Total`` 20 s for a set labelled in 2 s).
+        """
+        self._on_screen = on_screen
+        self.recorder.set_focused(self._focused and on_screen)
+        if on_screen and self.index >= 0 and self.progress.broken_reason is None and self.loaded is not None:
+            self.recorder.shown(self.index, self.loaded, stamp=True)
 
     def is_idle(self) -> bool:
         """True while time is not counted (unfocused, or no input for the idle limit)."""

@@ -36,10 +36,10 @@ class SetRecorder:
         self.harvested_seconds = 0.0  # moved into records during this run
         self.touched = False  # the current set's record has news worth writing
 
-    def shown(self, index: int, loaded: LoadedSet) -> None:
-        """Set ``index`` is on screen: note when it was first shown and the hashes of its images."""
+    def shown(self, index: int, loaded: LoadedSet, stamp: bool = True) -> None:
+        """Set ``index`` is current: note when it was first seen (``stamp``) and its images' hashes."""
         record = self.store.record(index)
-        if record.first_shown is None:
+        if stamp and record.first_shown is None:
             record.first_shown = self.wall_clock()
             self.touched = True
         if record.image_sha256 != loaded.sha256:

@@ -97,6 +97,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"  ... and {len(report.missing) - _SHOWN} more")
     else:
         print("every packaged set has all its annotators' labels")
+    if report.flagged:
+        print(f'{len(report.flagged)} sets flagged "can\'t judge" (no label file, kept in the records):')
+        for stem, flags in sorted(report.flagged.items())[:_SHOWN]:
+            print(f"  {stem}: {'; '.join(sorted(flags))}")
+        if len(report.flagged) > _SHOWN:
+            print(f"  ... and {len(report.flagged) - _SHOWN} more")
     return 1 if report.refused or report.conflicts or report.problems else 0
 
 

@@ -102,8 +102,15 @@ def label_distribution(table: RatingTable) -> LabelDistribution:
     )
 
 
+DEFAULT_RESAMPLES = 1000  # the CLI, the report and the curator's Agreement tab all use these
+DEFAULT_SEED = 0
+
+
 def summarize_agreement(
-    dataset: Dataset, resamples: int = 1000, seed: int = 0, table: RatingTable | None = None
+    dataset: Dataset,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+    table: RatingTable | None = None,
 ) -> AgreementSummary:
     """Overall coefficients, every breakdown, intervals and counts."""
     table = table if table is not None else rating_table(dataset)

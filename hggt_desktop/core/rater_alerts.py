@@ -27,6 +27,7 @@ class AlertThresholds:
     agreement_gap: float = 15.0  # points: the interval's top below the peers' median by this much
     near_chance: float = 15.0  # points: ... and the value within this much of chance agreement
     kappa_chance: float = 0.10  # mean kappa at or below this is "about chance" (0)
+    kappa_peers: float = 0.20  # ... while the other raters' median is above this
     min_ratings: int = 20  # labels given before straight-lining is judged
     dominant_share: float = 0.80  # one label given this often
     dominant_over_peers: float = 0.25  # ... and this much more often than the peers' median share
@@ -158,7 +159,7 @@ def _low_kappa(
     others = [k for f in peers.values() if (k := f.mean_cohen_kappa_with_others) is not None]
     if value is None or ev is None or ev.items < t.min_items or not others:
         return None
-    if value > t.kappa_chance or float(np.median(others)) <= t.kappa_chance + 0.1:
+    if value > t.kappa_chance or float(np.median(others)) <= t.kappa_peers:
         return None
     return RaterAlert(
         "low_kappa",

@@ -21,6 +21,8 @@ from hggt_desktop.core.labels import Label
 from hggt_desktop.core.layout import records_dir
 
 RECORD_FORMAT = "hggt-desktop-record/1"
+# Why a set can't be judged; "other" is followed by the annotator's own words ("other: ...").
+FLAG_REASONS = ("misaligned", "broken image", "versions identical", "other")
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
@@ -52,6 +54,9 @@ class SetRecord:
     pending_labels: dict[str, Label] = field(default_factory=dict)
     label_changes: int = 0
     complete: bool = False
+    # "Can't judge": the reason (FLAG_REASONS, or "other: ..."), "" when not flagged. A flagged
+    # set has no HGGT file (the format has no such value): its labels wait in pending_labels.
+    flag: str = ""
 
     def to_json_text(self) -> str:
         """Serialise with stable key order (one record per file, UTF-8)."""
@@ -67,6 +72,17 @@ class SetRecord:
 def record_path(labels_dir: Path, annotator: str, stem: str) -> Path:
     """Where the record of ``stem`` by ``annotator`` lives."""
     return records_dir(labels_dir, annotator) / f"{stem}.json"
+
+
+def read_flag(labels_dir: Path, annotator: str, stem: str) -> str:
+    """Why ``annotator`` flagged ``stem`` "can't judge", or "" (not flagged, no or bad record)."""
+    path = record_path(labels_dir, annotator, stem)
+    if not path.is_file():
+        return ""
+    try:
+        return read_record(path).flag
+    except RecordError:
+        return ""
 
 
 def write_record(path: Path, record: SetRecord) -> None:
@@ -100,6 +116,7 @@ def read_record(path: Path) -> SetRecord:
             pending_labels={str(k): Label(v) for k, v in doc.get("pending_labels", {}).items()},
             label_changes=int(doc.get("label_changes", 0)),
             complete=bool(doc.get("complete", False)),
+            flag=str(doc.get("flag", "") or ""),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise RecordError(path, f"has a missing or invalid field ({exc})") from exc

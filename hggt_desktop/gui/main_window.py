@@ -166,9 +166,11 @@ class MainWindow(QMainWindow):
     def open_work(self, path: Path, annotator: str | None, instructions: bool | None = None) -> None:
         """Open ``path`` for ``annotator``; raise one of :data:`OPEN_ERRORS` with the reason."""
         session = AnnotationSession(open_workspace(path, annotator))
-        self.start_session(session)
+        self.start_session(session, show=False)
         if instructions or (instructions is None and not session.has_any_label()):
             self.show_instructions()
+        elif self.view is not None:
+            self._show_page(self.view)
 
     def attach_session(self, session: AnnotationSession) -> bool:
         """Start ``session`` (locking its labels) and show it; False (reason shown) when refused."""
@@ -180,10 +182,11 @@ class MainWindow(QMainWindow):
             return False
         return True
 
-    def start_session(self, session: AnnotationSession) -> None:
+    def start_session(self, session: AnnotationSession, show: bool = True) -> None:
         """Start ``session`` (locking its labels) and show it; raise ``InstanceLockError`` when refused."""
         # Close what is open first: reopening the same labels must not meet our own lock.
         self.close_session()
+        session.set_on_screen(False)  # the first set's clock starts when the work page shows
         problems = session.start()
         session.set_earlier_today(float(str(self.settings.value(self._today_key(session), 0.0) or 0.0)))
         session.set_screen_scale(self.devicePixelRatioF())
@@ -197,7 +200,8 @@ class MainWindow(QMainWindow):
         if self.view.screen_layout is not None:
             self._on_layout_chosen(self.view.screen_layout)
         self.stack.addWidget(self.view)
-        self._show_page(self.view)
+        if show:
+            self._show_page(self.view)
         workspace = session.workspace
         self.setWindowTitle(f"{APP_TITLE} - {workspace.annotator} - {workspace.images_dir}")
         for problem in problems:
@@ -227,6 +231,8 @@ class MainWindow(QMainWindow):
     def _show_page(self, page: QWidget) -> None:
         self.stack.setCurrentWidget(page)
         page.setFocus()
+        if self.session is not None:
+            self.session.set_on_screen(page is self.view)
 
     # --- instructions and practice -------------------------------------------------------
 
@@ -277,9 +283,11 @@ class MainWindow(QMainWindow):
     # --- messages --------------------------------------------------------------------------
 
     def show_error(self, text: str) -> None:
-        """Status bar, the start screen and a non-blocking dialog."""
+        """Status bar, and the start screen when it is shown, else one non-blocking dialog."""
         self.statusBar().showMessage(text, 30000)
         self.start_screen.show_error(text)
+        if self.stack.currentWidget() is self.start_screen:
+            return  # said once, under the fields it is about (a dialog too said it twice)
         if self._error_box is None or not self._error_box.isVisible():
             self._error_box = QMessageBox(QMessageBox.Icon.Warning, APP_TITLE, text, parent=self)
             self._error_box.open()

@@ -8,7 +8,7 @@ from hggt_desktop.core.agreement_figures import AgreementSummary
 
 
 def rater_banners_html(summary: AgreementSummary) -> str:
-    """One banner per rater with alerts (core/rater_alerts.py), or nothing when none has any."""
+    """One banner per rater with alerts (core/rater_alerts.py), and a note per excluded rater."""
     blocks = []
     for name, figures in summary.per_annotator.items():
         if not figures.alerts:
@@ -23,5 +23,10 @@ def rater_banners_html(summary: AgreementSummary) -> str:
             f"({len(figures.alerts)} alert{'s' if len(figures.alerts) != 1 else ''}; "
             "how each is decided: docs/curator.md, “Rater alerts”)</p>"
             f"<ul>{items}</ul></div>"
+        )
+    for name, reason in summary.excluded_raters.items():
+        blocks.append(
+            f'<p class="notice">Left out: <b>{escape(name)}</b> (excluded by the curator: {escape(reason)}); '
+            "their labels are kept but count nowhere in this report.</p>"
         )
     return "".join(blocks)

@@ -42,7 +42,7 @@ from hggt_desktop.core.package_files import (
     read_key,
     read_manifest,
 )
-from hggt_desktop.core.record import RecordError, read_record
+from hggt_desktop.core.record import RecordError, read_flag, read_record
 from hggt_desktop.core.sets import ImageSet, find_sets
 from hggt_desktop.tools.assignment import SET
 
@@ -65,6 +65,8 @@ class MergeReport:
     # annotator -> catch kind (hidden_reference, degraded) -> [as expected, trials]
     catch_correct: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     missing: dict[str, list[str]] = field(default_factory=dict)  # stem -> annotators still to label
+    # stem -> "annotator: reason" of those who flagged it "can't judge" (no label file, by design)
+    flagged: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def changed(self) -> int:
@@ -262,6 +264,17 @@ class _Merger:
                 self.copy_record(package_labels, annotator, item)
             else:
                 self.merge_trial(name, annotator, item, returned)
+        self.copy_flagged_records(package_labels, annotator, entry.items)
+
+    def copy_flagged_records(self, package_labels: Path, annotator: str, items: dict[str, KeyItem]) -> None:
+        """A set flagged "can't judge" has no label file: bring its record (flag, labels) back."""
+        for stem, item in items.items():
+            source = records_dir(package_labels, annotator) / f"{stem}.json"
+            if item.kind != SET or (package_labels / annotator / f"{stem}.json").exists():
+                continue
+            if source.is_file() and _unsafe_to_read(source, package_labels) is None:
+                if read_flag(package_labels, annotator, stem):
+                    self.copy_record(package_labels, annotator, item)
 
     def record_assignments(self, keys: list[AnswerKey]) -> None:
         """Which real sets each rater was given, so "missing" counts only those (core/assignments.py)."""
@@ -281,7 +294,13 @@ class _Merger:
                         item.kind == SET
                         and not label_path(self.labels_dir, entry.annotator, item.source).exists()
                     ):
-                        self.report.missing.setdefault(item.source, []).append(entry.annotator)
+                        flag = read_flag(self.labels_dir, entry.annotator, item.source)
+                        if flag:
+                            self.report.flagged.setdefault(item.source, []).append(
+                                f"{entry.annotator}: {flag}"
+                            )
+                        else:
+                            self.report.missing.setdefault(item.source, []).append(entry.annotator)
 
 
 def find_key(package_dir: Path, key_path: Path | None = None) -> Path:

@@ -6,6 +6,8 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from hggt_desktop.annotation.model import AnnotationModel
+from hggt_desktop.annotation.workspace import open_workspace
 from hggt_desktop.core.labels import Label
 from hggt_desktop.core.layout import find_labels_dir, lock_path
 from tests.annotation.helpers import ANNOTATOR, label_file, make_images, open_model, read_record_doc
@@ -69,4 +71,30 @@ def test_time_cost_is_active_time_from_first_shown_to_last_label(tmp_path: Path)
         model.give_label(label)
     doc = json.loads(label_file(images, model.progress.stem).read_text(encoding="utf-8"))
     assert doc["Time_cost"] == {"Start": "2026-03-01 09:00:00", "End": "2026-03-01 09:00:40", "Total": 60}
+    model.close()
+
+
+def test_the_first_sets_clock_starts_when_the_work_page_shows(tmp_path: Path) -> None:
+    """Regression: Time_cost.Total was 20 s for a first set labelled in 2 s (it counted the
+    instructions and practice read before it)."""
+    images = make_images(tmp_path)
+    now = [0.0]
+    wall = [datetime(2026, 3, 1, 9, 0, 0)]
+    model = AnnotationModel(
+        open_workspace(images, ANNOTATOR), prefetch=False, clock=lambda: now[0], wall_clock=lambda: wall[0]
+    )
+    model.set_on_screen(False)  # the window shows the instructions first
+    model.start()
+    model.set_focused(True)
+    for _ in range(6):  # 18 s reading the instructions, pressing keys there
+        now[0] += 3.0
+        model.note_input()
+    wall[0] = datetime(2026, 3, 1, 9, 0, 18)
+    model.set_on_screen(True)
+    for label in (Label.POSITIVE, Label.SIMILAR, Label.NEGATIVE, Label.POSITIVE):
+        now[0] += 0.5
+        wall[0] = datetime(2026, 3, 1, 9, 0, 20)
+        model.give_label(label)
+    doc = json.loads(label_file(images, model.progress.stem).read_text(encoding="utf-8"))
+    assert doc["Time_cost"] == {"Start": "2026-03-01 09:00:18", "End": "2026-03-01 09:00:20", "Total": 2}
     model.close()

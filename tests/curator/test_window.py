@@ -65,7 +65,7 @@ def test_adjudicating_through_the_ui_writes_the_file_and_undo_removes_it(window:
         == "yes"
     )
     badge_owner = window.set_view.grid.panels()[1]
-    assert badge_owner._badge.startswith("Negative · adjudicated")
+    assert badge_owner._badge.startswith("Negative · curator")
     assert panel.undo_button.isEnabled()
     qtbot.mouseClick(panel.undo_button, Qt.MouseButton.LeftButton)
     assert not path.exists()
@@ -100,3 +100,25 @@ def test_contested_sets_go_out_as_packages_and_exports_write_files(
     session.write_labels_csv(tmp_path / "labels.csv")
     rows = (tmp_path / "labels.csv").read_text(encoding="utf-8").splitlines()
     assert rows[0] == "set,version,A,B,C,adjudicated,effective,votes" and len(rows) == 13
+
+
+def test_agreement_intervals_are_the_clis_computed_in_the_background(window: CuratorWindow, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    """Regression: the Agreement tab used 300 resamples against the CLI's 1000, without saying so."""
+    from hggt_desktop.core.agreement_summary import summarize_agreement
+
+    session = window.session
+    qtbot.waitUntil(lambda: not session.intervals_pending(), timeout=20000)
+    cli = summarize_agreement(load_dataset(tmp_path))  # what `hggt-data agreement` prints
+    assert session.summary is not None
+    ours = session.summary.confidence_intervals
+    assert (ours.resamples, ours.seed) == (1000, 0)
+    assert ours.overall == cli.confidence_intervals.overall
+    assert "1000 resamples, seed 0" in window.agreement.numbers.text()
+
+
+def test_every_queue_column_is_in_view_at_the_default_size(window: CuratorWindow) -> None:
+    """Regression: the "Adjudicated" column hid behind a scrollbar at the default window size."""
+    view = window.queue_view
+    last = window.model.columnCount() - 1
+    assert view.columnViewportPosition(last) + view.columnWidth(last) <= view.viewport().width()
+    assert view.columnWidth(last) >= view.horizontalHeader().sectionSizeHint(last)

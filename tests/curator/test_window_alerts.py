@@ -49,3 +49,19 @@ def test_excluding_the_flagged_rater_is_recorded_and_undone(window: CuratorWindo
     assert (tmp_path / "labels" / "X").is_dir()
     window.session.include_rater("X")
     assert window.agreement.numbers.text() == before
+
+
+def test_the_report_and_the_table_name_the_flagged_rater(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from hggt_desktop.cli.data import main
+
+    make_dataset(tmp_path, n_sets=12, size=8, annotators=("A", "B", "C", "X"), label=careful_or_similar)
+    assert main(["report", str(tmp_path), "--out", str(tmp_path / "r.html"), "--bootstrap", "0"]) == 0
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert html.count('class="rater-alert"') == 1 and "Check rater X" in html and "evidence:" in html
+    capsys.readouterr()
+    main(["agreement", str(tmp_path), "--bootstrap", "0"])
+    table = capsys.readouterr().out
+    assert "X: gives Similar 100% of the time (straight-lining)" in table
+    assert [line.split()[-1] for line in table.splitlines() if line.startswith(("A ", "B ", "C "))][-3:] == [
+        "-"
+    ] * 3

@@ -104,7 +104,10 @@ def main() -> int:
     screen = window.screen()
     screen_rect = screen.geometry()
     problems = _text_problems(window, screen_rect)
-    if not window.isFullScreen() and not screen.availableGeometry().contains(window.frameGeometry()):
+    # Qt rounds the frame's device pixels to logical ones (2081 px at 200% reads as 1041): one
+    # logical pixel of slack, so only a frame really past the work area counts.
+    work = screen.availableGeometry().adjusted(0, 0, 1, 1)
+    if not window.isFullScreen() and not work.contains(window.frameGeometry()):
         problems.append(
             f"window frame {window.frameGeometry()} outside the work area {screen.availableGeometry()}"
         )

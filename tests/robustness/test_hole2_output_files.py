@@ -111,3 +111,19 @@ def test_hole2_onnx_export_replaces_only_an_onnx_model(capsys, tmp_path, tool):
     assert notes.read_text(encoding="utf-8") == "not a model\n"
     assert tool_main(["export", str(checkpoint), str(notes), "--overwrite"]) == 0
     assert tool_main(["export", str(checkpoint), str(notes)]) == 0  # now an earlier export
+
+
+def test_hole2_train_eval_csv_refuses_a_label_before_evaluating(capsys, label, tmp_path):
+    pytest.importorskip("torch")
+    from train.cli import main as train_main
+    from train.evaluate import is_eval_csv
+
+    kept = label.read_bytes()
+    argv = ["eval", "--dataset", str(tmp_path / "none"), "--sr", str(tmp_path / "none"), "--csv", str(label)]
+    assert train_main(argv) == 2
+    err = capsys.readouterr().err
+    assert str(label) in err and "not overwritten" in err and "--overwrite" in err
+    assert label.read_bytes() == kept
+    earlier = tmp_path / "eval.csv"
+    earlier.write_text("image,set,references,psnr\nmean,,,20.0\n", encoding="utf-8")
+    assert is_eval_csv(earlier) and not is_eval_csv(label)

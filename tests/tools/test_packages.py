@@ -221,3 +221,27 @@ def test_merge_into_a_folder_that_does_not_exist_creates_the_dataset(
     assert copied == sorted(p.relative_to(images) for p in images.rglob("*.png"))
     assert labels_tree(dataset / "labels") == expected_labels(out)
     assert not list(dataset.parent.glob(".*.partial"))
+
+
+@pytest.mark.slow
+def test_merge_lists_flagged_sets_apart_from_missing_ones(packaged: tuple[Path, Path], capsys) -> None:
+    """A set flagged "can't judge" has no label file by design: merge says so, not "missing"."""
+    images, out = packaged
+    label_packages(out)
+    key = json.loads((out / ".curator" / "key.json").read_text())
+    manifest_path = sorted(out.glob("*/package.json"))[0]
+    manifest = json.loads(manifest_path.read_text())
+    annotator, items = manifest["annotator"], key["packages"][manifest["package"]]["items"]
+    stem = next(s for s, item in items.items() if item["kind"] == SET)
+    labels_dir = manifest_path.parent / manifest["labels_dir"]
+    (labels_dir / annotator / f"{stem}.json").unlink()
+    record_file = labels_dir / ".hggt" / "records" / annotator / f"{stem}.json"
+    record = json.loads(record_file.read_text())
+    record["flag"] = "misaligned"
+    record_file.write_text(json.dumps(record))
+    packages = [str(p) for p in sorted(out.iterdir()) if not p.name.startswith(".")]
+    assert main(["merge", *packages, "--into", str(images)]) == 0
+    printed = capsys.readouterr().out
+    assert "1 sets flagged" in printed
+    assert f"  {items[stem]['source']}: {annotator}: misaligned" in printed
+    assert "every packaged set has all its annotators' labels" in printed

@@ -24,6 +24,7 @@ class ActionTarget(Protocol):
     def fit(self) -> None: ...
     def one_to_one(self) -> None: ...
     def toggle_help(self) -> None: ...
+    def choose_flag(self) -> None: ...
 
 
 # (target, pressed): ``pressed`` is False only when a held key is let go.
@@ -140,6 +141,13 @@ ACTIONS: tuple[Action, ...] = (
         _pressed(lambda target: target.session.step_two_panel(1)),
     ),
     Action(
+        "flag",
+        "Can't judge",
+        "Flag the set as can't judge (misaligned, broken, identical, other); again to unflag",
+        ("X",),
+        _pressed(lambda target: target.choose_flag()),
+    ),
+    Action(
         "help",
         "Keys",
         "Show or hide this list of keys",
@@ -163,6 +171,7 @@ BUTTON_ROW: tuple[str | None, ...] = (
     "fit",
     "one_to_one",
     "two_panel",
+    "flag",
     "help",
 )
 # The View menu of the main window.

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QResizeEvent
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QInputDialog, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
 
 from hggt_desktop.annotation.model import SWAP_ALL, SWAP_NONE, SWAP_SELECTED
 from hggt_desktop.annotation.screen_layout import CONTROLS_CELL, ScreenLayout
 from hggt_desktop.core.labels import ORIGINAL_FOLDER
 from hggt_desktop.core.palette import LABEL_COLOURS
+from hggt_desktop.core.record import FLAG_REASONS
 from hggt_desktop.gui.annotate.actions import trigger
 from hggt_desktop.gui.annotate.break_reminder import BreakReminder
 from hggt_desktop.gui.annotate.controls_panel import ControlsPanel
@@ -50,6 +51,7 @@ class AnnotatorView(QWidget):
         self._layout_for: tuple[int, int, int] | None = None
         self.screen_layout: ScreenLayout | None = None
         self._plan: GridPlan | None = None
+        self.flag_menu: QMenu | None = None
         self.session = session
         self.keymap = keymap
         self.transform = ViewTransform(self)
@@ -115,6 +117,27 @@ class AnnotatorView(QWidget):
     def one_to_one(self) -> None:
         self.grid.set_plan(self._plan)
         self.transform.one_to_one()
+
+    def choose_flag(self) -> None:
+        """Unflag a flagged set; otherwise offer the reasons (a menu: keys 1-4 or a click)."""
+        if self.session.is_flagged():
+            self.session.flag("")
+            return
+        menu = QMenu(self)
+        for number, reason in enumerate(FLAG_REASONS, start=1):
+            action = menu.addAction(f"&{number}  {reason}")
+            action.triggered.connect(lambda _checked=False, reason=reason: self._on_flag_reason(reason))
+        self.flag_menu = menu
+        button = self.buttons["flag"]
+        menu.popup(button.mapToGlobal(button.rect().topLeft()))
+
+    def _on_flag_reason(self, reason: str) -> None:
+        if reason == "other":
+            text, ok = QInputDialog.getText(self, "Can't judge", "What is wrong with this set?")
+            if not ok or not text.strip():
+                return
+            reason = f"other: {text.strip()}"
+        self.session.flag(reason)
 
     def toggle_help(self) -> None:
         self.help_overlay.toggle()

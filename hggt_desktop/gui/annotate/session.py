@@ -242,6 +242,14 @@ class AnnotationSession(QObject):
     def give_label(self, label: Label) -> bool:
         return self.model.give_label(label)
 
+    def flag(self, reason: str) -> bool:
+        """Mark the set "can't judge" for ``reason`` ("" unflags); True when saved."""
+        return self.model.flag(reason)
+
+    def is_flagged(self) -> bool:
+        """Whether the set on screen is flagged "can't judge"."""
+        return self.model.progress.flagged
+
     def undo(self) -> bool:
         return self.model.undo()
 
@@ -262,6 +270,10 @@ class AnnotationSession(QObject):
 
     def note_input(self) -> None:
         self.model.note_input()
+
+    def set_on_screen(self, on_screen: bool) -> None:
+        """Whether the work page is the one shown (the instructions and practice are not)."""
+        self.model.set_on_screen(on_screen)
 
     def set_focused(self, focused: bool) -> None:
         self.model.set_focused(focused)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from hggt_desktop.core.agreement_figures import AgreementSummary, Interval
 from hggt_desktop.core.agreement_notice import missing_files_line
+from hggt_desktop.core.agreement_summary import DEFAULT_RESAMPLES
 from hggt_desktop.core.palette import LABEL_COLOURS
 from hggt_desktop.gui.curator.annotator_table import annotators_html
 from hggt_desktop.gui.curator.session import CuratorSession
@@ -161,6 +162,17 @@ def summary_html(summary: AgreementSummary) -> str:
     )
 
 
+def intervals_line(summary: AgreementSummary) -> str:
+    """How the 95% intervals were found: the same resamples and seed as the CLI and the report."""
+    ci = summary.confidence_intervals
+    if not ci.resamples:
+        return f"<p><small>95% intervals: computing ({DEFAULT_RESAMPLES} resamples of sets)…</small></p>"
+    return (
+        f"<p><small>95% intervals: bootstrap over sets, {ci.resamples} resamples, seed {ci.seed} "
+        "(as <code>hggt-data agreement</code> and the report).</small></p>"
+    )
+
+
 def problems_line(count: int) -> str:
     return (
         "no problems found"
@@ -228,6 +240,7 @@ class AgreementView(QScrollArea):
         self.setWidgetResizable(True)
         session.dataset_loaded.connect(self._on_dataset_loaded)
         session.set_changed.connect(self._on_set_changed)
+        session.summary_changed.connect(self._on_dataset_loaded)
 
     def _on_dataset_loaded(self) -> None:
         summary = self._session.summary
@@ -240,7 +253,7 @@ class AgreementView(QScrollArea):
         measured = bool(summary.counts.items_pairable)
         for widget in (self.numbers, self.alpha_title, self.alpha_chart):
             widget.setVisible(measured)
-        self.numbers.setText(summary_html(summary))
+        self.numbers.setText(summary_html(summary) + intervals_line(summary))
         self.problems.setText(problems_html(summary))
         self.alpha_chart.set_rows(summary.alpha_rows())
         self._on_set_changed("")

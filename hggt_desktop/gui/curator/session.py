@@ -8,6 +8,7 @@ core.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,8 @@ from hggt_desktop.core.sets import ImageSet
 
 log = logging.getLogger(__name__)
 
-GUI_RESAMPLES = 300  # enough for the on-screen intervals; the report uses 1000
+# The intervals on screen are the CLI's and the report's: summarize_agreement's defaults
+# (1000 resamples, seed 0), computed in a worker thread so the window stays responsive.
 # The exports replace only their own earlier files (core/output_file.py); a dialog has no --overwrite.
 DIALOG_HINT = "or move that file away first"
 
@@ -61,9 +63,14 @@ class CuratorSession(QObject):
     current_changed = Signal(str)  # stem, "" when none
     set_changed = Signal(str)  # the labels of this set changed (adjudicated or undone)
     message = Signal(str)
+    summary_changed = Signal()  # the bootstrap intervals arrived
+    _intervals_done = Signal(int, object)  # (generation, Future) from the worker thread
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agreement-intervals")
+        self._generation = 0
+        self._intervals_done.connect(self._on_intervals_done)
         self.dataset: Dataset | None = None
         self.table: RatingTable | None = None
         self.summary: AgreementSummary | None = None
@@ -78,9 +85,10 @@ class CuratorSession(QObject):
         """Load the dataset and everything computed from it (errors propagate to the caller)."""
         dataset = load_dataset(path)
         table = rating_table(dataset)
-        summary = summarize_agreement(dataset, resamples=GUI_RESAMPLES, table=table)
+        summary = summarize_agreement(dataset, resamples=0, table=table)  # intervals follow
         # Only a dataset that loaded completely replaces the one on screen.
         self.dataset, self.table, self.summary = dataset, table, summary
+        self._start_intervals(dataset, table)
         self._sets = {s.stem: s for s in dataset.sets}
         self.current = None
         self.dataset_loaded.emit()
@@ -92,6 +100,35 @@ class CuratorSession(QObject):
             f"Opened {dataset.images_dir}"
             + (f"; {_count(problems, 'problem')} listed in the Agreement tab" if problems else "")
         )
+
+    def _start_intervals(self, dataset: Dataset, table: RatingTable) -> None:
+        self._generation += 1
+        generation = self._generation
+        # The table is replaced, never changed, on adjudication: the worker may read this one.
+        future = self._worker.submit(summarize_agreement, dataset, table=table)
+        future.add_done_callback(lambda done: self._intervals_done.emit(generation, done))
+
+    def _on_intervals_done(self, generation: int, future: Future[AgreementSummary]) -> None:
+        if generation != self._generation or self.summary is None or self.table is None:
+            return  # another dataset was opened meanwhile
+        try:
+            summary = future.result()
+        except Exception as exc:  # a bug in the maths must not take the window down
+            log.exception("agreement intervals failed")
+            self.message.emit(f"The 95% intervals could not be computed: {exc}")
+            return
+        # An adjudication since the start changed the label counts: keep the newer counts.
+        self.summary = summary.with_label_distribution(label_distribution(self.table))
+        self.summary_changed.emit()
+
+    def intervals_pending(self) -> bool:
+        """Whether the bootstrap intervals of the open dataset are still being computed."""
+        return self.summary is not None and not self.summary.confidence_intervals.resamples
+
+    def close(self) -> None:
+        """Stop waiting for intervals (the worker finishes its job and exits)."""
+        self._generation += 1
+        self._worker.shutdown(wait=False, cancel_futures=True)
 
     def exclude_rater(self, rater: str, reason: str) -> None:
         """Leave ``rater`` out of consensus, packs and agreement (core/exclusions.py), and reload."""

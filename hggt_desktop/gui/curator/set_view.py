@@ -109,7 +109,8 @@ class SetReviewView(QWidget):
             if found is None:
                 panel.set_badge("unlabelled")
             else:
-                how = "adjudicated" if found.adjudicated else f"{found.votes}/{found.raters}"
+                # "curator", not "adjudicated": a long badge cut the annotators' labels off.
+                how = "curator" if found.adjudicated else f"{found.votes}/{found.raters}"
                 if not found.adjudicated and found.votes == 0:
                     how = "no majority"  # the consensus rule's fallback, not anybody's vote
                 name = LETTER[found.label] if compact else found.label.value

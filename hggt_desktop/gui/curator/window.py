@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -58,7 +59,11 @@ class CuratorWindow(QMainWindow):
         self.queue_view.setModel(self.model)
         self.queue_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.queue_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.queue_view.horizontalHeader().setStretchLastSection(True)
+        # Every column at its contents' width, the severity text taking what is left: the last
+        # column ("Adjudicated") stretched behind a scrollbar at the default size.
+        header = self.queue_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.queue_view.setWordWrap(False)
         self.queue_view.verticalHeader().setDefaultSectionSize(22)
         self.queue_view.resizeColumnsToContents()  # headers readable before any dataset opens
