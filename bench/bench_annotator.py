@@ -94,6 +94,7 @@ def percentile(values: list[float], q: float) -> float:
 def run_mode(
     app: object, images: Path, prefetch: bool, dwell_s: float, view: str, tag: str = ""
 ) -> dict[str, float]:
+    from hggt_desktop.annotation.screen_layout import choose_layout
     from hggt_desktop.annotation.workspace import open_workspace
     from hggt_desktop.gui.annotate.keymap import KeyMap
     from hggt_desktop.gui.annotate.session import AnnotationSession
@@ -109,9 +110,19 @@ def run_mode(
     window.show()
     app.processEvents()
     first_show = time.perf_counter() - t0
-    if view == "1:1":
-        window.view.transform.one_to_one()
-        app.processEvents()
+    view_widget = window.view
+    assert view_widget is not None
+    if view == "default":
+        # The rule's layout on a 1920x1080 screen at 100%: every panel at 1:1 in full screen.
+        size = session.model.loaded.images["original"].shape[1::-1] if session.model.loaded else (512, 512)
+        layout = choose_layout((1920, 1080), 1.0, tuple(size), session.version_count)
+        window.resize(1920, 1080)
+        view_widget.apply_layout(layout, tuple(size))
+    else:  # today's layout before the rule: every panel, fit, in a 1600x1000 window
+        view_widget.trigger("fit")
+        if session.two_panel:
+            session.set_two_panel(False)
+    app.processEvents()
     zoom = window.view.transform.zoom
     panels = window.view.grid.panels()
     rescales_start = sum(getattr(panel, "paint_rescales", 0) for panel in panels)
@@ -174,7 +185,7 @@ def main() -> int:
         print(f"generated {args.sets} sets of {args.size}x{args.size} in {time.perf_counter() - t:.1f} s")
         modes = {
             "prefetch, fit": (True, "fit"),
-            "prefetch, 1:1": (True, "1:1"),
+            "prefetch, new default 1:1": (True, "default"),
             "no prefetch, fit (baseline)": (False, "fit"),
         }
         if args.only_prefetch:

@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import cast
 
 from hggt_desktop.annotation.label_store import LabelStore, SaveError, SetProgress
 from hggt_desktop.annotation.practice_feedback import feedback_text
@@ -325,12 +326,13 @@ class AnnotationModel:
         if index != self.index and not self.go_to(index):
             return False
         self._undo.pop()
+        # A Label is a StrEnum, so the entry's kind is told by its version, never by isinstance(old, str).
         if version is None:
-            assert isinstance(old, str)
-            self._change_flag(old)
-            self.events.message(f"Undone: the set is {'flagged ' + old if old else 'not flagged'} again.")
+            reason = cast(str, old)
+            self._change_flag(reason)
+            self.events.message(f"Undone: the set is {'flagged ' + reason if reason else 'not flagged'} again.")
             return self.save_error is None
-        assert not isinstance(old, str)
+        old = cast("Label | None", old)
         self._change_label(version, old)
         self._select(self.progress.order.index(version))
         self.events.message(
@@ -419,15 +421,24 @@ class AnnotationModel:
 
     # --- viewing and time ------------------------------------------------------------------
 
-    def set_swap(self, mode: str) -> None:
-        """Show the original in place of the selected version or of all (held key), or stop."""
-        self.note_input()
+    def set_swap(self, mode: str, count: bool = True) -> None:
+        """Show the original in place of the selected version or of all (held key), or stop.
+
+        ``count`` False: a flicker frame, counted once per flicker (:meth:`note_aid`), not per swap.
+        """
+        if count:
+            self.note_input()
         if mode == self.swap_mode:
             return
-        if mode != SWAP_NONE and self.progress.broken_reason is None:
+        if count and mode != SWAP_NONE and self.progress.broken_reason is None:
             self.recorder.swapped(self.index)
         self.swap_mode = mode
         self.events.swap_changed(mode)
+
+    def note_aid(self, aid: str) -> None:
+        """A comparison aid ("ab_toggle", "flicker") was started on this set: the record counts it."""
+        if self.index >= 0 and self.progress.broken_reason is None:
+            self.recorder.aid_used(self.index, aid)
 
     def set_two_panel(self, enabled: bool) -> None:
         self.note_input()

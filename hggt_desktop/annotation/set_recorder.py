@@ -82,6 +82,11 @@ class SetRecorder:
         self.store.record(index).swap_count += 1
         self.touched = True
 
+    def aid_used(self, index: int, aid: str) -> None:
+        uses = self.store.record(index).aid_uses
+        uses[aid] = uses.get(aid, 0) + 1
+        self.touched = True
+
     def zoomed(self, index: int, zoom: float) -> None:
         record = self.store.record(index)
         if zoom > record.max_zoom:

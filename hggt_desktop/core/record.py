@@ -57,6 +57,8 @@ class SetRecord:
     # "Can't judge": the reason (FLAG_REASONS, or "other: ..."), "" when not flagged. A flagged
     # set has no HGGT file (the format has no such value): its labels wait in pending_labels.
     flag: str = ""
+    # Comparison aids used on this set: "ab_toggle" (latched A/B), "flicker" -> times started.
+    aid_uses: dict[str, int] = field(default_factory=dict)
 
     def to_json_text(self) -> str:
         """Serialise with stable key order (one record per file, UTF-8)."""
@@ -117,6 +119,7 @@ def read_record(path: Path) -> SetRecord:
             label_changes=int(doc.get("label_changes", 0)),
             complete=bool(doc.get("complete", False)),
             flag=str(doc.get("flag", "") or ""),
+            aid_uses={str(k): int(v) for k, v in doc.get("aid_uses", {}).items()},
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise RecordError(path, f"has a missing or invalid field ({exc})") from exc

@@ -122,3 +122,13 @@ def test_every_queue_column_is_in_view_at_the_default_size(window: CuratorWindow
     last = window.model.columnCount() - 1
     assert view.columnViewportPosition(last) + view.columnWidth(last) <= view.viewport().width()
     assert view.columnWidth(last) >= view.horizontalHeader().sectionSizeHint(last)
+
+
+def test_a_click_on_a_panel_shows_the_set_at_1_to_1_and_a_second_fits_again(window: CuratorWindow, qtbot) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    """The set's panels are ~195 px beside the queue: a click must show the pixels 1:1."""
+    panel = window.set_view.grid.panels()[1]
+    transform = window.set_view.transform
+    qtbot.mouseClick(panel, Qt.MouseButton.LeftButton)
+    assert transform.mode == "one_to_one" and transform.zoom == 1.0
+    qtbot.mouseClick(panel, Qt.MouseButton.LeftButton)
+    assert transform.mode == "fit"

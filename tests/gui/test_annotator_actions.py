@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
 from hggt_desktop.gui.annotate.actions import ACTION_NAMES, ACTIONS_BY_NAME
 from hggt_desktop.gui.annotate.key_dispatcher import KeyDispatcher
-from hggt_desktop.gui.annotate.keymap import KeyMap
+from hggt_desktop.gui.annotate.keymap import KeyMap, normalise_key
 from hggt_desktop.gui.application import APPLICATION, ORGANISATION, make_application
 from tests.gui.annotator_setup import make_images, open_window
 
@@ -70,3 +70,12 @@ def test_every_app_gets_the_organisation_name_settings_need(qtbot, monkeypatch, 
     assert QCoreApplication.organizationName() == ORGANISATION
     assert QCoreApplication.applicationName() == APPLICATION
     assert make_application() is QApplication.instance()
+
+
+def test_a_remapped_key_that_is_now_a_new_default_is_reported_once() -> None:
+    """B became the A/B toggle's default: an annotator who had put Positive on B keeps it, told once."""
+    keymap = KeyMap({"positive": ["B"]})
+    assert keymap.first_key("positive") == "B"
+    assert len(keymap.problems) == 1 and "'ab_toggle'" in keymap.problems[0]
+    defaults = [normalise_key(key) for action in ACTIONS_BY_NAME.values() for key in action.keys]
+    assert len(defaults) == len(set(defaults))  # the defaults themselves clash with nothing

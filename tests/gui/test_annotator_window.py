@@ -98,3 +98,21 @@ def test_x_flags_the_set_with_a_reason_and_again_unflags_it(qtbot, tmp_path: Pat
     assert session.can_advance() and session.done_count() == 1
     qtbot.keyClick(window.view, Qt.Key.Key_X)  # flagged: X takes the flag back
     assert record.flag == "" and (find_labels_dir(images) / "T" / f"{stem}.json").exists()
+
+
+def test_b_latches_the_original_and_l_flickers_each_use_counted_in_the_record(qtbot, tmp_path: Path) -> None:
+    window, session = open_window(qtbot, make_images(tmp_path))
+    panel = window.view.grid.panels()[1]  # version A, selected first
+    record = session.model.store.record(session.index)
+    qtbot.keyClick(window.view, Qt.Key.Key_B)
+    assert panel.is_swapped()  # latched: stays after the key is let go
+    qtbot.keyClick(window.view, Qt.Key.Key_B)
+    assert not panel.is_swapped()
+    assert record.aid_uses == {"ab_toggle": 1} and record.swap_count == 1
+    qtbot.keyClick(window.view, Qt.Key.Key_L)
+    seen = set()
+    qtbot.waitUntil(lambda: seen.add(panel.is_swapped()) or seen == {True, False}, timeout=3000)
+    qtbot.keyClick(window.view, Qt.Key.Key_L)
+    assert not session.is_flickering() and not panel.is_swapped()
+    assert record.aid_uses == {"ab_toggle": 1, "flicker": 1}
+    assert record.swap_count == 1  # flicker frames are not swaps

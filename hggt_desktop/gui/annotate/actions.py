@@ -141,6 +141,20 @@ ACTIONS: tuple[Action, ...] = (
         _pressed(lambda target: target.session.step_two_panel(1)),
     ),
     Action(
+        "ab_toggle",
+        "A/B",
+        "Latched A/B: the original in place of the selected version until pressed again",
+        ("B",),
+        _pressed(lambda target: target.session.toggle_ab()),
+    ),
+    Action(
+        "flicker",
+        "Flicker",
+        "Flicker: the selected version and the original alternate (2 Hz) until pressed again",
+        ("L",),
+        _pressed(lambda target: target.session.toggle_flicker()),
+    ),
+    Action(
         "flag",
         "Can't judge",
         "Flag the set as can't judge (misaligned, broken, identical, other); again to unflag",
@@ -171,6 +185,8 @@ BUTTON_ROW: tuple[str | None, ...] = (
     "fit",
     "one_to_one",
     "two_panel",
+    "ab_toggle",
+    "flicker",
     "flag",
     "help",
 )

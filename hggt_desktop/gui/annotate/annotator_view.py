@@ -188,7 +188,11 @@ class AnnotatorView(QWidget):
     def _apply_rule(self, patch: tuple[int, int], versions: int) -> None:
         """1:1 unless the screen cannot show it: the rule's grid, zoom and two-panel mode."""
         self._layout_for = (*patch, versions)
-        layout = layout_for(self.screen(), patch, versions)
+        self.apply_layout(layout_for(self.screen(), patch, versions), patch)
+
+    def apply_layout(self, layout: ScreenLayout, patch: tuple[int, int]) -> None:
+        """Show the rule's arrangement, zoom and two-panel mode (``patch``: w, h device px)."""
+        versions = self.session.version_count
         self.screen_layout = layout
         if layout.one_to_one:
             in_cell = layout.controls == CONTROLS_CELL

@@ -49,11 +49,20 @@ class KeyMap:
                 continue
             self.keys[name] = tuple(p for p in parsed if p)
         self._by_key: dict[str, str] = {}
-        for name, action_keys in self.keys.items():
-            for key in action_keys:
+        # The annotator's own keys first: a key they chose wins over a default, and a default
+        # it takes away (a new action's key, say) is reported once, not silently dropped.
+        chosen = [n for n in self.keys if overrides and n in overrides]
+        for name in [*chosen, *(n for n in self.keys if n not in chosen)]:
+            for key in self.keys[name]:
                 normal = normalise_key(key)
-                if normal:
-                    self._by_key.setdefault(normal, name)
+                if not normal:
+                    continue
+                owner = self._by_key.setdefault(normal, name)
+                if owner != name and owner in chosen and name not in chosen:
+                    self.problems.append(
+                        f"{normal!r} is yours for {owner!r}, so it no longer does {name!r} "
+                        f"(its default); give {name!r} another key in {KEYS_FILE} if you use it"
+                    )
 
     @classmethod
     def from_file(cls, path: Path) -> KeyMap:

@@ -18,7 +18,7 @@ from hggt_desktop.core.labels import Label
 from hggt_desktop.core.palette import LABEL_COLOURS
 from hggt_desktop.gui.curator.session import CuratorSession
 from hggt_desktop.gui.viewer.grid import PatchGrid
-from hggt_desktop.gui.viewer.transform import ViewTransform
+from hggt_desktop.gui.viewer.transform import ONE_TO_ONE, ViewTransform
 
 LABEL_QCOLOURS = {label: QColor(colour) for label, colour in LABEL_COLOURS.items()}
 LETTER = {Label.POSITIVE: "P", Label.SIMILAR: "S", Label.NEGATIVE: "N"}
@@ -47,7 +47,16 @@ class SetReviewView(QWidget):
         layout.addWidget(self.placeholder, 1)
         session.current_changed.connect(self._on_current_changed)
         session.set_changed.connect(self._on_set_changed)
+        # The panels are small beside the queue: a click shows every panel at true 1:1 (drag
+        # to pan, all together), a second click fits again.
+        self.grid.panel_clicked.connect(self._on_panel_clicked)
         self._on_current_changed("")
+
+    def _on_panel_clicked(self, _index: int) -> None:
+        if self.transform.mode == ONE_TO_ONE:
+            self.transform.fit()
+        else:
+            self.transform.one_to_one()
 
     def _on_current_changed(self, stem: str) -> None:
         self.grid.setVisible(bool(stem))
