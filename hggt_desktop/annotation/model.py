@@ -330,7 +330,7 @@ class AnnotationModel:
             self._change_flag(old)
             self.events.message(f"Undone: the set is {'flagged ' + old if old else 'not flagged'} again.")
             return self.save_error is None
-        assert not isinstance(old, str)
+        assert old is None or isinstance(old, Label)  # Label is a str enum: test for Label
         self._change_label(version, old)
         self._select(self.progress.order.index(version))
         self.events.message(
