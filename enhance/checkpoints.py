@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from enhance.archs.layouts import LayoutError, describe_misfit, layout_of, to_basicsr
 from enhance.archs.registry import ARCHITECTURES, identify
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,17 @@ def read_state_dict(path: Path | str) -> dict[str, torch.Tensor]:
 
 
 def build_model(path: Path | str) -> tuple[nn.Module, str, dict]:
-    """Build the model a checkpoint describes, with its weights loaded, in eval mode."""
+    """Build the model a checkpoint describes, with its weights loaded, in eval mode.
+
+    ESRGAN-named RRDBNet checkpoints are renamed to BasicSR names first; the upsampler (nearest
+    or pixel-shuffle) and the sizes are read from the parameter names and shapes.
+    """
     state = read_state_dict(path)
+    layout = layout_of(state)
+    try:
+        state = to_basicsr(state)
+    except LayoutError as exc:
+        raise CheckpointError(path, str(exc)) from exc
     arch = identify(state)
     if arch is None:
         known = ", ".join(sorted(ARCHITECTURES))
@@ -73,11 +83,15 @@ def build_model(path: Path | str) -> tuple[nn.Module, str, dict]:
     try:
         config = arch.config(state)
         model = arch.build(**config)
-        model.load_state_dict(state, strict=True)
-    except (KeyError, RuntimeError, ValueError, TypeError, ZeroDivisionError) as exc:
+    except (KeyError, RuntimeError, ValueError, TypeError, ZeroDivisionError, IndexError) as exc:
         first = str(exc).strip().splitlines()[0][:300]
         raise CheckpointError(path, f"looks like {arch.name} but its weights do not fit ({first})") from exc
-    log.info("%s: %s %s", Path(path).name, arch.name, config)
+    misfit = describe_misfit(model, state)
+    if misfit is not None:
+        raise CheckpointError(path, f"looks like {arch.name} {config} but its weights do not fit: {misfit}")
+    model.load_state_dict(state, strict=True)
+    renamed = f" (renamed from the {layout} layout)" if layout != "basicsr" else ""
+    log.info("%s: %s %s%s", Path(path).name, arch.name, config, renamed)
     return model.eval(), arch.name, config
 
 

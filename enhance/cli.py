@@ -2,6 +2,7 @@
 
     hggt-enhance INPUT_DIR OUT_DIR --model 01=a.pth --model 02=b.onnx [options]
     hggt-enhance export CHECKPOINT OUT.onnx
+    hggt-enhance preview PHOTO --model 01=a.pth ... (enhance/preview_cli.py)
 
 Exit codes: 0 every output written, 1 some images failed, 2 usage error or bad model file,
 130 stopped by Ctrl-C / SIGTERM (finished outputs are recorded; run again to resume).
@@ -34,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="hggt-enhance",
         formatter_class=HelpFormatter,
         description="Enhance every photo of a folder with up to four models (HGGT step 1). "
-        "Also: 'hggt-enhance export CHECKPOINT OUT.onnx'.",
+        "Also: 'hggt-enhance export CHECKPOINT OUT.onnx', 'hggt-enhance preview PHOTO --model ...'.",
     )
     parser.add_argument("input_dir", type=Path, help="folder of photos")
     parser.add_argument("out_dir", type=Path, help="writes OUT_DIR/original/ and OUT_DIR/<id>/<img>_<id>.png")
@@ -43,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="ID=PATH",
-        help="model id and file (.onnx, or BasicSR .pth / .safetensors); repeat up to 4 times",
+        help="model id and file (.onnx, or BasicSR .pth / .safetensors), or an external command: "
+        'ID=model.toml or ID=cmd:"prog ... {in} ... {outdir}" (docs/enhance.md); repeat up to 4 times',
     )
     parser.add_argument(
         "--tile",
@@ -114,20 +116,20 @@ def build_export_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_models(values: list[str]) -> list[tuple[str, Path]]:
-    """``ID=PATH`` pairs, checked for shape and duplicates."""
+def parse_models(values: list[str]) -> list[tuple[str, str]]:
+    """``ID=PATH`` (or ``ID=cmd:...``, ``ID=model.toml``) pairs, checked for shape and duplicates."""
     if not values:
         raise UsageError("give at least one --model ID=PATH, e.g. --model 01=rcan_01.pth")
     if len(values) > 4:
         raise UsageError(f"at most four --model options, got {len(values)}")
-    models: list[tuple[str, Path]] = []
+    models: list[tuple[str, str]] = []
     for value in values:
         model_id, sep, path = value.partition("=")
         if not sep or not _MODEL_ID.match(model_id) or not path:
             raise UsageError(f"--model {value!r}: expected ID=PATH with a short id such as 01")
         if model_id in [m for m, _ in models] or model_id == ORIGINAL_FOLDER:
             raise UsageError(f"--model id {model_id!r} is used twice or reserved")
-        models.append((model_id, Path(path)))
+        models.append((model_id, path))
     return models
 
 
@@ -228,6 +230,30 @@ def check_onnx_io(path: Path, model) -> None:  # type: ignore[no-untyped-def]
         )
 
 
+def load_model(model_id: str, value: str, wanted_scale: int = 1):
+    """The run's spec for one ``--model`` value (exit 2 on a file or description that cannot be
+    used, or whose scale is not ``wanted_scale``)."""
+    from enhance.external import ExternalModelError, is_external, read_external
+    from enhance.job import ModelSpec
+    from hggt_desktop.core.hashing import sha256_file
+
+    if is_external(value):
+        try:
+            model = read_external(value)
+        except ExternalModelError as exc:
+            raise UsageError(f"--model {model_id}: {exc}") from exc
+        if model.scale != wanted_scale:
+            raise UsageError(
+                f"--model {model_id}: {model.source} says scale {model.scale} but the run asks for "
+                f"--scale {wanted_scale}; change one of them"
+            )
+        source = Path(value) if value.lower().endswith(".toml") else Path(model.command[0])
+        return ModelSpec(model_id, source, model.digest(), external=model)
+    path = Path(value)
+    check_model_file(model_id, path, wanted_scale)
+    return ModelSpec(model_id, path, sha256_file(path))
+
+
 def install_stop_handlers(stop: threading.Event, reporter) -> dict:
     """Ctrl-C, SIGTERM (QProcess.terminate) and CTRL_BREAK request a clean stop; twice forces it.
 
@@ -265,11 +291,10 @@ def watch_stdin(stop: threading.Event) -> None:
 
 def run_enhance(args: argparse.Namespace) -> int:
     from enhance.engines.factory import open_engine
-    from enhance.job import ModelSpec, RunOptions
+    from enhance.job import RunOptions
     from enhance.progress import ProgressReporter
     from enhance.runner import Runner
     from enhance.tiling import check_tile_size
-    from hggt_desktop.core.hashing import sha256_file
 
     models = parse_models(args.model)
     shard = parse_shard(args.shard)
@@ -287,13 +312,11 @@ def run_enhance(args: argparse.Namespace) -> int:
     if args.from_ground_truth and args.scale == 1:
         raise UsageError("--from-ground-truth needs --scale N (N > 1): it shrinks each photo by N first")
     check_out_dir(args.out_dir)
-    for model_id, path in models:
-        check_model_file(model_id, path, args.scale)
+    specs = [load_model(model_id, value, args.scale) for model_id, value in models]
     images, clashes = list_images(args.input_dir, shard)
     reporter = ProgressReporter(json_lines=args.progress_json)
     for name in clashes:
         reporter.say(f"SKIPPED {name}: another input has the same name stem; rename one of them")
-    specs = [ModelSpec(model_id, path, sha256_file(path)) for model_id, path in models]
     options = RunOptions(
         tile=args.tile,
         overlap=args.overlap,
@@ -365,6 +388,10 @@ def _main(argv: list[str]) -> int:
     try:
         if argv[:1] == ["export"]:
             return run_export(argv[1:])
+        if argv[:1] == ["preview"]:
+            from enhance.preview_cli import run_preview_command
+
+            return run_preview_command(argv[1:])
         return run_enhance(build_parser().parse_args(argv))
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)

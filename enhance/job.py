@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from enhance.engines.base import Engine, EngineOptions
+from enhance.external import ExternalModel
 from hggt_desktop.core.labels import ORIGINAL_FOLDER
 
 # The folder of the unenhanced copies: the set layout names it, the core owns the name.
@@ -15,11 +16,16 @@ ORIGINAL = ORIGINAL_FOLDER
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One enhancer of the run: its id ("01".."04"), file and content hash."""
+    """One enhancer of the run: its id ("01".."04"), file and content hash.
+
+    For an external command (``external`` set), ``path`` is where it was described and
+    ``sha256`` the description's digest.
+    """
 
     model_id: str
     path: Path
     sha256: str
+    external: ExternalModel | None = None
 
 
 @dataclass(frozen=True)

@@ -3,20 +3,18 @@
 ``OUT_DIR/.hggt-enhance/manifest.jsonl``; each line records the image, the model id ("01".."0k",
 or "original"), the model file's SHA-256, the options that change the pixels, and the status.
 An output counts as done only when its latest record says "done" with the same model hash and
-options *and* the file exists. A line torn by a crash is ignored, so that work is simply redone.
+options *and* the file exists. The file format (append + fsync, torn lines ignored, a failed
+write reported once) belongs to :mod:`hggt_desktop.core.jsonl_manifest`, shared with the
+screening job.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+from hggt_desktop.core.jsonl_manifest import JsonlManifest
 
 MANIFEST_DIR = ".hggt-enhance"
 MANIFEST_NAME = "manifest.jsonl"
@@ -36,7 +34,7 @@ class Record:
     output: str = ""
     message: str = ""
 
-    def to_json(self) -> str:
+    def to_dict(self) -> dict:
         fields = {
             "image": self.image,
             "model": self.model,
@@ -48,34 +46,24 @@ class Record:
         }
         if self.message:
             fields["message"] = self.message
-        return json.dumps(fields, ensure_ascii=False, sort_keys=True)
+        return fields
 
 
 class Manifest:
     """Append-only JSON-lines log of outputs; the latest line per (image, model) wins."""
 
     def __init__(self, out_dir: Path) -> None:
-        self.path = Path(out_dir) / MANIFEST_DIR / MANIFEST_NAME
-        self._lock = threading.Lock()
+        self.file = JsonlManifest(Path(out_dir) / MANIFEST_DIR / MANIFEST_NAME)
+        self.path = self.file.path
         self._latest: dict[tuple[str, str], dict] = {}
         # Every (image, model) this folder's runs ever wrote: only those files may be replaced.
         self._written: set[tuple[str, str]] = set()
-        self._load()
-
-    def _load(self) -> None:
-        if not self.path.is_file():
-            return
-        with open(self.path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                try:
-                    entry = json.loads(line)
-                    self._latest[(entry["image"], entry["model"])] = entry
-                    if entry.get("status") == DONE:
-                        self._written.add((entry["image"], entry["model"]))
-                except (json.JSONDecodeError, KeyError, TypeError):
-                    log.warning(
-                        "%s line %d is incomplete (interrupted write); ignoring it", self.path, number
-                    )
+        for entry in self.file.read():
+            image, model = entry.get("image"), entry.get("model")
+            if isinstance(image, str) and isinstance(model, str):
+                self._latest[(image, model)] = entry
+                if entry.get("status") == DONE:
+                    self._written.add((image, model))
 
     def is_done(self, image: str, model: str, model_sha256: str, options: dict, output: Path) -> bool:
         """Whether this output was finished with the same model and options and still exists."""
@@ -93,15 +81,14 @@ class Manifest:
         return (image, model) in self._written
 
     def record(self, record: Record) -> None:
-        """Append one record and push it to disk, so a crash right after keeps it."""
-        line = record.to_json() + "\n"
-        with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # One write() on an O_APPEND file: lines from several shard processes do not interleave.
-            with open(self.path, "a", encoding="utf-8") as handle:
-                handle.write(line)
-                handle.flush()
-                os.fsync(handle.fileno())
-            self._latest[(record.image, record.model)] = json.loads(line)
-            if record.status == DONE:
-                self._written.add((record.image, record.model))
+        """Append one record and push it to disk, so a crash right after keeps it.
+
+        A failed write is reported once by the manifest file and never raised: the reader,
+        engine and writer threads that call this must go on (issue 13, hole 8).
+        """
+        entry = record.to_dict()
+        if record.status == DONE:
+            # This run wrote the file, recorded or not (a failed record is reported).
+            self._written.add((record.image, record.model))
+        if self.file.append(entry):
+            self._latest[(record.image, record.model)] = entry

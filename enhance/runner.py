@@ -85,8 +85,17 @@ class Runner:
         self._unreadable: set[str] = set()
         self._originals_pending: set[str] = set()
 
+    def _pixel_options(self, model_id: str) -> dict:
+        """What the manifest compares besides the hash (an external command tiles on its own)."""
+        if model_id == ORIGINAL:
+            return {}
+        options = self.options.pixel_options()
+        if any(m.external for m in self.models if m.model_id == model_id):
+            return {k: v for k, v in options.items() if k in ("scale", "from_ground_truth")}
+        return options
+
     def _todo(self, model_id: str, sha: str) -> list[str]:
-        options = self.options.pixel_options() if model_id != ORIGINAL else {}
+        options = self._pixel_options(model_id)
         return [
             name
             for name in self.images
@@ -100,18 +109,21 @@ class Runner:
         """Process every (model, image) pair that the manifest does not mark as done."""
         # Super-resolution outputs are compared with ground truth elsewhere: no copies of the inputs.
         originals = self._todo(ORIGINAL, "") if self.options.scale == 1 else []
-        work = [(m.model_id, m.path, m.sha256, self._todo(m.model_id, m.sha256)) for m in self.models]
+        work = [(m, self._todo(m.model_id, m.sha256)) for m in self.models]
         total = len(self.images) * (len(self.models) + (self.options.scale == 1))
-        self.summary.skipped = total - len(originals) - sum(len(todo) for *_, todo in work)
+        self.summary.skipped = total - len(originals) - sum(len(todo) for _, todo in work)
         self.reporter.started(total, self.summary.skipped)
-        work = [
-            (model_id, path, sha, self._spare_foreign(model_id, todo)) for model_id, path, sha, todo in work
-        ]
+        work = [(spec, self._spare_foreign(spec.model_id, todo)) for spec, todo in work]
         # The copy of the original is written by the reader of the first model pass that decodes
         # the image anyway; only what is left (all models already done) needs a pass of its own.
         self._originals_pending = set(originals)
-        for model_id, path, sha, todo in work:
-            self._run_todo(model_id, path, sha, todo)
+        for spec, todo in work:
+            if spec.external is not None and todo and not self.stop.is_set():
+                from enhance.external_pass import run_external  # it imports this module
+
+                run_external(self, spec, todo)
+            else:
+                self._run_todo(spec.model_id, spec.path, spec.sha256, todo)
         with self._lock:
             left = [name for name in originals if name in self._originals_pending]
         self._run_todo(ORIGINAL, None, "", left)
@@ -354,7 +366,7 @@ class Runner:
         except Exception as exc:
             self._fail(model_id, item.name, f"cannot write {target}: {exc}")
             return False
-        options = self.options.pixel_options() if model_id != ORIGINAL else {}
+        options = self._pixel_options(model_id)
         self.manifest.record(Record(item.name, model_id, sha, options, DONE, output=str(target)))
         with self._lock:
             self.summary.done += 1

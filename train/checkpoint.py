@@ -44,11 +44,15 @@ def save_weights(
     params_ema: dict[str, torch.Tensor],
     cfg: Config,
     iteration: int,
+    extra: dict[str, str] | None = None,
 ) -> None:
-    """Write G and its EMA with BasicSR names (flattened as ``params.*`` / ``params_ema.*``)."""
+    """Write G and its EMA with BasicSR names (flattened as ``params.*`` / ``params_ema.*``).
+
+    ``extra`` adds metadata (the validation metric of ``best.safetensors``)."""
     tensors = {f"params.{k}": v.detach().cpu().contiguous() for k, v in params.items()}
     tensors.update({f"params_ema.{k}": v.detach().cpu().clone() for k, v in params_ema.items()})
     metadata = {"format": FORMAT, "config": cfg.to_json(), "iteration": str(iteration), "arch": "RRDBNet"}
+    metadata.update(extra or {})
     write_bytes_atomic(path, save_safetensors(tensors, metadata=metadata))
 
 

@@ -217,13 +217,14 @@ def _train(cfg, args: argparse.Namespace) -> int:
     from hggt_desktop.pack.format import PackError
     from train.checkpoint import CheckpointError
     from train.config import ConfigError
+    from train.evaluate import EvaluationError
     from train.loop import PackUnsuitable, fit
     from train.runtime import TrainingDiverged
     from train.vgg import VGGError
 
     try:
         weights = fit(cfg, args.pack, args.out, args.resume)
-    except (ConfigError, PackError, PackUnsuitable, VGGError, CheckpointError) as exc:
+    except (ConfigError, PackError, PackUnsuitable, VGGError, CheckpointError, EvaluationError) as exc:
         print(f"hggt-train fit: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except TrainingDiverged as exc:

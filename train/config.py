@@ -50,11 +50,17 @@ class Config:
     poisson_scale: list[float] = field(default_factory=lambda: [0.05, 0.8])
     gray_noise_prob: float = 0.2
     jpeg_range: list[int] = field(default_factory=lambda: [75, 95])
+    # Where the published pipeline (BasicSR/Real-ESRGAN) and this trainer's own choice differ,
+    # "published" reproduces the paper's code (docs/training.md has the table):
+    jpeg: str = "published"  # "published": DiffJPEG, unrounded tables, continuous quality; "libjpeg"
+    poisson_levels: str = "published"  # "published": 2^ceil(log2(distinct values)); "8bit": 255
+    random_resize: str = "published"  # "published": by scale factor; "size": to an explicit size
+    positive_draws: str = "published"  # "published": separate draws for R_p and the target; "one"
     # Networks
     num_feat: int = 64
     num_block: int = 23
     num_grow_ch: int = 32
-    upsampler: str = "nearest"  # "pixelshuffle" is the HGGT variant (upsample.*)
+    upsampler: str = "pixelshuffle"  # HGGT's RRDBPSNet (upsample.*); "nearest": conv_up1/conv_up2
     d_num_feat: int = 64
     pretrain_g: str = ""  # PSNR-oriented RRDB to start from (BasicSR .pth or our .safetensors)
     # Optimisation
@@ -66,6 +72,9 @@ class Config:
     lr_gamma: float = 0.5
     ema_decay: float = 0.999
     bf16: bool = False
+    fp16: bool = False  # autocast fp16 with a GradScaler, for GPUs without bf16 (T4, V100, RTX 20xx)
+    accumulate: int = 1  # micro-batches of batch_size per optimiser step (12 = 3 x 4 on an 8 GB card)
+    grad_clip: float = 0.0  # max gradient norm of G and of D; 0: no clipping
     max_loss: float = 1e3  # |L_G| or L_D above this counts as divergence
     # Run
     seed: int = 0
@@ -74,6 +83,11 @@ class Config:
     keep_states: int = 2
     log_every: int = 100
     preview_every: int = 1000
+    # Validation on the pack's validation split (0: never); the best EMA weights go to models/best.safetensors
+    val_every: int = 5000
+    val_metric: str = "psnr"  # psnr, ssim (higher is better), lpips, dists (lower is better)
+    lpips_weights: str = ""  # local LPIPS-Alex weight files, comma-separated (alexnet + lin)
+    dists_weights: str = ""  # local DISTS weight files, comma-separated (vgg16 + alpha/beta)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
@@ -202,6 +216,18 @@ def config_and_problems(
             problems.append(f"{where}{exc}")
     if cfg.target not in ("positive", "original"):
         problems.append(f"{origin('target')}target must be 'positive' or 'original', not {cfg.target!r}")
+    for key, allowed in CHOICES.items():
+        if getattr(cfg, key) not in allowed:
+            shown = " or ".join(map(repr, allowed))
+            problems.append(f"{origin(key)}{key} must be {shown}, not {getattr(cfg, key)!r}")
+    if cfg.bf16 and cfg.fp16:
+        problems.append(
+            f"{origin('bf16', 'fp16')}bf16 and fp16 are both on; choose one (fp16 for GPUs without bf16)"
+        )
+    if cfg.grad_clip < 0:
+        problems.append(
+            f"{origin('grad_clip')}grad_clip must be 0 (off) or a positive norm, not {cfg.grad_clip}"
+        )
     for key in (
         "batch_size",
         "gt_size",
@@ -210,9 +236,14 @@ def config_and_problems(
         "save_every",
         "log_every",
         "preview_every",
+        "accumulate",
     ):
         if getattr(cfg, key) < 1:
             problems.append(f"{origin(key)}{key} must be at least 1, not {getattr(cfg, key)}")
+    if cfg.val_every < 0:
+        problems.append(
+            f"{origin('val_every')}val_every must be 0 (no validation) or more, not {cfg.val_every}"
+        )
     if cfg.num_workers < 0:
         problems.append(f"{origin('num_workers')}num_workers must be 0 or more, not {cfg.num_workers}")
     if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", cfg.device):
@@ -242,7 +273,75 @@ def _flatten(table: dict[str, Any]) -> dict[str, Any]:
 
 
 def config_from_json(text: str) -> Config:
-    """The config saved in a checkpoint (unknown keys from other versions are ignored)."""
+    """The config saved in a checkpoint (unknown keys from other versions are ignored).
+
+    A setting the checkpoint predates takes the value that reproduces how that run trained,
+    not today's default: a run saved before ``jpeg`` existed used the libjpeg tables.
+    """
     data = json.loads(text)
     known = {f.name for f in dataclasses.fields(Config)}
-    return Config(**{k: v for k, v in data.items() if k in known})
+    values = {**BEFORE_SETTING_EXISTED, **{k: v for k, v in data.items() if k in known}}
+    return Config(**values)
+
+
+# Settings whose default reproduces the published code but whose earlier behaviour differed.
+BEFORE_SETTING_EXISTED: dict[str, Any] = {
+    "upsampler": "nearest",
+    "jpeg": "libjpeg",
+    "poisson_levels": "8bit",
+    "random_resize": "size",
+    "positive_draws": "one",
+}
+CHOICES: dict[str, tuple[str, ...]] = {
+    "upsampler": ("pixelshuffle", "nearest"),
+    "jpeg": ("published", "libjpeg"),
+    "poisson_levels": ("published", "8bit"),
+    "random_resize": ("published", "size"),
+    "positive_draws": ("published", "one"),
+    "val_metric": ("psnr", "ssim", "lpips", "dists"),
+}
+# What a resumed run keeps from its saved config whatever the presets or the command line say:
+# the network (its weights have that shape) and what its samples are made of.
+KEPT_ON_RESUME = (
+    "num_feat",
+    "num_block",
+    "num_grow_ch",
+    "upsampler",
+    "d_num_feat",
+    "kernel_sizes",
+    "iso_prob",
+    "sinc_prob",
+    "blur_sigma",
+    "resize_prob",
+    "resize_range",
+    "gaussian_noise_prob",
+    "noise_sigma",
+    "poisson_scale",
+    "gray_noise_prob",
+    "jpeg_range",
+    "jpeg",
+    "poisson_levels",
+    "random_resize",
+    "positive_draws",
+)
+
+
+def resumed_config(saved_json: str, cfg: Config) -> tuple[Config, list[str], list[str]]:
+    """The config of a resumed run: ``cfg`` with the saved network and degradation kept.
+
+    Returns (config, kept: settings given differently now but kept as saved, changed: other
+    settings that differ from the saved run and take the new value).
+    """
+    saved = config_from_json(saved_json)
+    kept = [
+        f"{k}={getattr(saved, k)!r} (not {getattr(cfg, k)!r})"
+        for k in KEPT_ON_RESUME
+        if getattr(saved, k) != getattr(cfg, k)
+    ]
+    resumed = dataclasses.replace(cfg, **{k: getattr(saved, k) for k in KEPT_ON_RESUME})
+    changed = [
+        f"{f.name}: {getattr(saved, f.name)!r} -> {getattr(resumed, f.name)!r}"
+        for f in dataclasses.fields(Config)
+        if getattr(saved, f.name) != getattr(resumed, f.name)
+    ]
+    return resumed, kept, changed

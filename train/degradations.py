@@ -16,7 +16,7 @@ from scipy import special
 from torch.nn import functional as F
 
 from train.config import Config
-from train.jpeg import jpeg_batch
+from train.jpeg import diffjpeg_batch, jpeg_batch
 
 KERNEL_SIZE = 9  # every kernel is zero-padded to 9x9 so a batch stacks
 MODES = ("area", "bilinear", "bicubic")
@@ -92,21 +92,71 @@ def add_noise(
         noise = (gray * mono + (1 - gray) * colour) * sigma
     else:
         scale = _uniform(gen, b, *cfg.poisson_scale, device)[:, None, None, None]
-        # Counts on the 8-bit scale, as Real-ESRGAN does for 8-bit images (256 levels).
-        levels = 255.0
-        quantised = torch.round(images.clamp(0, 1) * levels)
-        colour = torch.poisson(quantised, generator=gen) / levels - quantised / levels
-        luma = (0.299 * images[:, 0:1] + 0.587 * images[:, 1:2] + 0.114 * images[:, 2:3]).clamp(0, 1)
-        luma_q = torch.round(luma * levels)
-        mono = torch.poisson(luma_q, generator=gen) / levels - luma_q / levels
+        if cfg.poisson_levels == "published":
+            luma = 0.2989 * images[:, 0:1] + 0.587 * images[:, 1:2] + 0.114 * images[:, 2:3]  # torchvision's
+            colour = _poisson(images, poisson_levels(images), gen)
+            mono = _poisson(luma, poisson_levels(luma), gen)
+        else:
+            # Counts on the 8-bit scale: 255 levels whatever the image holds.
+            quantised = torch.round(images.clamp(0, 1) * 255.0)
+            colour = torch.poisson(quantised, generator=gen) / 255.0 - quantised / 255.0
+            luma = (0.299 * images[:, 0:1] + 0.587 * images[:, 1:2] + 0.114 * images[:, 2:3]).clamp(0, 1)
+            luma_q = torch.round(luma * 255.0)
+            mono = torch.poisson(luma_q, generator=gen) / 255.0 - luma_q / 255.0
         noise = (gray * mono + (1 - gray) * colour) * scale
     return (images + noise).clamp(0, 1)
+
+
+def poisson_levels(images: torch.Tensor) -> torch.Tensor:
+    """BasicSR's Poisson levels per sample: 2^ceil(log2(number of distinct 8-bit values)), (B, 1, 1, 1).
+
+    An image with few distinct values (a flat patch, a gray ramp) gets fewer levels, so more
+    relative noise, than the 255 levels of the 8-bit rule.
+    """
+    quantised = torch.round(images.clamp(0, 1) * 255.0)
+    counts = torch.tensor([len(torch.unique(q)) for q in quantised], dtype=torch.float64)
+    return (2.0 ** torch.ceil(torch.log2(counts))).to(images.device, images.dtype).view(-1, 1, 1, 1)
+
+
+def _poisson(images: torch.Tensor, levels: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Poisson noise of the 8-bit-rounded images at ``levels`` (BasicSR's generate_poisson_noise_pt)."""
+    rounded = torch.round(images.clamp(0, 1) * 255.0) / 255.0
+    return torch.poisson(rounded * levels, generator=gen) / levels - rounded
+
+
+def random_resize(images: torch.Tensor, scale: float, mode: str, by: str) -> torch.Tensor:
+    """Step 2's resize of (B, C, H, W) by ``scale``.
+
+    ``by="published"`` passes the scale factor as BasicSR does: the output is floor(H * scale)
+    and output pixel i samples the input at (i + 0.5) / scale - 0.5. ``by="size"`` passes that
+    size, so the input is sampled at (i + 0.5) * H / out - 0.5 (the two differ when H * scale
+    is not a whole number).
+    """
+    h, w = images.shape[-2:]
+    if by == "published":
+        if mode == "area":
+            return F.interpolate(images, scale_factor=scale, mode="area")
+        return F.interpolate(images, scale_factor=scale, mode=mode, align_corners=False)
+    return _resize(images, (max(1, int(h * scale)), max(1, int(w * scale))), mode)
 
 
 def _resize(images: torch.Tensor, size: tuple[int, int], mode: str) -> torch.Tensor:
     if mode == "area":
         return F.interpolate(images, size=size, mode="area")
     return F.interpolate(images, size=size, mode=mode, align_corners=False)
+
+
+def jpeg_quality(cfg: Config, b: int, gen: torch.Generator, device: torch.device) -> torch.Tensor:
+    """(B,) JPEG qualities: continuous in [lo, hi] (published) or whole numbers (libjpeg)."""
+    lo, hi = cfg.jpeg_range
+    if cfg.jpeg == "published":
+        return _uniform(gen, b, lo, hi, device)
+    return torch.randint(lo, hi + 1, (b,), generator=gen, device=device)
+
+
+def compress(images: torch.Tensor, quality: torch.Tensor, codec: str) -> torch.Tensor:
+    """Step 4 with the codec of ``cfg.jpeg``: BasicSR's DiffJPEG ("published") or libjpeg's tables."""
+    return diffjpeg_batch(images, quality) if codec == "published" else jpeg_batch(images, quality)
 
 
 def degrade(
@@ -136,12 +186,11 @@ def degrade(
     )
     mode = MODES[int(torch.randint(len(MODES), (1,), generator=choices).item())]
     if direction != 2:
-        x = _resize(x, (max(1, int(h * scale)), max(1, int(w * scale))), mode)
+        x = random_resize(x, scale, mode, cfg.random_resize)
     # 3. noise
     x = add_noise(x, cfg, choices, gen)
     # 4. JPEG, quality per sample
-    quality = torch.randint(cfg.jpeg_range[0], cfg.jpeg_range[1] + 1, (b,), generator=gen, device=device)
-    x = jpeg_batch(x, quality)
+    x = compress(x, jpeg_quality(cfg, b, gen, device), cfg.jpeg)
     # 5. to a quarter of the original size, same mode; 8-bit levels
     x = _resize(x, (h // 4, w // 4), mode)
     return torch.round(x.clamp(0, 1) * 255.0) / 255.0

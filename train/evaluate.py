@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -25,6 +26,10 @@ from hggt_desktop.core.output_file import OutputKind, read_head
 from hggt_desktop.pack.format import POSITIVE
 from train.metrics import psnr, ssim
 from train.perceptual_metrics import DISTS, LPIPSAlex, MetricWeightsError, read_weights
+
+if TYPE_CHECKING:
+    from hggt_desktop.pack.reader import PackReader
+    from train.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -172,27 +177,45 @@ def evaluate_checkpoint(pack: Path, checkpoint_path: Path, args: argparse.Namesp
     The LR input of a set is the training degradation of its whole original with a fixed seed
     per set, so repeated evaluations see the same inputs.
     """
-    from enhance.archs.rrdbnet import RRDBNet, rrdbnet_config
     from hggt_desktop.pack.reader import PackReader
-    from train.checkpoint import load_generator_state, read_weights_config
+    from train.checkpoint import read_weights_config
     from train.config import Config
-    from train.degradations import degrade, draw_kernel
-    from train.runtime import iteration_generators
+    from train.generator import generator_from_checkpoint
 
     device = _device(args.device)
     reader = PackReader(pack)
-    split = {"train": [0], "val": [1], "all": [0, 1]}[args.split]
-    indices = [i for i in range(len(reader)) if int(reader.meta.split[i]) in split]
-    if not indices:
-        raise EvaluationError(
-            f"{pack}: the {args.split} split is empty; write the pack with --split VAL_FRACTION"
-        )
-    state = load_generator_state(checkpoint_path)
-    model = RRDBNet(**rrdbnet_config(state)).to(device).eval()  # type: ignore[arg-type]
-    model.load_state_dict(state)
-    cfg = read_weights_config(checkpoint_path) or Config()
-    result = Evaluation()
-    metrics = make_metrics(args, device, result.notes)
+    try:
+        split = {"train": [0], "val": [1], "all": [0, 1]}[args.split]
+        indices = [i for i in range(len(reader)) if int(reader.meta.split[i]) in split]
+        if not indices:
+            raise EvaluationError(
+                f"{pack}: the {args.split} split is empty; write the pack with --split VAL_FRACTION"
+            )
+        model = generator_from_checkpoint(checkpoint_path).to(device).eval()
+        cfg = read_weights_config(checkpoint_path) or Config()
+        result = Evaluation()
+        metrics = make_metrics(args, device, result.notes)
+        return evaluate_model(model, reader, indices, cfg, metrics, args.crop_border, result)
+    finally:
+        reader.close()
+
+
+def evaluate_model(
+    model: torch.nn.Module,
+    reader: PackReader,
+    indices: list[int],
+    cfg: Config,
+    metrics: dict[str, Metric],
+    crop_border: int,
+    result: Evaluation | None = None,
+) -> Evaluation:
+    """Super-resolve the sets ``indices`` of a pack from their fixed-seed degraded originals and
+    measure each against its Positives (sets without one are left out and counted)."""
+    from train.degradations import degrade, draw_kernel
+    from train.runtime import iteration_generators
+
+    result = result or Evaluation()
+    device = next(model.parameters()).device
     no_positive = 0
     for index in indices:
         positives = [k + 1 for k, e in enumerate(reader.meta.effective[index]) if e == POSITIVE]
@@ -204,13 +227,10 @@ def evaluate_checkpoint(pack: Path, checkpoint_path: Path, args: argparse.Namesp
         kernel = torch.from_numpy(draw_kernel(np.random.default_rng([cfg.seed, index]), cfg))[None]
         with torch.inference_mode():
             lr = degrade(_tensor(images[0], device), kernel, cfg, choices, gen)
-            sr = model(lr).clamp(0, 1)
+            sr = model(lr).float().clamp(0, 1)
         sr_u8 = (sr[0].permute(1, 2, 0).cpu().numpy() * 255.0).round().astype(np.uint8)
         name = reader.meta.names[index]
-        result.rows.append(
-            score(name, name, sr_u8, [images[k] for k in positives], metrics, args.crop_border)
-        )
-    reader.close()
+        result.rows.append(score(name, name, sr_u8, [images[k] for k in positives], metrics, crop_border))
     if no_positive:
         result.notes.append(f"{no_positive} set(s) left out: no effective Positive")
     return summarise(result, list(metrics))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from enhance.archs.rrdbnet import RRDBNet, rrdbnet_config
-from train.checkpoint import load_generator_state
+from train.checkpoint import CheckpointError
+from train.generator import generator_from_checkpoint
 
 
 class ExportError(Exception):
@@ -30,14 +30,10 @@ def export_checkpoint(
         check_export_target(out, overwrite)  # before the checkpoint is even read
     except OnnxCheckFailed as exc:
         raise ExportError(str(exc)) from exc
-    state = load_generator_state(checkpoint, params)
-    if "conv_first.weight" not in state or "body.0.rdb1.conv1.weight" not in state:
-        raise ExportError(f"{checkpoint}: not an RRDBNet checkpoint (no conv_first / body.0.rdb1 weights)")
-    model = RRDBNet(**rrdbnet_config(state))  # type: ignore[arg-type]
     try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError as exc:
-        raise ExportError(f"{checkpoint}: weights do not fit RRDBNet ({str(exc).splitlines()[0]})") from exc
+        model = generator_from_checkpoint(checkpoint, params)
+    except CheckpointError as exc:
+        raise ExportError(str(exc)) from exc
     try:
         export_onnx(model, out, opset=opset, overwrite=overwrite)
     except OnnxCheckFailed as exc:

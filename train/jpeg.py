@@ -6,6 +6,13 @@ device and each sample has its own quality. It is the baseline JPEG pipeline of 
 BT.601 full range, 4:2:0 chroma by 2x2 averaging, 8x8 DCT-II, the standard luminance and
 chrominance tables scaled by quality with the IJG formula, rounding) without entropy coding,
 which is lossless. No gradient is needed: the LR input is data, not a function of the model.
+
+:func:`diffjpeg_batch` is the published alternative (``jpeg = "published"``): BasicSR's
+``DiffJPEG(differentiable=False)`` that HGGT trained with, which differs from a real codec in
+four ways kept here on purpose: the tables are the standard ones *transposed*, scaled by the
+quality factor *without* rounding or clamping (so a continuous quality changes them
+continuously); YCbCr is not rounded to 8 bits; chroma is upsampled by repetition, not
+interpolation; the image is padded to whole 16x16 MCUs with zeros, not by edge replication.
 """
 
 from __future__ import annotations
@@ -50,6 +57,40 @@ def quality_tables(quality: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     base = torch.tensor([_LUMA, _CHROMA], dtype=torch.float32, device=quality.device)
     tables = torch.floor((base[None] * scale[:, None] + 50.0) / 100.0).clamp(1, 255)
     return tables[:, 0], tables[:, 1]
+
+
+def published_tables(quality: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B,) float qualities -> DiffJPEG's luminance and chrominance tables (B, 8, 8), unrounded.
+
+    BasicSR's ``quality_to_factor``: 5000 / q below 50, else 200 - 2q, divided by 100; its
+    tables are the standard ones transposed.
+    """
+    q = quality.to(torch.float32)
+    factor = torch.where(q < 50, 5000.0 / q, 200.0 - 2.0 * q)[:, None, None] / 100.0
+    base = torch.tensor([_LUMA, _CHROMA], dtype=torch.float32, device=quality.device).transpose(1, 2)
+    tables = base[None] * factor[:, None]
+    return tables[:, 0], tables[:, 1]
+
+
+def diffjpeg_batch(images: torch.Tensor, quality: torch.Tensor) -> torch.Tensor:
+    """BasicSR's DiffJPEG on (B, 3, H, W) RGB in [0, 1] with float ``quality`` (B,); returns [0, 1]."""
+    b, _, h, w = images.shape
+    ph, pw = (-h) % 16, (-w) % 16
+    x = F.pad(images.float(), (0, pw, 0, ph), mode="constant", value=0.0) * 255.0
+    r, g, bl = x[:, 0], x[:, 1], x[:, 2]
+    y = 0.299 * r + 0.587 * g + 0.114 * bl
+    cb = -0.168736 * r - 0.331264 * g + 0.5 * bl + 128.0
+    cr = 0.5 * r - 0.418688 * g - 0.081312 * bl + 128.0
+    cbcr = F.avg_pool2d(torch.stack((cb, cr), 1), 2)  # (B, 2, H/2, W/2)
+    dct = _dct_matrix(images.device)
+    luma_table, chroma_table = published_tables(quality.to(images.device))
+    y = _quantise(y, luma_table, dct)
+    cb = _quantise(cbcr[:, 0], chroma_table, dct)
+    cr = _quantise(cbcr[:, 1], chroma_table, dct)
+    chroma = torch.stack((cb, cr), 1).repeat_interleave(2, 2).repeat_interleave(2, 3)  # (B, 2, H, W)
+    cb, cr = chroma[:, 0] - 128.0, chroma[:, 1] - 128.0
+    rgb = torch.stack((y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr, y + 1.772 * cb), 1)
+    return (rgb.clamp(0, 255)[:, :, :h, :w] / 255.0).to(images.dtype)
 
 
 def _blocks(x: torch.Tensor) -> torch.Tensor:

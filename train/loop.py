@@ -1,9 +1,10 @@
 """The HGGT training loop, top to bottom: set up, (resume,) then one GAN step per iteration.
 
 Nothing is hidden in objects: every step below reads the variables set above it. One
-iteration: degrade the originals on the device, crop the LR like the HR crops, swap through the
-pair pool, pick the targets, one generator step (pixel + perceptual + GAN + negative), one
-discriminator step, EMA, schedules, then log, preview and save.
+iteration: for each of ``accumulate`` micro-batches, degrade the originals on the device, crop
+the LR like the HR crops, swap through the pair pool and pick the targets; then one generator
+step (pixel + perceptual + GAN + negative), one discriminator step (train/step.py), EMA,
+schedules, then log, preview, validate and save.
 """
 
 from __future__ import annotations
@@ -11,23 +12,23 @@ from __future__ import annotations
 import contextlib
 import copy
 import logging
+import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch.nn import functional as F
 from torch.nn.parallel import DistributedDataParallel
 
-from enhance.archs.rrdbnet import RRDBNet
 from hggt_desktop.pack.format import TRAINING_VERSIONS
 from hggt_desktop.pack.reader import PackReader
 from train import checkpoint
 from train.archs.discriminator import UNetDiscriminatorSN
-from train.config import PRESET_SUBSET, Config
+from train.config import PRESET_SUBSET, Config, resumed_config
 from train.data import crop_lr, flip_where, make_loader
 from train.degradations import degrade
+from train.generator import build_generator, pretrained_generator
 from train.logbook import Logbook
-from train.losses import choose_targets, gan_loss, negative_loss
+from train.losses import choose_targets
 from train.pool import PairPool
 from train.runtime import (
     Process,
@@ -38,7 +39,9 @@ from train.runtime import (
     iteration_generators,
     start_process,
 )
-from train.vgg import load_vgg19, perceptual_loss
+from train.step import Micro, apply_gradients, discriminator_backward, generator_backward, make_precision
+from train.validation import start_validation, validate
+from train.vgg import load_vgg19
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +71,6 @@ def training_indices(reader: PackReader, cfg: Config) -> np.ndarray:
     return indices
 
 
-def build_generator(cfg: Config) -> RRDBNet:
-    return RRDBNet(3, 3, cfg.num_feat, cfg.num_block, cfg.num_grow_ch, 4, cfg.upsampler)
-
-
 @torch.no_grad()
 def update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
     """ema = decay * ema + (1 - decay) * model, parameter by parameter (BasicSR's model_ema)."""
@@ -98,11 +97,21 @@ def _fit(
     reader = resources.enter_context(contextlib.closing(PackReader(pack)))
     indices = training_indices(reader, cfg)
 
+    # --- resume: the saved network and degradation win over today's presets and command line
+    saved, path = None, checkpoint.latest_state(run_dir) if resume else None
+    if path is not None:
+        saved = checkpoint.load_state(path)
+        cfg = _resumed_config(saved["config"], cfg, process)
+    elif resume and process.is_main:
+        log.info(f"no training state in {run_dir / 'state'}; starting from iteration 0")
+
     # --- networks (same seed on every process: identical initial weights), optimisers, schedules
     torch.manual_seed(cfg.seed)
-    net_g = build_generator(cfg).to(device)
-    if cfg.pretrain_g:
-        net_g.load_state_dict(checkpoint.load_generator_state(cfg.pretrain_g))
+    if cfg.pretrain_g and saved is None:
+        cfg, net_g = pretrained_generator(cfg)
+    else:
+        net_g = build_generator(cfg)
+    net_g = net_g.to(device)
     net_g_ema = copy.deepcopy(net_g).requires_grad_(False)
     net_d = UNetDiscriminatorSN(3, cfg.d_num_feat).to(device)
     vgg = load_vgg19(cfg.vgg_weights).to(device) if cfg.perceptual_weight > 0 else None
@@ -113,101 +122,66 @@ def _fit(
     pool = PairPool(cfg.pool_size, cfg.batch_size)
     start_iter, last_good = 0, "none yet"
 
-    # --- resume from the newest training state
-    if resume and (path := checkpoint.latest_state(run_dir)) is not None:
-        state = checkpoint.load_state(path)
-        _warn_config_changes(state["config"], cfg)
-        net_g.load_state_dict(state["net_g"])
-        net_g_ema.load_state_dict(state["net_g_ema"])
-        net_d.load_state_dict(state["net_d"])
-        opt_g.load_state_dict(state["opt_g"])
-        opt_d.load_state_dict(state["opt_d"])
-        sched_g.load_state_dict(state["sched_g"])
-        sched_d.load_state_dict(state["sched_d"])
-        start_iter, last_good = int(state["iteration"]), str(path)
-        own = state if process.rank == 0 else _rank_state(run_dir, start_iter, process.rank)
-        if own is not None and int(state["world"]) == process.world:
+    if saved is not None:
+        net_g.load_state_dict(saved["net_g"])
+        net_g_ema.load_state_dict(saved["net_g_ema"])
+        net_d.load_state_dict(saved["net_d"])
+        opt_g.load_state_dict(saved["opt_g"])
+        opt_d.load_state_dict(saved["opt_d"])
+        sched_g.load_state_dict(saved["sched_g"])
+        sched_d.load_state_dict(saved["sched_d"])
+        start_iter, last_good = int(saved["iteration"]), str(path)
+        own = saved if process.rank == 0 else _rank_state(run_dir, start_iter, process.rank)
+        if own is not None and int(saved["world"]) == process.world:
             pool.load_state_dict(own["pool"], device)
             checkpoint.restore_rng_states(own["rng"])
         else:
             log.warning(
-                f"resuming with {process.world} processes instead of {state['world']}: pair pools start empty"
+                f"resuming with {process.world} processes instead of {saved['world']}: pair pools start empty"
             )
         if process.is_main:
             log.info(f"resumed from {path} at iteration {start_iter}")
-    elif resume and process.is_main:
-        log.info(f"no training state in {run_dir / 'state'}; starting from iteration 0")
 
     # --- data-parallel wrappers (the plain modules stay for EMA, saving and the G step's D call)
     g_train = DistributedDataParallel(net_g) if process.world > 1 else net_g
     d_train = DistributedDataParallel(net_d) if process.world > 1 else net_d
+    per_iteration = cfg.batch_size * cfg.accumulate  # samples per process and optimiser step
     loader = make_loader(
-        reader, indices, cfg, process.rank, process.world, start_iter * cfg.batch_size, device.type == "cuda"
+        reader, indices, cfg, process.rank, process.world, start_iter * per_iteration, device.type == "cuda"
     )
     logbook = resources.enter_context(
         contextlib.closing(Logbook(run_dir, cfg.total_iter, start_iter, process.is_main))
     )
-    autocast = torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=cfg.bf16)
+    precision = make_precision(cfg, device)
+    validation = start_validation(reader, cfg, device) if process.is_main else None
+    if validation is not None and saved is not None and "validation" in saved:
+        validation.load_state_dict(saved["validation"])
+    run_start = time.perf_counter()
+    if saved is not None and "scaler" in saved:
+        precision.scaler.load_state_dict(saved["scaler"])
     weights = None
     batches = iter(loader)
 
     for iteration in range(start_iter + 1, cfg.total_iter + 1):
-        batch = next(batches)
-        choices, noise_gen = iteration_generators(cfg.seed, iteration, process.rank, device)
+        # 1. k micro-batches: LR from the full originals, pooled, targets picked
+        micros = [
+            training_pair(next(batches), cfg, pool, (iteration - 1) * cfg.accumulate + j + 1, process)
+            for j in range(cfg.accumulate)
+        ]
 
-        # 1. LR from the full original (on the device), cropped and flipped like the HR crops
-        with torch.no_grad():
-            original = batch["original"].to(device, non_blocking=True).float() / 255.0  # (B, 3, H, W)
-            lr = crop_lr(
-                degrade(original, batch["kernel"], cfg, choices, noise_gen), batch["crop"], cfg.gt_size
-            )
-            hr = flip_where(batch["hr"].to(device), batch["crop"][:, 2].to(device))  # (B, 5, 3, gt, gt) uint8
-            fresh = {
-                "lr": torch.round(lr * 255.0).to(torch.uint8),
-                "hr": hr,
-                "effective": batch["effective"].to(device),
-                "votes": batch["votes"].to(device),
-            }
-            mixed = pool.swap(fresh, choices)
-            lr = mixed["lr"].float() / 255.0  # (B, 3, gt/4, gt/4)
-            targets = choose_targets(
-                mixed["hr"].float() / 255.0,
-                mixed["effective"],
-                mixed["votes"],
-                cfg.target == "positive",
-                choices,
-            )
-
-        # 2. generator step; D is called unwrapped with frozen weights: only SR gets gradients
-        net_d.requires_grad_(False)
-        with autocast:
-            sr = g_train(lr)
-            fake_logits = net_d(sr)
-        sr = sr.float()
-        zero = sr.new_zeros(())
-        l_pix = cfg.pixel_weight * F.l1_loss(sr, targets.positive)
-        l_percep = (
-            cfg.perceptual_weight * perceptual_loss(vgg, sr, targets.positive) if vgg is not None else zero
-        )
-        l_gan = cfg.gan_weight * gan_loss(fake_logits.float(), real=True)
-        l_neg = negative_loss(sr, targets, cfg.negative_weight) if cfg.negative_weight else zero
-        l_g = l_pix + l_percep + l_gan + l_neg
-        check_losses({"l_g": l_g}, cfg.max_loss, iteration, last_good, process)
+        # 2. generator step (gradients accumulated over the micro-batches)
         opt_g.zero_grad(set_to_none=True)
-        l_g.backward()
-        opt_g.step()
+        g_losses, outputs = generator_backward(micros, g_train, net_d, vgg, cfg, precision)
+        check_losses({"l_g": g_losses["l_g"]}, cfg.max_loss, iteration, last_good, process)
+        apply_gradients(opt_g, precision, cfg.grad_clip)
 
-        # 3. discriminator step: real = P, fake = SR, one forward for both
-        net_d.requires_grad_(True)
-        b = sr.shape[0]
-        with autocast:
-            logits = d_train(torch.cat((targets.positive, sr.detach()))).float()
-        l_d_real, l_d_fake = gan_loss(logits[:b], real=True), gan_loss(logits[b:], real=False)
-        l_d = l_d_real + l_d_fake
-        check_losses({"l_d": l_d}, cfg.max_loss, iteration, last_good, process)
+        # 3. discriminator step: real = P, fake = SR
         opt_d.zero_grad(set_to_none=True)
-        l_d.backward()
-        opt_d.step()
+        d_losses = discriminator_backward(micros, outputs, d_train, precision)
+        check_losses({"l_d": d_losses["l_d"]}, cfg.max_loss, iteration, last_good, process)
+        apply_gradients(opt_d, precision, cfg.grad_clip)
+        precision.scaler.update()
+        lr, sr, targets = micros[-1].lr, outputs[-1], micros[-1].targets
 
         # 4. EMA and learning-rate schedules
         update_ema(net_g_ema, net_g, cfg.ema_decay)
@@ -215,22 +189,25 @@ def _fit(
         sched_d.step()
 
         # 5. log, preview, save
-        logbook.add(
-            {
-                "l_pix": l_pix,
-                "l_percep": l_percep,
-                "l_gan": l_gan,
-                "l_neg": l_neg,
-                "l_g": l_g,
-                "l_d_real": l_d_real,
-                "l_d_fake": l_d_fake,
-            }
-        )
+        logbook.add({**g_losses, "l_d_real": d_losses["l_d_real"], "l_d_fake": d_losses["l_d_fake"]})
         if iteration % cfg.log_every == 0 or iteration == cfg.total_iter:
             logbook.average_across_processes(process.world, device)
             logbook.write(iteration, sched_g.get_last_lr()[0])
         if iteration % cfg.preview_every == 0 or iteration == cfg.total_iter:
             logbook.preview(iteration, lr, sr, targets.positive, targets.negative)
+        if cfg.val_every and (iteration % cfg.val_every == 0 or iteration == cfg.total_iter):
+            if validation is not None:
+                validate(
+                    validation,
+                    net_g_ema,
+                    reader,
+                    cfg,
+                    iteration,
+                    run_dir,
+                    time.perf_counter() - run_start,
+                    logbook.writer,
+                )
+            barrier(process)
         if iteration % cfg.save_every == 0 or iteration == cfg.total_iter:
             if not (all_finite(net_g) and all_finite(net_d)):
                 check_losses(
@@ -242,7 +219,10 @@ def _fit(
                 "config": cfg.to_json(),
                 "pool": pool.state_dict(),
                 "rng": checkpoint.rng_states(),
+                "scaler": precision.scaler.state_dict(),
             }
+            if validation is not None:
+                state["validation"] = validation.state_dict()
             if process.is_main:
                 weights = checkpoint.weights_path(run_dir, iteration)
                 checkpoint.save_weights(weights, net_g.state_dict(), net_g_ema.state_dict(), cfg, iteration)
@@ -254,7 +234,7 @@ def _fit(
                     opt_d=opt_d.state_dict(),
                     sched_g=sched_g.state_dict(),
                     sched_d=sched_d.state_dict(),
-                    samples_seen=iteration * cfg.batch_size,
+                    samples_seen=iteration * per_iteration,
                 )
             path = checkpoint.save_state(run_dir, iteration, state, process.rank)
             barrier(process)
@@ -266,15 +246,46 @@ def _fit(
     return weights
 
 
+def training_pair(
+    batch: dict[str, torch.Tensor], cfg: Config, pool: PairPool, micro_step: int, process: Process
+) -> Micro:
+    """Degrade the originals on the device, crop and flip the LR like the HR, swap through the
+    pool and pick the targets. Draws are seeded by (seed, micro step, rank): with accumulate 1 the
+    micro step is the iteration."""
+    device = process.device
+    choices, noise_gen = iteration_generators(cfg.seed, micro_step, process.rank, device)
+    with torch.no_grad():
+        original = batch["original"].to(device, non_blocking=True).float() / 255.0  # (B, 3, H, W)
+        lr = crop_lr(degrade(original, batch["kernel"], cfg, choices, noise_gen), batch["crop"], cfg.gt_size)
+        hr = flip_where(batch["hr"].to(device), batch["crop"][:, 2].to(device))  # (B, 5, 3, gt, gt) uint8
+        fresh = {
+            "lr": torch.round(lr * 255.0).to(torch.uint8),
+            "hr": hr,
+            "effective": batch["effective"].to(device),
+            "votes": batch["votes"].to(device),
+        }
+        mixed = pool.swap(fresh, choices)
+        targets = choose_targets(
+            mixed["hr"].float() / 255.0,
+            mixed["effective"],
+            mixed["votes"],
+            cfg.target == "positive",
+            choices,
+            separate_map_positive=cfg.positive_draws == "published",
+        )
+    return Micro(mixed["lr"].float() / 255.0, targets)  # LR (B, 3, gt/4, gt/4)
+
+
 def _rank_state(run_dir: Path, iteration: int, rank: int) -> dict | None:
     path = checkpoint.state_path(run_dir, iteration, rank)
     return checkpoint.load_state(path) if path.is_file() else None
 
 
-def _warn_config_changes(saved_json: str, cfg: Config) -> None:
-    from train.config import config_from_json
-
-    saved, now = vars(config_from_json(saved_json)), vars(cfg)
-    changed = [f"{k}: {saved[k]!r} -> {now[k]!r}" for k in now if saved.get(k) != now[k]]
-    if changed:
+def _resumed_config(saved_json: str, cfg: Config, process: Process) -> Config:
+    """The saved run's network and degradation, today's other settings; says what differs."""
+    resumed, kept, changed = resumed_config(saved_json, cfg)
+    if process.is_main and kept:
+        log.warning("resuming: the saved run's network and degradation are kept: " + "; ".join(kept))
+    if process.is_main and changed:
         log.warning("resuming with a changed config: " + "; ".join(changed))
+    return resumed

@@ -31,6 +31,11 @@ class Targets:
     has_negative: torch.Tensor  # (B,) 1.0 / 0.0
     positive_index: torch.Tensor  # (B,) index into the 1+V images (0 = the original)
     negative_index: torch.Tensor  # (B,) index into the 1+V images (0 where there is no Negative)
+    # The Positive whose residual R_p and count enter the negative map M: a second draw among
+    # the same versions in the published code, the target P itself with positive_draws="one".
+    map_positive: torch.Tensor  # (B, 3, h, w)
+    map_positive_votes: torch.Tensor  # (B,)
+    map_positive_index: torch.Tensor  # (B,)
 
 
 def _random_pick(candidates: torch.Tensor, scores: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -40,9 +45,18 @@ def _random_pick(candidates: torch.Tensor, scores: torch.Tensor) -> tuple[torch.
 
 
 def choose_targets(
-    hr: torch.Tensor, effective: torch.Tensor, votes: torch.Tensor, use_positive: bool, gen: torch.Generator
+    hr: torch.Tensor,
+    effective: torch.Tensor,
+    votes: torch.Tensor,
+    use_positive: bool,
+    gen: torch.Generator,
+    separate_map_positive: bool = False,
 ) -> Targets:
-    """Pick P and N per sample from (B, 1+V, 3, h, w) HR images and (B, V) labels and votes."""
+    """Pick P and N per sample from (B, 1+V, 3, h, w) HR images and (B, V) labels and votes.
+
+    ``separate_map_positive``: draw the Positive of the negative map again, as the published
+    code does; otherwise the target P serves both.
+    """
     b = hr.shape[0]
     scores = torch.rand((2, *effective.shape), generator=gen).to(hr.device)  # both drawn always: same stream
     is_positive = (effective == POSITIVE) & use_positive
@@ -52,15 +66,25 @@ def choose_targets(
     pos_index = torch.where(has_pos, pos_k + 1, 0)  # hr[:, 0] is the original
     neg_index = torch.where(has_neg, neg_k + 1, 0)
     zero = torch.zeros_like(votes[:, 0])
+    positive_votes = torch.where(has_pos, votes[rows, pos_k], zero).to(hr.dtype)
+    map_index, map_votes = pos_index, positive_votes
+    if separate_map_positive:
+        # Drawn after the other two, so the one-draw stream is unchanged by this option.
+        map_k, _ = _random_pick(is_positive, torch.rand(effective.shape, generator=gen).to(hr.device))
+        map_index = torch.where(has_pos, map_k + 1, 0)
+        map_votes = torch.where(has_pos, votes[rows, map_k], zero).to(hr.dtype)
     return Targets(
         original=hr[:, 0],
         positive=hr[rows, pos_index],
         negative=hr[rows, neg_index],
-        positive_votes=torch.where(has_pos, votes[rows, pos_k], zero).to(hr.dtype),
+        positive_votes=positive_votes,
         negative_votes=torch.where(has_neg, votes[rows, neg_k], zero).to(hr.dtype),
         has_negative=has_neg.to(hr.dtype),
         positive_index=pos_index,
         negative_index=neg_index,
+        map_positive=hr[rows, map_index],
+        map_positive_votes=map_votes,
+        map_positive_index=map_index,
     )
 
 
@@ -74,9 +98,9 @@ def var3(residual: torch.Tensor) -> torch.Tensor:
 def negative_map(targets: Targets) -> torch.Tensor:
     """M of training.md, (B, 1, h, w); no gradient flows through it."""
     with torch.no_grad():
-        r_p = (targets.original - targets.positive).abs().sum(1, keepdim=True)
+        r_p = (targets.original - targets.map_positive).abs().sum(1, keepdim=True)
         r_n = (targets.original - targets.negative).abs().sum(1, keepdim=True)
-        m_pos = (targets.positive_votes / HGGT_RATERS).view(-1, 1, 1, 1) * var3(r_p) ** 0.75
+        m_pos = (targets.map_positive_votes / HGGT_RATERS).view(-1, 1, 1, 1) * var3(r_p) ** 0.75
         m_neg = (targets.negative_votes / HGGT_RATERS).view(-1, 1, 1, 1) * var3(r_n) ** 0.75
         # Without a Positive, P is the original, so R_p = 0, M_pos = 0 and M = M_neg as specified.
         return torch.where(m_neg > m_pos, m_neg, torch.zeros_like(m_neg))

@@ -43,7 +43,7 @@ def pack_problems(pack: Path, cfg: Config) -> tuple[list[str], list[str]]:
         )
     if not np.any(split == 1):
         notes.append(
-            f"--pack {pack} has no validation split: 'hggt-train eval --pack' needs one "
+            f"--pack {pack} has no validation split: validation while training and 'hggt-train eval --pack' need one "
             "('hggt-data pack ... --split 0.1')"
         )
     subset = str(meta.attrs.get("subset", ""))

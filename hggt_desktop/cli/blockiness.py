@@ -19,7 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="flag images whose B is above this (10: about JPEG quality 95 on 2K photos)",
     )
     parser.add_argument(
-        "--basis", type=Path, help="basis file (default: the shipped resources/blockiness/basis.json)"
+        "--basis",
+        type=Path,
+        help="basis folder (default: the DiverSeg authors' DF2K lists in resources/blockiness/df2k/)",
     )
     parser.add_argument(
         "--workers", type=int, default=min(4, os.cpu_count() or 1), help="images read at once"
@@ -34,10 +36,10 @@ def run(args: argparse.Namespace) -> int:
     from hggt_desktop.tools.blockiness_quality import QualityError, dataset_quality, load_basis
     from hggt_desktop.tools.progress import progress
 
-    if args.basis is not None and not args.basis.is_file():
+    if args.basis is not None and not args.basis.exists():
         print(
-            f"hggt-data blockiness: --basis {args.basis}: no such file; give a basis JSON written by "
-            "scripts/build_blockiness_basis.py, or leave --basis out for the shipped one",
+            f"hggt-data blockiness: --basis {args.basis}: no such folder; give a basis folder written by "
+            "scripts/build_blockiness_basis.py, or leave --basis out for the shipped DF2K one",
             file=sys.stderr,
         )
         return 2

@@ -29,6 +29,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "hggt_desktop.cli.exclude",
         "leave a rater out of consensus, packs and agreement (or --undo)",
     ),
+    # The screening commands live in their own package: --segmenter sam loads ONNX Runtime,
+    # which the desktop app and its bundle never import.
+    "diversity": ("screening.diversity_cli", "object diversity R(x) of source images"),
+    "screen": ("screening.screen_cli", "DiverSeg screening of a photo source: B, R, Q and a kept list"),
 }
 
 

@@ -31,8 +31,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hggt_desktop.core.images import is_image_file
+from hggt_desktop.gui.preview_window import PreviewWindow
+
 MODEL_IDS = ("01", "02", "03", "04")
-MODEL_FILTER = "Enhancement models (*.onnx *.pth *.pt *.safetensors);;All files (*)"
+# The preview runs on the centre of the first photo: seconds even for a slow model.
+PREVIEW_CROP = 512
+MODEL_FILTER = (
+    "Enhancement models (*.onnx *.pth *.pt *.safetensors *.toml);;"
+    "External model descriptions (*.toml);;All files (*)"
+)
 _KILL_AFTER_MS = 15000
 
 
@@ -51,6 +59,12 @@ def parse_progress_line(line: str) -> dict | None:
     except json.JSONDecodeError:
         return None
     return event if isinstance(event, dict) and "event" in event else None
+
+
+def format_duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 # Colour and cursor codes that libraries (ONNX Runtime's logger) write for terminals.
@@ -83,6 +97,7 @@ class EnhanceJob(QObject):
     line_logged = Signal(str)
     running_changed = Signal(bool)
     finished = Signal(int, str)  # exit code, summary
+    preview_ready = Signal(str)  # the side-by-side image written by ``hggt-enhance preview``
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -153,11 +168,26 @@ class EnhanceJob(QObject):
             self.progress_changed.emit(
                 int(event["done"]), int(event["total"]), format_eta(event.get("eta_s"))
             )
+        elif kind in ("preview_model", "preview"):
+            self._on_preview_event(event)
         elif kind == "done":
             self._summary = (
                 f"{event.get('written', 0)} written, {event.get('skipped', 0)} already done, "
                 f"{event.get('failed', 0)} failed"
             )
+
+    def _on_preview_event(self, event: dict) -> None:
+        if event["event"] == "preview":
+            self._summary = f"whole folder about {format_duration(event.get('projected_s', 0))}"
+            self.preview_ready.emit(str(event.get("path", "")))
+        elif event.get("ok"):
+            self.line_logged.emit(
+                f"preview, model {event.get('model')}: {event.get('seconds', 0):.1f} s, "
+                f"whole folder about {format_duration(event.get('projected_s', 0))}"
+            )
+        else:
+            self.failed += 1
+            self.line_logged.emit(f"preview, model {event.get('model')} FAILED: {event.get('message')}")
 
     def _on_stderr(self) -> None:
         assert self.process is not None
@@ -200,6 +230,16 @@ class EnhanceJob(QObject):
         self.finished.emit(code, summary)
 
 
+def first_photo(folder: Path) -> Path | None:
+    """The first photo of a folder by name (what the runner would take first), or None."""
+    if not folder.is_dir():
+        return None
+    photos = sorted(
+        p for p in folder.iterdir() if p.is_file() and is_image_file(p) and not p.name.startswith(".")
+    )
+    return photos[0] if photos else None
+
+
 class PathRow(QWidget):
     """A line edit with a Browse button (folder or model file)."""
 
@@ -237,7 +277,8 @@ class EnhanceDialog(QDialog):
         self.input_row = PathRow(True, "folder of photos")
         self.output_row = PathRow(True, "output folder (original/, 01/ … 04/)")
         self.model_rows = {
-            mid: PathRow(False, f"model {mid} (.onnx, .pth, .safetensors)") for mid in MODEL_IDS
+            mid: PathRow(False, f"model {mid} (.onnx, .pth, .safetensors, or an external command's .toml)")
+            for mid in MODEL_IDS
         }
         self.tile = QSpinBox()
         self.tile.setRange(96, 4096)
@@ -257,6 +298,11 @@ class EnhanceDialog(QDialog):
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(2000)
+        self.preview_button = QPushButton("Preview")
+        self.preview_button.setToolTip(
+            "Run every model on the centre of the first photo and project the time for the folder"
+        )
+        self.preview_button.clicked.connect(self._on_preview_clicked)
         self.start_button = QPushButton("Start")
         self.cancel_button = QPushButton("Cancel run")
         self.cancel_button.setEnabled(False)
@@ -264,6 +310,7 @@ class EnhanceDialog(QDialog):
         self.cancel_button.clicked.connect(self.job.cancel)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
+        buttons.addWidget(self.preview_button)
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
@@ -276,6 +323,8 @@ class EnhanceDialog(QDialog):
         self.job.line_logged.connect(self.log.appendPlainText)
         self.job.running_changed.connect(self._on_running_changed)
         self.job.finished.connect(self._on_finished)
+        self.job.preview_ready.connect(self._on_preview_ready)
+        self.preview_window: PreviewWindow | None = None
         self.resize(760, 620)
 
     def arguments(self) -> list[str] | None:
@@ -297,6 +346,33 @@ class EnhanceDialog(QDialog):
             self.status.setText("Starting…")
             self.job.start(args)
 
+    def preview_arguments(self) -> list[str] | None:
+        """``hggt-enhance preview`` on the first photo of the folder, or None (with a message)."""
+        source = self.input_row.text()
+        models = [(mid, row.text()) for mid, row in self.model_rows.items() if row.text()]
+        photo = first_photo(Path(source)) if source else None
+        if photo is None or not models:
+            self.status.setText("Choose a folder with photos and at least one model to preview.")
+            return None
+        args = ["preview", str(photo), "--folder", source, "--crop", f"{PREVIEW_CROP},{PREVIEW_CROP}"]
+        if self.output_row.text():
+            args += ["--out", str(Path(self.output_row.text()) / ".hggt-enhance" / "preview")]
+        for mid, path in models:
+            args += ["--model", f"{mid}={path}"]
+        return [*args, "--tile", str(self.tile.value()), "--provider", self.provider.currentText()]
+
+    def _on_preview_clicked(self) -> None:
+        args = self.preview_arguments()
+        if args is not None:
+            self.progress.setRange(0, 0)
+            self.status.setText("Previewing every model on one photo…")
+            self.job.start(args)
+
+    def _on_preview_ready(self, path: str) -> None:
+        if self.preview_window is None:
+            self.preview_window = PreviewWindow(self)
+        self.preview_window.show_image(Path(path))
+
     def _on_progress_changed(self, done: int, total: int, eta: str) -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
@@ -305,6 +381,7 @@ class EnhanceDialog(QDialog):
 
     def _on_running_changed(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
+        self.preview_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
 
     def _on_finished(self, code: int, summary: str) -> None:

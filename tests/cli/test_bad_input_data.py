@@ -160,7 +160,7 @@ def test_merge_of_a_non_package_twice_or_with_a_missing_key(capsys, dataset, tmp
 
 def test_blockiness_refuses_a_missing_or_broken_basis(capsys, dataset, text_file):
     code, _, err = run(capsys, "blockiness", dataset, "--basis", dataset / "nope.json")
-    assert code == 2 and "nope.json" in err and "no such file" in err
+    assert code == 2 and "nope.json" in err and "no such folder" in err
     code, _, err = run(capsys, "blockiness", dataset, "--basis", text_file)
     assert code == 2 and str(text_file) in err and "not a blockiness basis" in err
 

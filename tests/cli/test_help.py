@@ -48,6 +48,7 @@ def _tools(monkeypatch):
     yield from _all_parsers(_parser_of(train_main, [], monkeypatch), "hggt-train")
     yield from _all_parsers(_parser_of(enhance_main, [], monkeypatch), "hggt-enhance")
     yield from _all_parsers(_parser_of(enhance_main, ["export"], monkeypatch), "hggt-enhance export")
+    yield from _all_parsers(_parser_of(enhance_main, ["preview"], monkeypatch), "hggt-enhance preview")
     yield from _all_parsers(desktop_parser(), "hggt-desktop")
 
 

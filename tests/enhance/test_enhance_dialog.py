@@ -55,8 +55,10 @@ def test_cancel_stops_the_runner_cleanly(qtbot, tmp_path):
     assert len(list((tmp_path / "out" / "01").glob("*.png"))) < count
 
 
-def test_incomplete_form_does_not_start():
+def test_incomplete_form_does_not_start(qtbot):
+    # qtbot: the QApplication, which an earlier test no longer provides under -m "not slow".
     dialog = EnhanceDialog()
+    qtbot.addWidget(dialog)
     dialog.start_button.click()
     assert not dialog.job.running and "Choose" in dialog.status.text()
 

@@ -14,8 +14,6 @@ from pathlib import Path
 
 from tests.robustness.corpus import Case, _write
 
-HOLE8 = "hole 8 (the enhancement manifest; branch diverseg)"
-
 
 def identity_onnx(path: Path, rank: int = 4) -> Path:
     """A one-node ONNX model that returns its input (scale 1), ``N x 3 x H x W`` unless ``rank``."""
@@ -196,7 +194,7 @@ def file_cases() -> list[Case]:
             every,
             export,
         ),
-        Case("manifest-torn-utf8", _torn_manifest, frozenset(), enhance, xfail={"enhance": HOLE8}),
-        Case("manifest-folder-is-a-file", _manifest_folder_is_file, every, enhance, xfail={"enhance": HOLE8}),
+        Case("manifest-torn-utf8", _torn_manifest, frozenset(), enhance),
+        Case("manifest-folder-is-a-file", _manifest_folder_is_file, every, enhance),
     ]
     return cases

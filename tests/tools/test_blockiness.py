@@ -92,9 +92,10 @@ def test_small_and_flat_images_have_no_score() -> None:
 @pytest.mark.slow
 def test_dataset_quality_recognises_the_basis_qualities() -> None:
     basis = load_basis()
-    assert dataset_quality(basis["png"], basis) > 0.95
-    assert dataset_quality(basis["q50"], basis) < 0.55
-    assert 0.5 <= dataset_quality(basis["q85"], basis) <= 1.0
+    # Every 10th value of a list stands for the whole (and keeps the KDEs quick).
+    assert dataset_quality(basis["png"][::10], basis) > 0.95
+    assert dataset_quality(basis["q50"][::10], basis) < 0.55
+    assert 0.5 <= dataset_quality(basis["q85"][::10], basis) <= 1.0
 
 
 def test_cli_json_reports_scores_flags_and_undefined(tmp_path: Path, capsys) -> None:

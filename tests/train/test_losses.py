@@ -117,3 +117,28 @@ def test_ori_variant_always_targets_the_original() -> None:
     assert targets.positive_index.tolist() == [0, 0, 0, 0]
     torch.testing.assert_close(targets.positive, hr[:, 0])
     assert isinstance(targets, Targets)
+
+
+def test_published_draws_pick_the_map_positive_separately_from_the_target() -> None:
+    hr, sr, effective, votes = _batch()
+    pairs = set()
+    for seed in range(200):
+        gen = torch.Generator().manual_seed(seed)
+        targets = choose_targets(hr, effective, votes, True, gen, separate_map_positive=True)
+        pairs.add((int(targets.positive_index[0]), int(targets.map_positive_index[0])))
+        assert int(targets.map_positive_index[1]) == 0  # no Positive: the original, as the target
+        # The target stream is the one-draw stream: the option adds a draw, it changes none.
+        one = choose_targets(hr, effective, votes, True, torch.Generator().manual_seed(seed))
+        assert torch.equal(one.positive_index, targets.positive_index)
+        assert torch.equal(one.map_positive_index, one.positive_index)
+    assert pairs == {(1, 1), (1, 4), (4, 1), (4, 4)}
+    # M uses the map Positive's residual and vote count: the direct formula with that index.
+    loss = negative_loss(sr, targets, 300.0)
+    expected, _ = direct_negative_term(
+        sr.detach().numpy(),
+        hr.numpy(),
+        votes.numpy(),
+        targets.map_positive_index.numpy(),
+        targets.negative_index.numpy(),
+    )
+    assert abs(loss.item() - expected) < 1e-6
