@@ -5,7 +5,9 @@
 #
 # 1. one Pos+Neg GAN step at the published sizes in fp32 and bf16 (bench/bench_gpu_step.py):
 #    it/s, samples/s, peak memory, FLOPs per step and the share of the GPU's peak bf16;
-# 2. the CUDA-only tests (pytest -m gpu), the enhancement runner's PyTorch engine on CUDA among them.
+# 2. the enhancement runner's PyTorch engine on CUDA: a published-width RCAN (10x20 blocks, 64
+#    features) at 2K in fp32/fp16/bf16 against the straightforward baseline (bench/gpu_check_enhance.py);
+# 3. the CUDA-only tests (pytest -m gpu), the enhancement runner's PyTorch engine on CUDA among them.
 #    ONNX Runtime's CUDA provider is not checked: the lent GPU machine has the CPU build of
 #    ONNX Runtime and nothing can be installed there.
 # --dry-run runs the CPU-compatible parts (tiny sizes; the GPU tests report their skips), so
@@ -47,7 +49,17 @@ timeout "$limit" "$python" bench/bench_gpu_step.py $dry_run --json "$out/step.js
     echo '```'
     [ "$status" -eq 0 ] || echo "step benchmark FAILED (exit $status)"
     echo
-    echo "## 2. CUDA-only tests (pytest -m gpu)"
+    echo "## 2. Enhancement runner on CUDA (bench/gpu_check_enhance.py)"
+    echo
+    echo '```'
+} >> "$report"
+enhance=0
+timeout "$limit" "$python" bench/gpu_check_enhance.py $dry_run --json "$out/enhance.json" >> "$report" 2>&1 || enhance=$?
+{
+    echo '```'
+    [ "$enhance" -eq 0 ] || echo "enhancement benchmark FAILED (exit $enhance)"
+    echo
+    echo "## 3. CUDA-only tests (pytest -m gpu)"
     echo
     echo "ONNX Runtime's CUDA provider is deselected: the lent machine has the CPU build of ONNX Runtime."
     echo
@@ -65,4 +77,4 @@ if [ "$tests" -eq 5 ]; then tests=0; fi
     [ "$tests" -eq 0 ] || echo "GPU tests FAILED (exit $tests)"
 } >> "$report"
 cat "$report"
-[ "$status" -eq 0 ] && [ "$tests" -eq 0 ]
+[ "$status" -eq 0 ] && [ "$enhance" -eq 0 ] && [ "$tests" -eq 0 ]

@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import cast
 
 from hggt_desktop.annotation.label_store import LabelStore, SaveError, SetProgress
 from hggt_desktop.annotation.practice_feedback import feedback_text
@@ -325,12 +326,13 @@ class AnnotationModel:
         if index != self.index and not self.go_to(index):
             return False
         self._undo.pop()
+        # A Label is a StrEnum, so the entry's kind is told by its version, never by isinstance(old, str).
         if version is None:
-            assert isinstance(old, str)
-            self._change_flag(old)
-            self.events.message(f"Undone: the set is {'flagged ' + old if old else 'not flagged'} again.")
+            reason = cast(str, old)
+            self._change_flag(reason)
+            self.events.message(f"Undone: the set is {'flagged ' + reason if reason else 'not flagged'} again.")
             return self.save_error is None
-        assert not isinstance(old, str)
+        old = cast("Label | None", old)
         self._change_label(version, old)
         self._select(self.progress.order.index(version))
         self.events.message(

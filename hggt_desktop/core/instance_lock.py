@@ -143,8 +143,9 @@ class InstanceLock:
         """Take the lock, taking over a stale one; raise :class:`LockHeld` when it is in use.
 
         Exactly one copy wins, even when several start at once after a crash: the lock file is
-        only ever made by an exclusive create, and a stale one is first renamed aside (which
-        only one copy can do) and checked to be the very file that was judged stale.
+        only ever made by an exclusive create, and a stale one is replaced only by the copy that
+        holds the takeover guard (an exclusive create too), after checking that it is still the
+        very file that was judged stale.
         """
         self._started = self._clock()
         try:
@@ -206,27 +207,32 @@ class InstanceLock:
                 "last heartbeat."
             )
         # An unreadable lock is a crash in the middle of writing it (older versions): stale too.
-        aside = self.path.with_name(f".{self.path.name}.{self._token}.stale")
+        # One copy at a time may replace a stale lock: the takeover is guarded by a second file
+        # made exclusively. The lock itself is replaced in one atomic step, never removed, so a
+        # copy in the middle of its exclusive create can never slip into a moment without one.
+        guard = self.path.with_name(f".{self.path.name}.takeover.claim")
         try:
-            os.replace(self.path, aside)
-        except FileNotFoundError:
-            return  # another copy moved it first: the exclusive create decides
+            fd = os.open(guard, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            raise LockHeld(
+                f"Another copy of the app is taking over {self.path} at this moment; try again."
+            ) from None
+        os.close(fd)
         try:
-            moved = aside.read_bytes()
-            if moved != seen:
-                # Between our look and the rename another copy took the lock over: put its
-                # lock back (exclusively: a third copy may have made one since) and give way.
-                with contextlib.suppress(FileExistsError):
-                    os.link(aside, self.path)
-                raise LockHeld(
-                    f"Another copy of the app took over {self.path} at the same moment; try again."
-                )
-        finally:
-            with contextlib.suppress(OSError):
-                aside.unlink()
-        if self._create_exclusive():
+            try:
+                now = self.path.read_bytes()
+            except FileNotFoundError:
+                return  # released meanwhile: the exclusive create decides
+            if now != seen:
+                raise LockHeld(f"Another copy of the app took over {self.path} at the same moment; try again.")
+            claim = self.path.with_name(f".{self.path.name}.{self._token}.claim")
+            claim.write_text(self._content(), encoding="utf-8")
+            os.replace(claim, self.path)
             self.took_over = owner
             self.held = True
+        finally:
+            with contextlib.suppress(OSError):
+                guard.unlink()
 
     def _remove_leftovers(self) -> None:
         """Claims, moved-aside locks and heartbeat temporaries left by copies that were killed."""

@@ -61,3 +61,18 @@ def test_a_flagged_set_counts_as_done_after_a_restart_and_keeps_its_labels(tmp_p
     assert again.go_to(0)
     assert again.progress.flagged and list(again.progress.labels.values()) == [Label.NEGATIVE]
     again.close()
+
+
+def test_undo_of_a_relabel_restores_the_earlier_label(tmp_path: Path) -> None:
+    """Regression: undo asserted its entry was not a str, and a Label is a StrEnum (crash on relabel undo)."""
+    images = make_images(tmp_path)
+    model = open_model(images)
+    stem = model.progress.stem
+    _label_all(model)
+    before = read_label_file(label_file(images, stem)).labels
+    model.select(0)
+    model.give_label(Label.NEGATIVE if model.label_at(0) != Label.NEGATIVE else Label.SIMILAR)
+    assert read_label_file(label_file(images, stem)).labels != before
+    assert model.undo()
+    assert read_label_file(label_file(images, stem)).labels == before
+    model.close()

@@ -66,16 +66,21 @@ import sys, time
 from pathlib import Path
 from hggt_desktop.core.instance_lock import InstanceLock, InstanceLockError
 path, go = Path(sys.argv[1]), Path(sys.argv[2])
+stop = go.with_name("stop")
 while not go.exists():
     time.sleep(0.001)
 lock = InstanceLock(path)
 try:
     lock.acquire()
 except InstanceLockError:
-    print("refused")
+    print("refused", flush=True)
     sys.exit(0)
-time.sleep(0.3)  # every other copy has tried by now
-print("won" if lock.verify() else "lost")
+time.sleep(0.3)
+print("won" if lock.verify() else "lost", flush=True)
+# Stay alive until every copy has answered: a copy that exits leaves a lock that is rightly stale,
+# and a racer slowed down by a loaded machine would then take it over, as a real copy should.
+while not stop.exists():
+    time.sleep(0.01)
 """
 
 
@@ -99,11 +104,14 @@ def test_hole3_two_copies_one_lock(tmp_path: Path) -> None:
         ]
         time.sleep(0.6)  # all of them started and waiting
         go.touch()
-        results = [racer.communicate(timeout=60)[0].strip() for racer in racers]
+        results = [racer.stdout.readline().strip() for racer in racers]  # type: ignore[union-attr]
+        (path.parent / "stop").touch()
+        for racer in racers:
+            racer.communicate(timeout=60)
         assert results.count("won") == 1, results
         assert results.count("lost") == 0, "a copy that took the lock must not lose it to another"
         assert json.loads(path.read_text(encoding="utf-8"))["token"] != "dead"
-        assert [p.name for p in path.parent.iterdir() if p.name not in ("A.lock", "go")] == []
+        assert [p.name for p in path.parent.iterdir() if p.name not in ("A.lock", "go", "stop")] == []
 
 
 def test_hole3_ownership_is_checked_before_a_save_without_waiting_for_the_heartbeat(tmp_path: Path) -> None:
