@@ -11,10 +11,11 @@ from hggt_desktop.cli.command import EXIT_OK, EXIT_USAGE, HelpFormatter
 
 log = logging.getLogger(__name__)
 
+# The presets of train.classical, named here so that building the parser does not import torch.
+CLASSICAL_PRESET_NAMES = ("classical", "classical-edsr", "classical-rcan")
+
 
 def add_classical(sub: argparse._SubParsersAction) -> None:
-    from train.classical import CLASSICAL_PRESETS
-
     text = "classical SR training (L1, Adam, no GAN, no perceptual loss) on photos"
     p = sub.add_parser(
         "classical",
@@ -29,7 +30,7 @@ def add_classical(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help="run folder (state.pt, model.pth)")
     p.add_argument(
         "--preset",
-        choices=sorted(CLASSICAL_PRESETS),
+        choices=CLASSICAL_PRESET_NAMES,
         default="classical",
         help="settings (default: classical)",
     )

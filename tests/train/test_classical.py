@@ -93,3 +93,10 @@ def test_cli_trains_from_a_list_and_lists_skipped_files(folder: Path, tmp_path: 
     captured = capsys.readouterr()
     assert "10 steps; files skipped: 1" in captured.out and "missing.png" in captured.err
     assert (tmp_path / "run" / "model.pth").is_file()
+
+
+def test_the_cli_names_every_classical_preset() -> None:
+    from train.classical import CLASSICAL_PRESETS
+    from train.classical_cli import CLASSICAL_PRESET_NAMES
+
+    assert set(CLASSICAL_PRESET_NAMES) == set(CLASSICAL_PRESETS)
