@@ -134,7 +134,7 @@ def fit_classical(
         scheduler.step()
         step += 1
         if on_step is not None:
-            on_step(step, float(loss))
+            on_step(step, float(loss.detach()))
         if step % cfg.save_every == 0 or step == end:
             _save(out_dir, model, optimizer, scheduler, step, skipped)
     return ClassicalRun(model.eval(), step, skipped)

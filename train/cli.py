@@ -22,6 +22,7 @@ from hggt_desktop.cli.command import (
     command_parser,
     run_command,
 )
+from train.classical_cli import add_classical, run_classical
 
 PRESET_HELP = {
     "ori": "HGGT 'Ori': the original is always the target, no negative term",
@@ -172,7 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _add_fit(sub)
     _add_eval(sub)
     _add_export(sub)
-    commands = {"fit": _fit, "eval": _eval, "export": _export}
+    add_classical(sub)
+    commands = {"fit": _fit, "eval": _eval, "export": _export, "classical": run_classical}
     return run_command(parser, argv, lambda args: commands[args.command](args), quiet_level=logging.INFO)
 
 

@@ -75,3 +75,28 @@ def test_an_empty_source_names_itself(tmp_path: Path) -> None:
         photo_paths(tmp_path / "empty")
     with pytest.raises(PhotoSourceError, match="not found"):
         photo_paths(tmp_path / "absent.txt")
+
+
+def test_cli_trains_from_a_list_and_lists_skipped_files(folder: Path, tmp_path: Path, capsys) -> None:
+    from train.cli import main
+
+    kept = tmp_path / "kept.txt"
+    kept.write_text("photos/chelsea.png\nmissing.png\n", encoding="utf-8")
+    # 1e-5 of MSRResNet's published 1M iterations: 10 steps.
+    args = ["classical", str(kept), "--out", str(tmp_path / "run"), "--schedule", "1e-5", "--workers", "0"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            "train.classical.CLASSICAL_PRESETS",
+            {"classical": {"num_feat": 8, "num_block": 1, "gt_size": 32, "batch_size": 2}},
+        )
+        assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "10 steps; files skipped: 1" in captured.out and "missing.png" in captured.err
+    assert (tmp_path / "run" / "model.pth").is_file()
+
+
+def test_the_cli_names_every_classical_preset() -> None:
+    from train.classical import CLASSICAL_PRESETS
+    from train.classical_cli import CLASSICAL_PRESET_NAMES
+
+    assert set(CLASSICAL_PRESET_NAMES) == set(CLASSICAL_PRESETS)
