@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,6 +14,8 @@ from torch import distributed as dist
 from torch import multiprocessing as mp
 from torch import nn
 
+from tests.train.conftest import TINY
+from train.cli import main
 from train.config import ConfigError, make_config
 from train.losses import Targets
 from train.segmentation import IGNORE, load_guide, masked_cross_entropy
@@ -187,3 +190,21 @@ def test_the_masked_term_is_the_same_on_one_process_and_on_two(tmp_path: Path) -
     assert torch.allclose((ranks[0]["term"] + ranks[1]["term"]) / 2, single.detach(), atol=1e-6)
     assert whole.grad is not None
     assert torch.allclose(torch.cat([ranks[0]["grad"], ranks[1]["grad"]]), whole.grad, atol=1e-7)
+
+
+@pytest.mark.slow
+def test_fit_logs_the_term_and_refuses_a_bad_network_before_training(
+    tiny_pack: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    seg_file = _scripted(tmp_path, RedVsGreen())
+    common = ["fit", "--pack", str(tiny_pack)]
+    settings = [*TINY, "total_iter=2", "save_every=2", "log_every=1", "w_seg=0.5"]
+    with caplog.at_level(logging.INFO):
+        assert main([*common, "--out", str(tmp_path / "run"), *settings, f"seg_weights={seg_file}"]) == 0
+    assert "l_seg" in caplog.text
+    bad = tmp_path / "state_dict.pt"
+    torch.save(RedVsGreen().state_dict(), bad)
+    assert main([*common, "--out", str(tmp_path / "bad"), *settings, f"seg_weights={bad}"]) != 0
+    err = capsys.readouterr().err
+    assert f"seg_weights={bad}: is not a TorchScript file" in err and "Traceback" not in err
+    assert not list((tmp_path / "bad").glob("models/*"))
