@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The tests also run the optional cluster engine on a local Ray instance: install that extra too.
+.venv/bin/python -m pip install -q -c constraints.txt -e ".[enhance,train,dev,cluster]"
 export PATH="$PWD/.venv/bin:$PATH"
 export QT_QPA_PLATFORM=offscreen
 echo "== ruff";          ruff check .

@@ -105,6 +105,12 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--crop-border", type=int, default=4, help="pixels cropped at each border (default 4)")
     p.add_argument(
+        "--benchmark",
+        type=Path,
+        help="classical SR benchmark folder (Set5/HR, ...) for --checkpoint, Y channel (default: none)",
+    )
+    p.add_argument("--scale", type=int, default=4, help="SR scale, with --benchmark (default: 4)")
+    p.add_argument(
         "--lpips-weights",
         type=Path,
         action="append",
@@ -287,6 +293,8 @@ def _eval(args: argparse.Namespace) -> int:
     if args.crop_border < 0:
         print("hggt-train eval: --crop-border must be 0 or more", file=sys.stderr)
         return EXIT_USAGE
+    if args.benchmark is not None:
+        return _eval_benchmark(args)
     if args.csv is not None:
         try:  # before the evaluation, which may take an hour
             check_output_path(args.csv, EVAL_CSV, args.overwrite)
@@ -314,6 +322,28 @@ def _eval(args: argparse.Namespace) -> int:
         print(f"{len(result.rows)} images")
         for key, value in result.means.items():
             print(f"{key:>6}: {value:.4f}")
+    return EXIT_OK
+
+
+def _eval_benchmark(args: argparse.Namespace) -> int:
+    from enhance.checkpoints import CheckpointError, build_model
+    from train.benchmark import BenchmarkError, evaluate_benchmark, score_table
+    from train.evaluate import EvaluationError
+    from train.evaluate import _device as pick_device
+
+    if args.checkpoint is None:
+        print(
+            "hggt-train eval: --benchmark needs --checkpoint (an MSRResNet, EDSR, RCAN or RRDBNet)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        model, _arch, _config = build_model(args.checkpoint)
+        scores = evaluate_benchmark(args.benchmark, model, args.scale, pick_device(args.device))
+    except (BenchmarkError, CheckpointError, EvaluationError) as exc:
+        print(f"hggt-train eval: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(score_table(scores, args.scale))
     return EXIT_OK
 
 

@@ -54,6 +54,10 @@ def layout_of(state: StateDict) -> str:
 
 def to_basicsr(state: StateDict) -> StateDict:
     """The same tensors under BasicSR names; a BasicSR state dict is returned unchanged."""
+    from enhance.archs.edsr import from_official_edsr, is_official_edsr
+
+    if is_official_edsr(state):
+        return from_official_edsr(state)
     layout = layout_of(state)
     if layout == "esrgan":
         return {_rename_esrgan(k): v for k, v in state.items()}

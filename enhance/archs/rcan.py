@@ -1,9 +1,12 @@
-"""RCAN without its upsampler: the HGGT enhancers 01 and 02 (BasicSR parameter names)."""
+"""RCAN (BasicSR parameter names): without its upsampler, the HGGT enhancers 01 and 02; with
+``upscale`` 2/3/4, the classical SR model (``upsample.0``, ``upsample.2``) as BasicSR trains it."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+
+from enhance.archs.blocks import Upsample, upsample_scale
 
 
 class ChannelAttention(nn.Module):
@@ -57,7 +60,7 @@ class ResidualGroup(nn.Module):
 
 
 class RCAN(nn.Module):
-    """BasicSR's RCAN minus the upsampler (HGGT's ``RCANNOUP``): input and output RGB in [0, 1]."""
+    """BasicSR's RCAN; ``upscale=1`` drops the upsampler (HGGT's ``RCANNOUP``). RGB in [0, 1]."""
 
     def __init__(
         self,
@@ -70,6 +73,7 @@ class RCAN(nn.Module):
         res_scale: float = 1.0,
         img_range: float = 255.0,
         rgb_mean: tuple[float, float, float] = (0.4488, 0.4371, 0.4040),
+        upscale: int = 1,
     ) -> None:
         super().__init__()
         self.img_range = img_range
@@ -81,6 +85,7 @@ class RCAN(nn.Module):
             *(ResidualGroup(num_feat, num_block, squeeze_factor, res_scale) for _ in range(num_group))
         )
         self.conv_after_body = nn.Conv2d(num_feat, num_feat, 3, 1, 1)
+        self.upsample = Upsample(upscale, num_feat) if upscale > 1 else nn.Identity()
         self.conv_last = nn.Conv2d(num_feat, num_out_ch, 3, 1, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -88,7 +93,7 @@ class RCAN(nn.Module):
         x = (x - mean) * self.img_range
         x = self.conv_first(x)
         res = self.conv_after_body(self.body(x)) + x
-        return self.conv_last(res) / self.img_range + mean
+        return self.conv_last(self.upsample(res)) / self.img_range + mean
 
 
 def rcan_config(state: dict[str, torch.Tensor]) -> dict[str, int]:
@@ -104,4 +109,5 @@ def rcan_config(state: dict[str, torch.Tensor]) -> dict[str, int]:
         "num_group": len(groups),
         "num_block": len(blocks),
         "squeeze_factor": first.shape[0] // squeeze,
+        "upscale": upsample_scale(state),
     }

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from enhance.archs.edsr import EDSR, edsr_config
 from enhance.archs.elan import ELAN, elan_config
+from enhance.archs.msrresnet import MSRResNet, msrresnet_config
 from enhance.archs.rcan import RCAN, rcan_config
 from enhance.archs.rrdbnet import RRDBNet, rrdbnet_config
 
@@ -40,10 +42,20 @@ def _is_rrdbnet(state: StateDict) -> bool:
     return "conv_first.weight" in state and "body.0.rdb1.conv1.weight" in state
 
 
+def _is_edsr(state: StateDict) -> bool:
+    return "conv_after_body.weight" in state and "body.0.conv1.weight" in state
+
+
+def _is_msrresnet(state: StateDict) -> bool:
+    return "upconv1.weight" in state and "body.0.conv1.weight" in state
+
+
 ARCHITECTURES: dict[str, Architecture] = {
     "rcan": Architecture("rcan", RCAN, rcan_config, _is_rcan),
     "elan": Architecture("elan", ELAN, elan_config, _is_elan),
     "rrdbnet": Architecture("rrdbnet", RRDBNet, rrdbnet_config, _is_rrdbnet),
+    "edsr": Architecture("edsr", EDSR, edsr_config, _is_edsr),
+    "msrresnet": Architecture("msrresnet", MSRResNet, msrresnet_config, _is_msrresnet),
 }
 
 

@@ -31,11 +31,11 @@ class AlertThresholds:
     min_ratings: int = 20  # labels given before straight-lining is judged
     dominant_share: float = 0.80  # one label given this often
     dominant_over_peers: float = 0.25  # ... and this much more often than the peers' median share
-    position_spread: float = 0.80  # mean label rank differs this much between screen positions
+    position_spread: float = 1.20  # mean label rank differs this much between screen positions
     min_position_items: int = 40  # 10 labels per screen position at 4 versions
     min_trials: int = 3  # catch trials of one kind before they are judged
     careful_rate: float = 0.80  # how often a careful rater answers a catch trial as expected
-    repeat_rate: float = 0.65  # how often a careful rater gives a repeated version the same label
+    repeat_rate: float = 0.60  # how often a careful rater gives a repeated version the same label
     min_repeat_versions: int = 8
     evidence_level: float = 0.01  # a binomial tail below this is evidence against the rater
     fast_fraction: float = 0.35  # median seconds per set below this share of the peers' median

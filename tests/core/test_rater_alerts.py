@@ -77,7 +77,7 @@ def test_straight_lining_needs_enough_labels() -> None:
 
 
 @pytest.mark.parametrize(
-    ("spread", "items", "flagged"), [(0.79, 80, False), (0.80, 80, True), (2.0, 39, False)]
+    ("spread", "items", "flagged"), [(1.19, 80, False), (1.20, 80, True), (2.0, 39, False)]
 )
 def test_position_bias_at_its_threshold(spread: float, items: int, flagged: bool) -> None:
     rater = figures(position_bias=PositionBias(items, (), spread))

@@ -1,0 +1,77 @@
+"""Classical SR on a folder of photos or a kept list: L1 falls, bad files are skipped, resume exact."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from hggt_desktop.core.images import write_image
+from train.classical import classical_config, fit_classical, held_out_l1
+from train.classical_data import PhotoCrops, PhotoSourceError, photo_paths
+
+PHOTOS = Path(__file__).resolve().parents[2] / "resources" / "photos"
+
+
+def _tiny(**overrides: object):
+    base = {"num_feat": 16, "num_block": 2, "gt_size": 32, "batch_size": 4, "num_workers": 0, "lr": 1e-3}
+    return classical_config("classical", **{**base, **overrides})
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    out = tmp_path / "photos"
+    out.mkdir()
+    for name in ("astronaut.png", "chelsea.png", "coffee.png"):
+        shutil.copy(PHOTOS / name, out / name)
+    return out
+
+
+@pytest.mark.slow
+def test_a_short_run_on_bundled_photos_reduces_l1_on_held_out_crops(folder: Path, tmp_path: Path) -> None:
+    cfg = _tiny(total_iter=60, milestones=[50])
+    held_out = PhotoCrops([PHOTOS / "rocket.jpg"], cfg.gt_size, cfg.scale)
+    seeds = range(1000, 1016)
+    before = held_out_l1(fit_classical(cfg, folder, tmp_path / "run0", stop_at=0).model, held_out, seeds)
+    run = fit_classical(cfg, folder, tmp_path / "run")
+    assert run.step == 60 and not run.skipped
+    after = held_out_l1(run.model, held_out, seeds)
+    assert after < 0.8 * before, (before, after)
+    assert (tmp_path / "run" / "model.pth").is_file()
+
+
+@pytest.mark.slow
+def test_resume_continues_exactly(folder: Path, tmp_path: Path) -> None:
+    cfg = _tiny(total_iter=4, milestones=[3])
+    straight = fit_classical(cfg, folder, tmp_path / "straight").model.state_dict()
+    assert fit_classical(cfg, folder, tmp_path / "resumed", stop_at=2).step == 2
+    resumed = fit_classical(cfg, folder, tmp_path / "resumed")
+    assert resumed.step == 4
+    for name, value in resumed.model.state_dict().items():
+        assert torch.equal(value, straight[name]), name
+
+
+def test_a_kept_list_with_missing_broken_and_small_files_trains_on_the_rest(
+    folder: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG not really")
+    write_image(tmp_path / "small.png", np.zeros((8, 8, 3), np.uint8))
+    lines = ["photos/astronaut.png", "missing.png", "broken.png", "photos/coffee.png", "small.png", ""]
+    kept = tmp_path / "kept.txt"
+    kept.write_text("\n".join(lines), encoding="utf-8")
+    run = fit_classical(_tiny(total_iter=3, milestones=[2]), kept, tmp_path / "run")
+    assert run.step == 3
+    reported = {line.split(" (")[0] for line in run.skipped}
+    assert reported == {str(tmp_path / name) for name in ("missing.png", "broken.png", "small.png")}
+    assert "smaller than" in next(line for line in run.skipped if "small.png" in line)
+
+
+def test_an_empty_source_names_itself(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(PhotoSourceError, match="empty: holds no photos"):
+        photo_paths(tmp_path / "empty")
+    with pytest.raises(PhotoSourceError, match="not found"):
+        photo_paths(tmp_path / "absent.txt")
