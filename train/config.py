@@ -32,6 +32,13 @@ class Config:
     perceptual_weight: float = 1.0
     gan_weight: float = 0.1
     vgg_weights: str = ""  # local torchvision vgg19 state dict (.pth or .safetensors)
+    # Segmentation guidance (SSG-RWSR): w_seg * CE(seg(SR), labels); 0: off, nothing is built
+    w_seg: float = 0.0
+    seg_weights: str = ""  # frozen TorchScript segmentation network returning (B, classes, H, W)
+    seg_mean: list[float] = field(default_factory=lambda: [0.485, 0.456, 0.406])  # its input normalisation
+    seg_std: list[float] = field(default_factory=lambda: [0.229, 0.224, 0.225])
+    seg_size: int = 0  # its input side (images resized to it); 0: the SR size
+    seg_labels: str = ""  # label folder (classes.txt); empty: pseudo-labels of the HR target
     # Data
     gt_size: int = 256
     batch_size: int = 12  # per process
@@ -240,6 +247,15 @@ def config_and_problems(
     ):
         if getattr(cfg, key) < 1:
             problems.append(f"{origin(key)}{key} must be at least 1, not {getattr(cfg, key)}")
+    if cfg.w_seg < 0:
+        problems.append(f"{origin('w_seg')}w_seg must be 0 (off) or a positive weight, not {cfg.w_seg}")
+    if cfg.seg_size < 0:
+        problems.append(f"{origin('seg_size')}seg_size must be 0 (the SR size) or a side, not {cfg.seg_size}")
+    for key in ("seg_mean", "seg_std"):
+        if len(getattr(cfg, key)) != 3:
+            problems.append(f"{origin(key)}{key} must have 3 values (R, G, B), not {getattr(cfg, key)}")
+    if any(v <= 0 for v in cfg.seg_std):
+        problems.append(f"{origin('seg_std')}seg_std values must be positive, not {cfg.seg_std}")
     if cfg.val_every < 0:
         problems.append(
             f"{origin('val_every')}val_every must be 0 (no validation) or more, not {cfg.val_every}"

@@ -39,6 +39,7 @@ from train.runtime import (
     iteration_generators,
     start_process,
 )
+from train.segmentation import load_guide
 from train.step import Micro, apply_gradients, discriminator_backward, generator_backward, make_precision
 from train.validation import start_validation, validate
 from train.vgg import load_vgg19
@@ -115,6 +116,7 @@ def _fit(
     net_g_ema = copy.deepcopy(net_g).requires_grad_(False)
     net_d = UNetDiscriminatorSN(3, cfg.d_num_feat).to(device)
     vgg = load_vgg19(cfg.vgg_weights).to(device) if cfg.perceptual_weight > 0 else None
+    seg = load_guide(cfg, device)  # None when w_seg is 0
     opt_g = torch.optim.Adam(net_g.parameters(), lr=cfg.lr_g, betas=tuple(cfg.betas))
     opt_d = torch.optim.Adam(net_d.parameters(), lr=cfg.lr_d, betas=tuple(cfg.betas))
     sched_g = torch.optim.lr_scheduler.MultiStepLR(opt_g, cfg.milestones, cfg.lr_gamma)
@@ -171,7 +173,7 @@ def _fit(
 
         # 2. generator step (gradients accumulated over the micro-batches)
         opt_g.zero_grad(set_to_none=True)
-        g_losses, outputs = generator_backward(micros, g_train, net_d, vgg, cfg, precision)
+        g_losses, outputs = generator_backward(micros, g_train, net_d, vgg, cfg, precision, seg)
         check_losses({"l_g": g_losses["l_g"]}, cfg.max_loss, iteration, last_good, process)
         apply_gradients(opt_g, precision, cfg.grad_clip)
 

@@ -64,7 +64,14 @@ def weight_problems(cfg: Config) -> list[str]:
             "downloaded): give vgg_weights=PATH to torchvision's vgg19 state dict (.pth or "
             ".safetensors), or perceptual_weight=0 (what --preset tiny does)"
         )
-    for key in ("vgg_weights", "pretrain_g"):
+    if cfg.w_seg > 0 and not cfg.seg_weights:
+        problems.append(
+            "w_seg is on but seg_weights is not set: give seg_weights=PATH to a TorchScript "
+            "segmentation network, or w_seg=0"
+        )
+    if cfg.w_seg > 0 and cfg.seg_labels and not Path(cfg.seg_labels).is_dir():
+        problems.append(f"seg_labels={cfg.seg_labels}: no such folder; check the path")
+    for key in ("vgg_weights", "pretrain_g", "seg_weights"):
         value = getattr(cfg, key)
         if value and not Path(value).is_file():
             problems.append(f"{key}={value}: no such file; check the path")

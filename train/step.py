@@ -21,6 +21,7 @@ from torch.nn import functional as F
 
 from train.config import Config, ConfigError
 from train.losses import Targets, gan_loss, negative_loss
+from train.segmentation import SegGuide
 from train.vgg import perceptual_loss
 
 
@@ -73,6 +74,7 @@ def generator_backward(
     vgg: nn.Module | None,
     cfg: Config,
     precision: Precision,
+    seg: SegGuide | None = None,
 ) -> tuple[dict[str, torch.Tensor], list[torch.Tensor]]:
     """Accumulate G's gradients over the micro-batches; returns the losses and the SR outputs.
 
@@ -101,6 +103,8 @@ def generator_backward(
                 "l_gan": cfg.gan_weight * gan_loss(fake_logits.float(), real=True),
                 "l_neg": negative_loss(sr, targets, cfg.negative_weight) if cfg.negative_weight else zero,
             }
+            if seg is not None:
+                losses["l_seg"] = seg.loss(sr, targets.positive)
             l_g = sum(losses.values(), zero) / k
             precision.scaler.scale(l_g).backward()
         for name, value in losses.items():
