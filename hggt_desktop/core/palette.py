@@ -2,7 +2,7 @@
 
 Okabe and Ito's colour-blind-safe pair (blue for Positive, vermillion for Negative) with a
 neutral grey for Similar; every place also writes the label's word, so colour is never the
-only cue (docs/decisions/0007-one-label-palette.md). Hex strings, so Qt code (``QColor(hex)``),
+only cue (docs/decisions/0010-one-label-palette.md). Hex strings, so Qt code (``QColor(hex)``),
 the SVG charts and the CSS all read the same values.
 """
 
