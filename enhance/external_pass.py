@@ -59,14 +59,10 @@ def _stage(runner: Runner, model_id: str, names: list[str], folder: Path) -> lis
         if name in runner._unreadable:
             runner._fail(model_id, name, "not readable (reported above); skipped")
             continue
-        try:
-            encoded = read_encoded(runner.input_dir / name)
-            image = decode_image(encoded, runner.input_dir / name)
-        except Exception as exc:  # one bad file must not end the run
-            with runner._lock:
-                runner._unreadable.add(name)
-            runner._fail(model_id, name, str(exc))
+        photo = runner.read_photo(model_id, name)
+        if photo is None:
             continue
+        encoded, image = photo
         own = encoded if is_plain_rgb_png(encoded) else None
         if runner.options.from_ground_truth:
             image, own = shrink(image, runner.options.scale), None

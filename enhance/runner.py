@@ -222,6 +222,17 @@ class Runner:
         self.manifest.record(Record(name, model_id, "", {}, FAILED, message=message))
         self.reporter.finished_one(model_id, name, False, message)
 
+    def read_photo(self, model_id: str, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """The photo's encoded bytes and its pixels; None when unreadable (failure recorded, the run goes on)."""
+        try:
+            encoded = read_encoded(self.input_dir / name)
+            return encoded, decode_image(encoded, self.input_dir / name)
+        except Exception as exc:  # one bad file must not end the run
+            with self._lock:
+                self._unreadable.add(name)
+            self._fail(model_id, name, str(exc))
+            return None
+
     def _read_loop(self, model_id: str, names: queue.Queue, ready: queue.Queue, tiled: bool) -> None:
         _yield_to_engine()
         while not self.stop.is_set():
@@ -229,14 +240,10 @@ class Runner:
                 name = names.get_nowait()
             except queue.Empty:
                 return
-            try:
-                encoded = read_encoded(self.input_dir / name)
-                image = decode_image(encoded, self.input_dir / name)
-            except Exception as exc:  # one bad file must not end the run
-                with self._lock:
-                    self._unreadable.add(name)
-                self._fail(model_id, name, str(exc))
+            photo = self.read_photo(model_id, name)
+            if photo is None:
                 continue
+            encoded, image = photo
             if tiled and self.options.from_ground_truth:
                 image = shrink(image, self.options.scale)
             item = Item(name, image)
