@@ -97,7 +97,13 @@ CASES = [
 def _published(shapes: dict) -> dict[str, torch.Tensor]:
     gen = torch.Generator().manual_seed(0)
     # Small weights: the 255-scaled EDSR/RCAN inputs stay in a sane range, like trained weights.
-    return {name: torch.randn(shape, generator=gen) * 0.02 for name, shape in shapes.items()}
+    state = {name: torch.randn(shape, generator=gen) * 0.02 for name, shape in shapes.items()}
+    # The official mean shifts are fixed: identity weights, -/+ 255 x the DIV2K mean as biases.
+    for name, sign in (("sub_mean", -1), ("add_mean", 1)):
+        if f"{name}.weight" in state:
+            state[f"{name}.weight"] = torch.eye(3).view(3, 3, 1, 1)
+            state[f"{name}.bias"] = sign * 255 * torch.tensor([0.4488, 0.4371, 0.4040])
+    return state
 
 
 @pytest.mark.slow
@@ -147,7 +153,7 @@ def test_published_checkpoint_loads_trains_exports_and_enhances(tmp_path: Path, 
 
 
 def test_official_edsr_names_become_basicsr_names() -> None:
-    from enhance.archs.edsr import from_official_edsr
+    from enhance.archs.official import from_official_edsr
 
     renamed = from_official_edsr(_published(edsr_official_x3()))
     assert set(renamed) == set(_published(edsr_basicsr_x2())) - {"upsample.0.weight", "upsample.0.bias"} | {
