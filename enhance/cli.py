@@ -28,13 +28,17 @@ class UsageError(Exception):
     """Bad command-line input; the message says what to change."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """A parser whose help shows every option's default (the run's and the preview's)."""
     from hggt_desktop.cli.command import HelpFormatter
 
-    parser = argparse.ArgumentParser(
-        prog="hggt-enhance",
-        formatter_class=HelpFormatter,
-        description="Enhance every photo of a folder with up to four models (HGGT step 1). "
+    return argparse.ArgumentParser(prog=prog, formatter_class=HelpFormatter, description=description)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = command_parser(
+        "hggt-enhance",
+        "Enhance every photo of a folder with up to four models (HGGT step 1). "
         "Also: 'hggt-enhance export CHECKPOINT OUT.onnx', 'hggt-enhance preview PHOTO --model ...'.",
     )
     parser.add_argument("input_dir", type=Path, help="folder of photos")

@@ -23,6 +23,7 @@ from enhance.cli import (
     UsageError,
     add_model_options,
     check_model_options,
+    command_parser,
     install_stop_handlers,
     load_model,
     parse_models,
@@ -32,13 +33,10 @@ from enhance.job import Reporter
 
 
 def build_preview_parser() -> argparse.ArgumentParser:
-    from hggt_desktop.cli.command import HelpFormatter
-
-    parser = argparse.ArgumentParser(
-        prog="hggt-enhance preview",
-        formatter_class=HelpFormatter,
-        description="Run every model on one photo (or a crop of it), write the original beside the "
-        "versions, and print each model's time and the projected time for the whole folder.",
+    parser = command_parser(
+        "hggt-enhance preview",
+        "Run every model on one photo (or a crop of it), write the original beside the versions, "
+        "and print each model's time and the projected time for the whole folder.",
     )
     parser.add_argument("photo", type=Path, help="the photo to try the models on")
     parser.add_argument(
