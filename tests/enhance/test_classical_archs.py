@@ -1,7 +1,8 @@
 """MSRResNet, EDSR and RCAN x2/x3/x4: published checkpoints load, train, export and run in hggt-enhance.
 
 The state dicts are written here from the published parameter names and shapes (BasicSR's
-``msrresnet_arch.py``, ``edsr_arch.py``, ``rcan_arch.py`` and the official EDSR-PyTorch release),
+``srresnet_arch.py``, ``edsr_arch.py``, ``rcan_arch.py``, mmsr's MSRResNet, and the official
+EDSR-PyTorch and yulunzhang/RCAN releases),
 not taken from our modules, so a renamed or reshaped parameter fails the test.
 """
 
@@ -86,11 +87,46 @@ def rcan_x4() -> dict:
     return s
 
 
+def msrresnet_mmsr_x3() -> dict:
+    """mmsr's MSRResNet (BasicSR before 1.0): ``recon_trunk`` and ``HRconv``."""
+    s: dict = {}
+    _conv(s, "conv_first", F, 3)
+    for i in range(2):
+        _conv(s, f"recon_trunk.{i}.conv1", F, F)
+        _conv(s, f"recon_trunk.{i}.conv2", F, F)
+    _conv(s, "upconv1", 9 * F, F)
+    _conv(s, "HRconv", F, F)
+    _conv(s, "conv_last", 3, F)
+    return s
+
+
+def rcan_official_x2() -> dict:
+    """yulunzhang/RCAN: ``head.0``, ``body.G.body.B.body.*``, ``body.G.body.<blocks>``, ``tail``."""
+    s: dict = {}
+    _conv(s, "sub_mean", 3, 3, 1)
+    _conv(s, "head.0", F, 3)
+    for g in range(2):
+        for b in range(2):
+            block = f"body.{g}.body.{b}.body"
+            _conv(s, f"{block}.0", F, F)
+            _conv(s, f"{block}.2", F, F)
+            _conv(s, f"{block}.3.conv_du.0", F // 4, F, 1)
+            _conv(s, f"{block}.3.conv_du.2", F, F // 4, 1)
+        _conv(s, f"body.{g}.body.2", F, F)
+    _conv(s, "body.2", F, F)
+    _conv(s, "tail.0.0", 4 * F, F)
+    _conv(s, "tail.1", 3, F)
+    _conv(s, "add_mean", 3, 3, 1)
+    return s
+
+
 CASES = [
     ("msrresnet", msrresnet_x4, 4),
+    ("msrresnet", msrresnet_mmsr_x3, 3),
     ("edsr", edsr_basicsr_x2, 2),
     ("edsr", edsr_official_x3, 3),
     ("rcan", rcan_x4, 4),
+    ("rcan", rcan_official_x2, 2),
 ]
 
 
