@@ -241,3 +241,15 @@ def test_edsr_large_gets_its_residual_scaling() -> None:
         "upscale": 4,
         "res_scale": 0.1,
     }
+
+
+def test_hggt_enhance_export_states_scale_and_architecture(tmp_path: Path) -> None:
+    import onnx
+
+    from enhance.cli import main
+
+    official, _ = _tensors(edsr_official())
+    torch.save({"state_dict": _with_mean_shifts(official)}, tmp_path / "edsr_x3.pt")
+    assert main(["export", str(tmp_path / "edsr_x3.pt"), str(tmp_path / "edsr_x3.onnx")]) == 0
+    props = onnx.load(str(tmp_path / "edsr_x3.onnx"), load_external_data=False).metadata_props
+    assert {p.key: p.value for p in props} == {"hggt.scale": "3", "hggt.arch": "edsr"}
