@@ -171,7 +171,7 @@ def _begin(out: Path, settings: PackSettings) -> None:
     path = out / SETTINGS
     wanted = {"format": FORMAT, "version": VERSION, **asdict(settings)}
     if path.is_file():
-        begun = json.loads(path.read_text(encoding="utf-8"))
+        begun = _read_settings(out)
         differ = [f"{k} {begun.get(k)!r} (now {v!r})" for k, v in wanted.items() if begun.get(k) != v]
         if differ:
             raise CropPackError(
@@ -182,6 +182,18 @@ def _begin(out: Path, settings: PackSettings) -> None:
     if out.is_dir() and any(out.iterdir()):
         raise CropPackError(f"{out}: the folder is not empty and holds no crop pack; give a new folder")
     write_text_atomic(path, json.dumps(wanted, indent=1))
+
+
+def _read_settings(out: Path) -> dict:
+    try:
+        settings = json.loads((out / SETTINGS).read_text(encoding="utf-8"))
+        if not all(
+            isinstance(settings.get(k), int) and settings[k] > 0 for k in ("photos", "photos_per_shard")
+        ):
+            raise ValueError("no photo or shard count")
+    except (OSError, ValueError, AttributeError) as exc:
+        raise CropPackError(f"{out / SETTINGS}: unreadable ({exc}); pack again into a new folder") from exc
+    return settings
 
 
 def _shard_done(out: Path, shard: int) -> bool:
@@ -235,7 +247,7 @@ class CropPack:
         self._shards: dict[int, np.ndarray] = {}
 
     def _unfinished(self) -> str:
-        settings = json.loads((self.path / SETTINGS).read_text(encoding="utf-8"))
+        settings = _read_settings(self.path)
         total = -(-settings["photos"] // settings["photos_per_shard"])
         done = sum(_shard_done(self.path, c) for c in range(total))
         return (

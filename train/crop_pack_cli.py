@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from hggt_desktop.cli.command import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, HelpFormatter
@@ -22,11 +23,20 @@ def _part(text: str) -> tuple[int, int]:
     return index, count
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text}: give 1 or more")
-    return value
+def _at_least(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: give a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{text}: give {low} or more")
+        return value
+
+    return parse
+
+
+_positive = _at_least(1)
 
 
 def add_pack_crops(sub: argparse._SubParsersAction) -> None:
@@ -62,7 +72,7 @@ def add_pack_crops(sub: argparse._SubParsersAction) -> None:
         help="pack only shards c with c %% N == I (run N of these, e.g. on N machines sharing the "
         "folder; the last to finish completes the pack) (default: 0/1, all)",
     )
-    p.add_argument("--workers", type=int, default=2, help="decoding processes (default: 2)")
+    p.add_argument("--workers", type=_at_least(0), default=2, help="decoding processes (default: 2)")
     p.add_argument("--seed", type=int, default=0, help="seed of the crop positions (default: 0)")
 
 

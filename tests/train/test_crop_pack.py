@@ -183,3 +183,38 @@ def test_the_realesrgan_degradation_gives_lr_of_the_scale_and_trains_a_step(
     torch.testing.assert_close(lr, training_pair(batch, cfg, 0, torch.device("cpu"))[0])  # seeded by step
     run = fit_classical(dataclasses.replace(cfg, total_iter=1, milestones=[1]), folder, tmp_path / "run")
     assert run.step == 1 and (tmp_path / "run" / "model.pth").is_file()
+
+
+def test_bad_pack_crops_input_gets_a_message_naming_it_not_a_traceback(
+    folder: Path, tmp_path: Path, capsys
+) -> None:
+    from train.cli import main
+
+    (tmp_path / "a-file").write_text("mine", encoding="utf-8")
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "crop-pack-settings.json").write_text("{not json", encoding="utf-8")
+    cases = [
+        ([str(folder), "--out", str(tmp_path / "a-file")], "a-file: is a file"),
+        ([str(tmp_path / "absent"), "--out", str(tmp_path / "p")], "absent: not found"),
+        ([str(folder), "--out", str(damaged)], "crop-pack-settings.json: unreadable"),
+        ([str(folder), "--out", str(tmp_path / "p"), "--shard", "2/2"], "I must be 0..N-1"),
+        ([str(folder), "--out", str(tmp_path / "p"), "--workers", "-1"], "give 0 or more"),
+    ]
+    for args, message in cases:
+        assert _exit_status(["pack-crops", *args]) == 2, args
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err, (args, err)
+    assert (tmp_path / "a-file").read_text(encoding="utf-8") == "mine"
+    # A damaged index is refused by training with its name.
+    assert main(["classical", str(damaged), "--out", str(tmp_path / "run"), "--workers", "0"]) == 2
+    assert "crop-pack-settings.json: unreadable" in capsys.readouterr().err
+
+
+def _exit_status(argv: list[str]) -> int:
+    from train.cli import main
+
+    try:
+        return main(argv)
+    except SystemExit as exc:  # argparse's usage errors
+        return int(exc.code or 0)
