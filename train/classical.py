@@ -78,7 +78,31 @@ CLASSICAL_PRESETS: dict[str, dict] = {
 
 
 def classical_config(preset: str = "classical", **overrides: object) -> ClassicalConfig:
-    return dataclasses.replace(ClassicalConfig(), **{**CLASSICAL_PRESETS[preset], **overrides})
+    """The preset with ``overrides``. The presets' crops are for x4; at another scale the HR crop
+    keeps the published LR patch (gt_size / 4: 32 MSRResNet, 48 EDSR/RCAN), as BasicSR's x2/x3
+    options do, unless gt_size itself is overridden."""
+    cfg = dataclasses.replace(ClassicalConfig(), **{**CLASSICAL_PRESETS[preset], **overrides})
+    if "gt_size" not in overrides:
+        cfg.gt_size = cfg.gt_size // 4 * cfg.scale
+    return cfg
+
+
+# A run resumes only with these as it saved them: they fix the network and the sample stream.
+RESUME_FIXED = (
+    "arch",
+    "scale",
+    "num_feat",
+    "num_block",
+    "num_group",
+    "gt_size",
+    "batch_size",
+    "seed",
+    "degradation",
+)
+
+
+class ClassicalRunError(Exception):
+    """A run folder that cannot be resumed with this config; the message says what to do."""
 
 
 def build_classical(cfg: ClassicalConfig) -> nn.Module:
@@ -122,6 +146,17 @@ def fit_classical(
     state_path = out_dir / "state.pt"
     if state_path.is_file():
         state = torch.load(state_path, map_location=device, weights_only=True)
+        saved = state.get("config", {})  # runs saved before the config was kept: not checked
+        changed = [
+            f"{k} {saved[k]!r} (now {getattr(cfg, k)!r})"
+            for k in RESUME_FIXED
+            if k in saved and saved[k] != getattr(cfg, k)
+        ]
+        if changed:
+            raise ClassicalRunError(
+                f"{state_path}: the run was trained with {'; '.join(changed)}; give the same options "
+                "to resume it, or another --out to start a new run"
+            )
         model.load_state_dict(state["params"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -144,7 +179,7 @@ def fit_classical(
         if on_step is not None:
             on_step(step, float(loss.detach()))
         if step % cfg.save_every == 0 or step == end:
-            _save(out_dir, model, optimizer, scheduler, step, skipped)
+            _save(out_dir, cfg, model, optimizer, scheduler, step, skipped)
     return ClassicalRun(model.eval(), step, skipped)
 
 
@@ -169,9 +204,12 @@ def step_loss(model: nn.Module, lr: torch.Tensor, hr: torch.Tensor) -> torch.Ten
     return F.l1_loss(model(lr), hr)
 
 
-def _save(out_dir: Path, model: nn.Module, optimizer, scheduler, step: int, skipped: set[str]) -> None:
+def _save(
+    out_dir: Path, cfg: ClassicalConfig, model: nn.Module, optimizer, scheduler, step: int, skipped: set[str]
+) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     state = {
+        "config": dataclasses.asdict(cfg),
         "params": model.state_dict(),
         "optimizer": optimizer.state_dict(),
         "scheduler": scheduler.state_dict(),

@@ -53,7 +53,7 @@ def add_classical(sub: argparse._SubParsersAction) -> None:
 
 
 def run_classical(args: argparse.Namespace) -> int:
-    from train.classical import classical_config, fit_classical
+    from train.classical import ClassicalRunError, classical_config, fit_classical
     from train.classical_data import PhotoSourceError
     from train.crop_pack import CropPackError
 
@@ -73,7 +73,7 @@ def run_classical(args: argparse.Namespace) -> int:
 
     try:
         run = fit_classical(cfg, args.source, args.out, on_step=report)
-    except (PhotoSourceError, CropPackError) as exc:
+    except (PhotoSourceError, CropPackError, ClassicalRunError) as exc:
         print(f"hggt-train classical: {exc}", file=sys.stderr)
         return EXIT_USAGE
     for line in sorted(run.skipped):

@@ -133,6 +133,9 @@ def pack_crops(
     _begin(out, settings)
     index, count = part
     todo = [c for c in range(settings.shards) if c % count == index and not _shard_done(out, c)]
+    for c in todo:  # what a killed run was writing (the atomic writer's temporary files)
+        for stale in out.glob(f".{_shard_name(c)}.*.tmp"):
+            stale.unlink(missing_ok=True)
     photos = [
         i for c in todo for i in range(c * photos_per_shard, min((c + 1) * photos_per_shard, len(paths)))
     ]
@@ -179,7 +182,8 @@ def _begin(out: Path, settings: PackSettings) -> None:
                 "and options to finish it, or another --out"
             )
         return
-    if out.is_dir() and any(out.iterdir()):
+    # Another --shard part may have begun the pack a moment ago: its files are no user's files.
+    if out.is_dir() and any(not _is_pack_file(p.name) for p in out.iterdir()):
         raise CropPackError(f"{out}: the folder is not empty and holds no crop pack; give a new folder")
     write_text_atomic(path, json.dumps(wanted, indent=1))
 
@@ -194,6 +198,10 @@ def _read_settings(out: Path) -> dict:
     except (OSError, ValueError, AttributeError) as exc:
         raise CropPackError(f"{out / SETTINGS}: unreadable ({exc}); pack again into a new folder") from exc
     return settings
+
+
+def _is_pack_file(name: str) -> bool:
+    return name.lstrip(".").startswith(("shard-", "crop-pack"))
 
 
 def _shard_done(out: Path, shard: int) -> bool:

@@ -111,11 +111,13 @@ def test_an_interrupted_pack_is_refused_and_a_rerun_finishes_it_as_one_run_would
     with pytest.raises(CropPackError, match="crop_size 64 \\(now 96\\)"):
         pack_crops(folder, tmp_path / "pack", **{**options, "crop_size": 96})
 
+    stale = tmp_path / "pack" / ".shard-00001.npy.k1ll3d.tmp"  # what the killed run was writing
+    stale.write_bytes(b"half a shard")
     written: list[int] = []
     progress = pack_crops(
         folder, tmp_path / "pack", on_shard=lambda shard, n: written.append(shard), **options
     )
-    assert progress.complete and written == [1, 2]
+    assert progress.complete and written == [1, 2] and not stale.exists()
     pack_crops(folder, tmp_path / "straight", **options)
     np.testing.assert_array_equal(
         _all_crops(CropPack(tmp_path / "pack")), _all_crops(CropPack(tmp_path / "straight"))
