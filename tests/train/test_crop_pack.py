@@ -220,3 +220,21 @@ def _exit_status(argv: list[str]) -> int:
         return main(argv)
     except SystemExit as exc:  # argparse's usage errors
         return int(exc.code or 0)
+
+
+def test_ctrl_c_while_packing_says_how_to_finish(folder: Path, tmp_path: Path, capsys) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("train.crop_pack.pack_crops", interrupted)
+        assert _exit_status(["pack-crops", str(folder), "--out", str(tmp_path / "pack")]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted" in err and "run the same command again to finish" in err
+
+
+def test_a_pack_where_every_photo_was_skipped_is_refused_by_name(folder: Path, tmp_path: Path) -> None:
+    progress = pack_crops(folder, tmp_path / "pack", crop_size=1024)
+    assert progress.complete and len(progress.skipped) == 3
+    with pytest.raises(CropPackError, match="pack: holds no crops"):
+        CropPack(tmp_path / "pack")
