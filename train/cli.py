@@ -23,6 +23,7 @@ from hggt_desktop.cli.command import (
     run_command,
 )
 from train.classical_cli import add_classical, run_classical
+from train.crop_pack_cli import add_pack_crops, run_pack_crops
 
 PRESET_HELP = {
     "ori": "HGGT 'Ori': the original is always the target, no negative term",
@@ -177,7 +178,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     _add_eval(sub)
     _add_export(sub)
     add_classical(sub)
-    commands = {"fit": _fit, "eval": _eval, "export": _export, "classical": run_classical}
+    add_pack_crops(sub)
+    commands = {
+        "fit": _fit,
+        "eval": _eval,
+        "export": _export,
+        "classical": run_classical,
+        "pack-crops": run_pack_crops,
+    }
     return run_command(parser, argv, lambda args: commands[args.command](args), quiet_level=logging.INFO)
 
 
