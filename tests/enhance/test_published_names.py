@@ -60,14 +60,15 @@ def edsr_official(blocks: int = 2, feat: int = C, scale: int = 3) -> Pairs:
     return p
 
 
-def msrresnet_mmsr(blocks: int = 2, feat: int = C) -> Pairs:
+def msrresnet_mmsr(blocks: int = 2, feat: int = C, scale: int = 4) -> Pairs:
     p: Pairs = []
     _conv(p, "conv_first", "conv_first", feat, 3)
     for b in range(blocks):
         _conv(p, f"recon_trunk.{b}.conv1", f"body.{b}.conv1", feat, feat)
         _conv(p, f"recon_trunk.{b}.conv2", f"body.{b}.conv2", feat, feat)
-    _conv(p, "upconv1", "upconv1", 4 * feat, feat)
-    _conv(p, "upconv2", "upconv2", 4 * feat, feat)
+    _conv(p, "upconv1", "upconv1", (9 if scale == 3 else 4) * feat, feat)
+    if scale == 4:
+        _conv(p, "upconv2", "upconv2", 4 * feat, feat)
     _conv(p, "HRconv", "conv_hr", feat, feat)
     _conv(p, "conv_last", "conv_last", 3, feat)
     return p
