@@ -13,7 +13,7 @@ from typing import Protocol
 
 from hggt_desktop.annotation.model import SWAP_ALL, SWAP_NONE, SWAP_SELECTED
 from hggt_desktop.core.labels import Label
-from hggt_desktop.gui.annotate.session import AnnotationSession
+from hggt_desktop.gui.annotate.session import SPLIT_STEP, AnnotationSession
 
 
 class ActionTarget(Protocol):
@@ -155,6 +155,27 @@ ACTIONS: tuple[Action, ...] = (
         _pressed(lambda target: target.session.toggle_flicker()),
     ),
     Action(
+        "split_view",
+        "Split",
+        "Split (wipe) view: the original left of a divider, the selected version right; drag the divider",
+        ("W",),
+        _pressed(lambda target: target.session.toggle_split()),
+    ),
+    Action(
+        "split_left",
+        "Divider left",
+        "Split view: move the divider left",
+        (",",),
+        _pressed(lambda target: target.session.move_split(-SPLIT_STEP)),
+    ),
+    Action(
+        "split_right",
+        "Divider right",
+        "Split view: move the divider right",
+        (".",),
+        _pressed(lambda target: target.session.move_split(SPLIT_STEP)),
+    ),
+    Action(
         "flag",
         "Can't judge",
         "Flag the set as can't judge (misaligned, broken, identical, other); again to unflag",
@@ -187,6 +208,7 @@ BUTTON_ROW: tuple[str | None, ...] = (
     "two_panel",
     "ab_toggle",
     "flicker",
+    "split_view",
     "flag",
     "help",
 )

@@ -25,6 +25,7 @@ from hggt_desktop.gui.annotate.progress_bar import ProgressStrip
 from hggt_desktop.gui.annotate.session import AnnotationSession
 from hggt_desktop.gui.viewer.display_image import DisplayImage
 from hggt_desktop.gui.viewer.grid import GridPlan, PatchGrid
+from hggt_desktop.gui.viewer.split import Split
 from hggt_desktop.gui.viewer.transform import FIT, ONE_TO_ONE, ViewTransform
 from hggt_desktop.gui.window_placement import layout_for
 
@@ -90,12 +91,14 @@ class AnnotatorView(QWidget):
         self.help_overlay = HelpOverlay(keymap, self)
         self.dispatcher = KeyDispatcher(self, keymap, self.trigger, self._dismiss_help)
         self.grid.panel_clicked.connect(self._on_panel_clicked)
+        self.grid.divider_dragged.connect(lambda _index, position: session.set_split_position(position))
         self.transform.changed.connect(self._on_transform_changed)
         session.set_shown.connect(self._on_set_shown)
         session.labels_changed.connect(self._on_labels_changed)
         session.selection_changed.connect(self._on_selection_changed)
         session.swap_changed.connect(self._on_swap_changed)
         session.two_panel_changed.connect(self._on_two_panel_changed)
+        session.split_changed.connect(self._on_split_changed)
         session.message.connect(self._on_message)
         session.feedback.connect(self._on_feedback)
         session.save_failed.connect(self._on_save_failed)
@@ -182,6 +185,7 @@ class AnnotatorView(QWidget):
             self.grid.set_two_panel(session.two_panel and count > 0, max(session.selected, 0) + 1)
         self._on_labels_changed()
         self._on_selection_changed(session.selected)
+        self._show_split()
         if self.notice.text():
             self.notice.setText("")
 
@@ -225,12 +229,39 @@ class AnnotatorView(QWidget):
             self.grid.set_two_panel(True, position + 1)
         if self.session.swap_mode == SWAP_SELECTED:
             self._on_swap_changed(SWAP_SELECTED)
+        if self.session.split:
+            self._show_split()
 
     def _on_swap_changed(self, mode: str) -> None:
         original = self._display_image(ORIGINAL_FOLDER)
         for index, panel in enumerate(self.grid.panels()[1:], start=0):
             swap = mode == SWAP_ALL or (mode == SWAP_SELECTED and index == self.session.selected)
             panel.set_swap_image(original if swap and mode != SWAP_NONE else None)
+
+    def _on_split_changed(self) -> None:
+        was_split = self.buttons["split_view"].isDown()
+        self._show_split()
+        if self.session.split and not was_split:
+            letter = self.session.letter(self.session.selected)
+            keys = f"{self.keymap.describe('split_left')} and {self.keymap.describe('split_right')}"
+            self._on_message(
+                f"Split view: the original left of the divider, version {letter} right of it. Drag "
+                f"the divider or press {keys} to move it; {self.keymap.describe('split_view')} to leave."
+            )
+        elif was_split and not self.session.split:
+            self._on_message("")
+
+    def _show_split(self) -> None:
+        """The selected version's panel split (the original left of the divider), every other whole."""
+        session = self.session
+        original = self._display_image(ORIGINAL_FOLDER) if session.split else None
+        for position, panel in enumerate(self.grid.panels()[1:]):
+            if original is not None and position == session.selected:
+                split = Split(original, session.split_position, "Original", session.letter(position))
+                panel.set_split(split)
+            else:
+                panel.set_split(None)
+        self.buttons["split_view"].setDown(session.split)
 
     def _on_two_panel_changed(self, enabled: bool) -> None:
         self.grid.set_two_panel(enabled, max(self.session.selected, 0) + 1)

@@ -37,6 +37,8 @@ REPREPARE_DELAY_MS = 250
 # Flicker: original and version alternate at 2 Hz (each shown 500 ms), slow enough to see
 # which is which, fast enough that a change in texture "moves".
 FLICKER_INTERVAL_MS = 500
+# One press of the split view's divider keys moves it this share of the panel's width.
+SPLIT_STEP = 0.05
 
 
 class AnnotationSession(QObject):
@@ -47,6 +49,7 @@ class AnnotationSession(QObject):
     selection_changed = Signal(int)
     swap_changed = Signal(str)
     two_panel_changed = Signal(bool)
+    split_changed = Signal()
     progress_changed = Signal()
     save_failed = Signal(str)
     saved = Signal()
@@ -88,6 +91,8 @@ class AnnotationSession(QObject):
         self._reprepare = self._timer(REPREPARE_DELAY_MS, self.model.prefetcher.prepare_again, single=True)
         self._heartbeat = self._timer(int(HEARTBEAT_INTERVAL_S * 1000), self._on_heartbeat)
         self._flicker = self._timer(FLICKER_INTERVAL_MS, self._on_flicker)
+        self._split = False
+        self._split_position = 0.5  # kept from set to set: the person put it where they look
 
     def _timer(self, interval_ms: int, slot: Callable[[], object], single: bool = False) -> QTimer:
         timer = QTimer(self)
@@ -142,6 +147,7 @@ class AnnotationSession(QObject):
 
     def _on_set_shown(self, index: int) -> None:
         self._flicker.stop()  # a new set starts unswapped (the model reset the swap)
+        self._split = False  # and whole: each use of the split view is counted on its set
         # Prefetch once this set is painted, so the decoding does not slow the switch down.
         if not self._prefetch_timer.isActive():
             self._prefetch_timer.start()
@@ -274,6 +280,7 @@ class AnnotationSession(QObject):
     def toggle_ab(self) -> None:
         """Latched A/B: show the original in place of the selected version until pressed again."""
         self.stop_flicker()
+        self._end_split()
         if self.model.swap_mode == SWAP_NONE:
             self.model.set_swap(SWAP_SELECTED)
             self.model.note_aid("ab_toggle")
@@ -286,6 +293,7 @@ class AnnotationSession(QObject):
             self.stop_flicker()
             return
         self.model.note_input()
+        self._end_split()
         self.model.note_aid("flicker")
         self._flicker.start()
 
@@ -300,6 +308,59 @@ class AnnotationSession(QObject):
     def _on_flicker(self) -> None:
         flipped = SWAP_NONE if self.model.swap_mode != SWAP_NONE else SWAP_SELECTED
         self.model.set_swap(flipped, count=False)
+
+    # --- the split (wipe) view -------------------------------------------------------------
+
+    @property
+    def split(self) -> bool:
+        """Whether the selected version's panel shows the original left of a divider."""
+        return self._split
+
+    @property
+    def split_position(self) -> float:
+        """The divider, as a share (0..1) of the panel's width."""
+        return self._split_position
+
+    def toggle_split(self) -> None:
+        """Split (wipe) view of the selected version, or back to the whole version.
+
+        The latched aids (A/B, flicker) end first: one comparison at a time, so the screen
+        always says plainly what is shown where.
+        """
+        self.model.note_input()
+        if self._split:
+            self._end_split()
+            return
+        if self.model.broken_reason() is not None or self.version_count == 0:
+            self.message.emit("The split view needs the original and a version: this set has none to show.")
+            return
+        self.stop_flicker()
+        if self.model.swap_mode != SWAP_NONE:
+            self.model.set_swap(SWAP_NONE, count=False)
+        if self.selected < 0:
+            self.select(0)
+        self.model.note_aid("split")
+        self._split = True
+        self.split_changed.emit()
+
+    def move_split(self, step: float) -> None:
+        """Move the divider by ``step`` (a share of the width; negative: left), in the split view."""
+        if self._split:
+            self.set_split_position(self._split_position + step)
+
+    def set_split_position(self, position: float) -> None:
+        """Put the divider at ``position`` (0 = left edge, 1 = right edge of the panel)."""
+        self.model.note_input()
+        position = min(max(position, 0.0), 1.0)
+        if position != self._split_position:
+            self._split_position = position
+            if self._split:
+                self.split_changed.emit()
+
+    def _end_split(self) -> None:
+        if self._split:
+            self._split = False
+            self.split_changed.emit()
 
     def set_two_panel(self, enabled: bool) -> None:
         self.model.set_two_panel(enabled)
