@@ -8,6 +8,7 @@ import numpy as np
 from PySide6.QtCore import QPoint, QPointF, Qt
 
 from hggt_desktop.core.labels import ORIGINAL_FOLDER
+from hggt_desktop.gui.annotate.help_overlay import keys_html
 from hggt_desktop.gui.main_window import MainWindow
 from hggt_desktop.gui.viewer.panel import ImagePanel
 from hggt_desktop.gui.viewer.qimage import from_qimage
@@ -181,3 +182,13 @@ def test_one_comparison_at_a_time_and_a_new_set_starts_whole(qtbot, tmp_path: Pa
     session.go_to(1)
     assert not session.split and not any(p.is_split() for p in view.grid.panels())
     assert not view.buttons["split_view"].isDown()
+
+
+def test_the_key_list_and_the_buttons_name_the_split_view_and_its_keys(qtbot, tmp_path: Path) -> None:
+    window, _ = _open(qtbot, tmp_path)
+    listed = keys_html(window.keymap)
+    assert "<b>W</b></td><td>Split (wipe) view" in listed
+    assert "<b>, / .</b></td><td>Split view: move the divider left / right" in listed
+    assert window.view.buttons["split_view"].text() == "Split  (W)"
+    qtbot.keyClick(window.view, Qt.Key.Key_F1)
+    assert window.view.help_overlay.isVisible()

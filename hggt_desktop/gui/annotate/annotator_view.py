@@ -243,10 +243,11 @@ class AnnotatorView(QWidget):
         self._show_split()
         if self.session.split and not was_split:
             letter = self.session.letter(self.session.selected)
-            keys = f"{self.keymap.describe('split_left')} and {self.keymap.describe('split_right')}"
+            keys = " and ".join(k for k in map(self.keymap.describe, ("split_left", "split_right")) if k)
+            leave = self.keymap.describe("split_view") or "the Split button"
             self._on_message(
                 f"Split view: the original left of the divider, version {letter} right of it. Drag "
-                f"the divider or press {keys} to move it; {self.keymap.describe('split_view')} to leave."
+                f"the divider{f' or press {keys}' if keys else ''} to move it; {leave} to leave."
             )
         elif was_split and not self.session.split:
             self._on_message("")
@@ -288,6 +289,10 @@ class AnnotatorView(QWidget):
             return  # a pending failed save stays in view until it is saved
         self.notice.setStyleSheet("padding: 2px 8px;")
         self.notice.setText(text)
+
+    def show_notice(self, text: str) -> None:
+        """A message for the annotator under the images, until the next set (e.g. about their keys)."""
+        self._on_feedback(text)
 
     def _on_feedback(self, text: str) -> None:
         self.notice.setStyleSheet("padding: 4px 8px; background: #dbe9f6; color: #0b3a5d;")
