@@ -8,6 +8,8 @@ import numpy as np
 from PySide6.QtCore import QPoint, QPointF, Qt
 
 from hggt_desktop.core.labels import ORIGINAL_FOLDER
+from hggt_desktop.core.layout import find_labels_dir
+from hggt_desktop.core.record import read_record, record_path
 from hggt_desktop.gui.annotate.help_overlay import keys_html
 from hggt_desktop.gui.main_window import MainWindow
 from hggt_desktop.gui.viewer.panel import ImagePanel
@@ -179,8 +181,11 @@ def test_one_comparison_at_a_time_and_a_new_set_starts_whole(qtbot, tmp_path: Pa
     qtbot.keyRelease(view, Qt.Key.Key_Space)
     assert panel.is_split() and not panel.is_swapped()
     assert session.model.store.record(0).aid_uses == {"ab_toggle": 1, "split": 2, "flicker": 1}
+    stem = session.progress.stem
     session.go_to(1)
     assert not session.split and not any(p.is_split() for p in view.grid.panels())
+    on_disk = read_record(record_path(find_labels_dir(session.workspace.images_dir), "T", stem))
+    assert on_disk.aid_uses == {"ab_toggle": 1, "split": 2, "flicker": 1}
     assert not view.buttons["split_view"].isDown()
 
 
