@@ -114,7 +114,7 @@ def test_a_keys_file_key_now_the_split_views_default_stays_theirs_and_is_said_on
     assert "keys.json" in notice and "'split_view'" in notice and "'W'" in notice
     assert window.statusBar().currentMessage() == notice  # the same one line in both places
     qtbot.keyClick(window.view, Qt.Key.Key_W)
-    assert session.label_at(0) is not None and not session.split  # W still gives their label
+    assert session.label_at(0) is not None and not session.aids.split  # W still gives their label
     assert window.view.buttons["split_view"].text() == "Split"  # no key offered that does not do it
     assert window.view.buttons["positive"].text() == "Positive  (W)"
     window.close()

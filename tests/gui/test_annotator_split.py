@@ -129,11 +129,11 @@ def test_dragging_the_divider_and_its_keys_move_it_and_the_pixels_stay_exact(qtb
     assert dragged == before - round(20 * panel.devicePixelRatioF())
     assert view.transform.center == center_before  # grabbing the divider does not pan
     assert session.index == 0 and session.selected == 0  # nor click another panel
-    position = session.split_position
+    position = session.aids.split_position
     qtbot.keyClick(view, Qt.Key.Key_Period)
     qtbot.keyClick(view, Qt.Key.Key_Period)
     qtbot.keyClick(view, Qt.Key.Key_Comma)
-    assert session.split_position > position
+    assert session.aids.split_position > position
     assert _assert_exact_split(window, session, panel) > dragged
     assert session.model.store.record(session.index).aid_uses == {"split": 1}  # moving is not a new use
 
@@ -173,9 +173,9 @@ def test_one_comparison_at_a_time_and_a_new_set_starts_whole(qtbot, tmp_path: Pa
     qtbot.keyClick(view, Qt.Key.Key_W)
     assert panel.is_split() and not panel.is_swapped()
     qtbot.keyClick(view, Qt.Key.Key_L)  # flicker ends the split
-    assert session.is_flickering() and not panel.is_split()
+    assert session.aids.is_flickering() and not panel.is_split()
     qtbot.keyClick(view, Qt.Key.Key_W)
-    assert not session.is_flickering() and panel.is_split()
+    assert not session.aids.is_flickering() and panel.is_split()
     qtbot.keyPress(view, Qt.Key.Key_Space)  # held: the whole original, then the split again
     assert panel.is_swapped()
     qtbot.keyRelease(view, Qt.Key.Key_Space)
@@ -183,7 +183,7 @@ def test_one_comparison_at_a_time_and_a_new_set_starts_whole(qtbot, tmp_path: Pa
     assert session.model.store.record(0).aid_uses == {"ab_toggle": 1, "split": 2, "flicker": 1}
     stem = session.progress.stem
     session.go_to(1)
-    assert not session.split and not any(p.is_split() for p in view.grid.panels())
+    assert not session.aids.split and not any(p.is_split() for p in view.grid.panels())
     on_disk = read_record(record_path(find_labels_dir(session.workspace.images_dir), "T", stem))
     assert on_disk.aid_uses == {"ab_toggle": 1, "split": 2, "flicker": 1}
     assert not view.buttons["split_view"].isDown()

@@ -91,14 +91,14 @@ class AnnotatorView(QWidget):
         self.help_overlay = HelpOverlay(keymap, self)
         self.dispatcher = KeyDispatcher(self, keymap, self.trigger, self._dismiss_help)
         self.grid.panel_clicked.connect(self._on_panel_clicked)
-        self.grid.divider_dragged.connect(lambda _index, position: session.set_split_position(position))
+        self.grid.divider_dragged.connect(lambda _index, position: session.aids.set_split_position(position))
         self.transform.changed.connect(self._on_transform_changed)
         session.set_shown.connect(self._on_set_shown)
         session.labels_changed.connect(self._on_labels_changed)
         session.selection_changed.connect(self._on_selection_changed)
         session.swap_changed.connect(self._on_swap_changed)
         session.two_panel_changed.connect(self._on_two_panel_changed)
-        session.split_changed.connect(self._on_split_changed)
+        session.aids.split_changed.connect(self._on_split_changed)
         session.message.connect(self._on_message)
         session.feedback.connect(self._on_feedback)
         session.save_failed.connect(self._on_save_failed)
@@ -229,7 +229,7 @@ class AnnotatorView(QWidget):
             self.grid.set_two_panel(True, position + 1)
         if self.session.swap_mode == SWAP_SELECTED:
             self._on_swap_changed(SWAP_SELECTED)
-        if self.session.split:
+        if self.session.aids.split:
             self._show_split()
 
     def _on_swap_changed(self, mode: str) -> None:
@@ -241,7 +241,7 @@ class AnnotatorView(QWidget):
     def _on_split_changed(self) -> None:
         was_split = self.buttons["split_view"].isDown()
         self._show_split()
-        if self.session.split and not was_split:
+        if self.session.aids.split and not was_split:
             letter = self.session.letter(self.session.selected)
             keys = " and ".join(k for k in map(self.keymap.describe, ("split_left", "split_right")) if k)
             leave = self.keymap.describe("split_view") or "the Split button"
@@ -249,20 +249,20 @@ class AnnotatorView(QWidget):
                 f"Split view: the original left of the divider, version {letter} right of it. Drag "
                 f"the divider{f' or press {keys}' if keys else ''} to move it; {leave} to leave."
             )
-        elif was_split and not self.session.split:
+        elif was_split and not self.session.aids.split:
             self._on_message("")
 
     def _show_split(self) -> None:
         """The selected version's panel split (the original left of the divider), every other whole."""
         session = self.session
-        original = self._display_image(ORIGINAL_FOLDER) if session.split else None
+        original = self._display_image(ORIGINAL_FOLDER) if session.aids.split else None
         for position, panel in enumerate(self.grid.panels()[1:]):
             if original is not None and position == session.selected:
-                split = Split(original, session.split_position, "Original", session.letter(position))
+                split = Split(original, session.aids.split_position, "Original", session.letter(position))
                 panel.set_split(split)
             else:
                 panel.set_split(None)
-        self.buttons["split_view"].setDown(session.split)
+        self.buttons["split_view"].setDown(session.aids.split)
 
     def _on_two_panel_changed(self, enabled: bool) -> None:
         self.grid.set_two_panel(enabled, max(self.session.selected, 0) + 1)
