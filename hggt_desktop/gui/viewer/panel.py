@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QWidget
 
+from hggt_desktop.gui.viewer.caption import Caption, paint_header, paint_strip
 from hggt_desktop.gui.viewer.display_image import DisplayImage
 from hggt_desktop.gui.viewer.palette import (
     BROKEN_COLOR,
@@ -35,7 +36,6 @@ from hggt_desktop.gui.viewer.palette import (
     CHROME_COLOR,
     SELECTED_COLOR,
     SURROUND_COLOR,
-    contrasting_text,
 )
 from hggt_desktop.gui.viewer.split import (
     GRAB_DISTANCE,
@@ -292,11 +292,11 @@ class ImagePanel(QWidget):
         if self._caption_beside:
             strip = QRect(FRAME, FRAME, CAPTION_BESIDE, area.height())
             painter.fillRect(strip, CHROME_COLOR)
-            self._paint_strip(painter, strip)
+            paint_strip(painter, strip, self._caption_now())
         else:
             header = QRect(FRAME, FRAME, area.width(), area.top() - FRAME)
             painter.fillRect(header, CHROME_COLOR)
-            self._paint_header(painter, header)
+            paint_header(painter, header, self._caption_now())
         painter.fillRect(area, SURROUND_COLOR)
         painter.setClipRect(area)
         image = self._swap_image if self._swap_image is not None else self._image
@@ -308,65 +308,16 @@ class ImagePanel(QWidget):
             self._paint_broken(painter, area)
         painter.end()
 
-    def _paint_header(self, painter: QPainter, header: QRect) -> None:
-        font = painter.font()
-        font.setBold(True)
-        painter.setFont(font)
-        text_rect = header.adjusted(6, 0, -6, 0)
-        badge_width = 0
-        if self._badge:
-            badge_width = painter.fontMetrics().horizontalAdvance(self._badge) + 14
-            badge = QRect(
-                header.right() - badge_width - 3, header.top() + 3, badge_width, header.height() - 6
-            )
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(self._badge_color)
-            painter.drawRoundedRect(badge, 4, 4)
-            painter.setPen(contrasting_text(self._badge_color))
-            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, self._badge)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        caption = self._caption + ("  (swapped)" if self._swap_image is not None else "")
-        if self._split is not None and self._swap_image is None:
-            caption = self._split.caption()
-        painter.setPen(SELECTED_COLOR if self._selected else CAPTION_COLOR)
-        elided = painter.fontMetrics().elidedText(
-            caption, Qt.TextElideMode.ElideRight, text_rect.width() - badge_width
-        )
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, elided)
-
-    def _paint_strip(self, painter: QPainter, strip: QRect) -> None:
-        """The caption, the badge under it and "swapped" under that, in the strip left of the image."""
-        font = painter.font()
-        font.setBold(True)
-        painter.setFont(font)
-        line = painter.fontMetrics().height() + 8
-        text_rect = QRect(strip.left() + 4, strip.top() + 2, strip.width() - 8, line)
-        painter.setPen(SELECTED_COLOR if self._selected else CAPTION_COLOR)
-        flags = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
-        metrics = painter.fontMetrics()
-        painter.drawText(
-            text_rect,
-            flags,
-            metrics.elidedText(self._caption, Qt.TextElideMode.ElideRight, text_rect.width()),
-        )
-        if self._badge:
-            badge = text_rect.translated(0, line).adjusted(0, 2, 0, -2)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(self._badge_color)
-            painter.drawRoundedRect(badge, 4, 4)
-            painter.setPen(contrasting_text(self._badge_color))
-            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, self._badge)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+    def _caption_now(self) -> Caption:
+        """The caption for what the image area shows now: own image, swapped, or split."""
+        notes: tuple[str, ...]
         if self._swap_image is not None:
-            painter.setPen(SELECTED_COLOR)
-            painter.drawText(text_rect.translated(0, 2 * line), flags, "swapped")
+            header, notes = f"{self._caption}  (swapped)", ("swapped",)
         elif self._split is not None:
-            painter.setPen(SELECTED_COLOR)
-            for row, text in enumerate(self._split.caption_lines(), start=2):
-                elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, text_rect.width())
-                painter.drawText(text_rect.translated(0, row * line), flags, elided)
+            header, notes = self._split.caption(), self._split.caption_lines()
+        else:
+            header, notes = self._caption, ()
+        return Caption(self._caption, header, notes, self._badge, self._badge_color, self._selected)
 
     def _paint_broken(self, painter: QPainter, area: QRect) -> None:
         painter.fillRect(area, BROKEN_COLOR)
