@@ -94,7 +94,8 @@ class MainWindow(QMainWindow):
         except ValueError:
             told = set()
         problems = self.keymap.to_report(told)
-        self.settings.setValue(CLASHES_TOLD_KEY, json.dumps(sorted(told | set(self.keymap.clashes))))
+        if not told.issuperset(self.keymap.clashes):
+            self.settings.setValue(CLASHES_TOLD_KEY, json.dumps(sorted(told | set(self.keymap.clashes))))
         return "Keys file: " + " | ".join(problems) if problems else ""
 
     # --- menus -----------------------------------------------------------------------------
