@@ -17,6 +17,7 @@ from hggt_desktop.core.palette import LABEL_COLOURS
 from hggt_desktop.core.record import FLAG_REASONS
 from hggt_desktop.gui.annotate.actions import trigger
 from hggt_desktop.gui.annotate.break_reminder import BreakReminder
+from hggt_desktop.gui.annotate.comparison import SPLIT_ENDED, SPLIT_STARTED
 from hggt_desktop.gui.annotate.controls_panel import ControlsPanel
 from hggt_desktop.gui.annotate.help_overlay import HelpOverlay
 from hggt_desktop.gui.annotate.key_dispatcher import KeyDispatcher
@@ -238,18 +239,16 @@ class AnnotatorView(QWidget):
             swap = mode == SWAP_ALL or (mode == SWAP_SELECTED and index == self.session.selected)
             panel.set_swap_image(original if swap and mode != SWAP_NONE else None)
 
-    def _on_split_changed(self) -> None:
-        was_split = self.buttons["split_view"].isDown()
+    def _on_split_changed(self, change: str) -> None:
         self._show_split()
-        if self.session.aids.split and not was_split:
-            letter = self.session.letter(self.session.selected)
+        if change == SPLIT_STARTED:
             keys = " and ".join(k for k in map(self.keymap.describe, ("split_left", "split_right")) if k)
             leave = self.keymap.describe("split_view") or "the Split button"
             self._on_message(
-                f"Split view: the original left of the divider, version {letter} right of it. Drag "
+                "Split view: the original left of the divider, the selected version right of it. Drag "
                 f"the divider{f' or press {keys}' if keys else ''} to move it; {leave} to leave."
             )
-        elif was_split and not self.session.aids.split:
+        elif change == SPLIT_ENDED:
             self._on_message("")
 
     def _show_split(self) -> None:

@@ -22,10 +22,16 @@ FLICKER_INTERVAL_MS = 500
 SPLIT_STEP = 0.05
 
 
-class ComparisonAids(QObject):
-    """A/B, flicker and split view over one model; ``split_changed`` fires on every split change."""
+# What ``split_changed`` says happened.
+SPLIT_STARTED = "started"
+SPLIT_MOVED = "moved"
+SPLIT_ENDED = "ended"
 
-    split_changed = Signal()
+
+class ComparisonAids(QObject):
+    """A/B, flicker and split view over one model; ``split_changed`` says each split change."""
+
+    split_changed = Signal(str)  # SPLIT_STARTED, SPLIT_MOVED or SPLIT_ENDED
 
     def __init__(self, model: AnnotationModel, message: Callable[[str], None], parent: QObject) -> None:
         super().__init__(parent)
@@ -105,7 +111,7 @@ class ComparisonAids(QObject):
             model.select(0)
         model.note_aid("split")
         self._split = True
-        self.split_changed.emit()
+        self.split_changed.emit(SPLIT_STARTED)
 
     def move_split(self, step: float) -> None:
         """Move the divider by ``step`` (a share of the width; negative: left), in the split view."""
@@ -119,9 +125,9 @@ class ComparisonAids(QObject):
         if position != self._split_position:
             self._split_position = position
             if self._split:
-                self.split_changed.emit()
+                self.split_changed.emit(SPLIT_MOVED)
 
     def _end_split(self) -> None:
         if self._split:
             self._split = False
-            self.split_changed.emit()
+            self.split_changed.emit(SPLIT_ENDED)
