@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from hggt_desktop.core.agreement_figures import AgreementSummary, Interval
-from hggt_desktop.core.agreement_notice import missing_files_line
+from hggt_desktop.core.agreement_notice import flagged_sets_line, missing_files_line
 from hggt_desktop.core.agreement_summary import DEFAULT_RESAMPLES
 from hggt_desktop.core.palette import LABEL_COLOURS
 from hggt_desktop.gui.curator.annotator_table import annotators_html
@@ -186,6 +186,11 @@ def problems_html(summary: AgreementSummary) -> str:
     problems, sets = summary.problems, summary.counts.sets
     missing = missing_files_line(problems.unlabelled_by, sets)
     parts = ["<p><b>Problems</b></p>"]
+    flagged = flagged_sets_line(
+        summary.counts.sets_flagged, {name: row.sets_flagged for name, row in summary.per_annotator.items()}
+    )
+    if flagged:
+        parts.append(f"<p>{escape(flagged)}.</p>")
     if missing:
         parts.append(f"<p>{escape(missing)}.</p>")
     if problems.count:
