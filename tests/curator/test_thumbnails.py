@@ -18,6 +18,7 @@ from hggt_desktop.gui.curator.set_view import caption_fits
 from hggt_desktop.gui.curator.thumbnail_size import THUMBNAIL
 from hggt_desktop.gui.curator.window import CuratorWindow
 from hggt_desktop.gui.viewer.qimage import from_qimage
+from hggt_desktop.resources import resource_path
 from tests.datagen import make_dataset
 
 FOUR = ("01", "02", "03", "04")
@@ -66,6 +67,17 @@ def test_captions_and_badges_are_not_cut_off_at_the_default_size(qtbot, tmp_path
     assert queue.columnViewportPosition(last) + queue.columnWidth(last) <= queue.viewport().width()
     for column in range(model.columnCount()):
         assert queue.columnWidth(column) >= queue.sizeHintForColumn(column)
+
+
+def test_the_queue_needs_no_scrollbar_on_the_demo_sets(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Real stems ("astronaut-240-64") and four worst versions: every column still in view."""
+    window = CuratorWindow(CuratorSession())
+    qtbot.addWidget(window)
+    window.show()
+    assert window.open_dataset(resource_path("demo"))
+    qtbot.wait(50)
+    assert window.queue_view.horizontalScrollBar().maximum() == 0
+    assert window.set_view.transform.zoom == 1.0  # the demo's 256 px patches at 1:1
 
 
 def test_a_click_opens_that_version_at_1_to_1(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

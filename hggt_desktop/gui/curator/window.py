@@ -67,6 +67,7 @@ class CuratorWindow(QMainWindow):
         header.setStretchLastSection(True)
         self.queue_view.setWordWrap(False)
         self.queue_view.verticalHeader().setDefaultSectionSize(22)
+        self.queue_view.verticalHeader().hide()  # row numbers say nothing; the room goes to the columns
         self.queue_view.resizeColumnsToContents()  # headers readable before any dataset opens
         self.queue_view.selectionModel().currentRowChanged.connect(self._on_row_changed)
 
