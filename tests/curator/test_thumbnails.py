@@ -52,6 +52,8 @@ def test_each_patch_is_shown_at_1_to_1_or_at_least_256_px(qtbot, tmp_path: Path,
     # Five panels fit beside the queue at the default size; ten scroll rather than shrink.
     assert (view.scroll.verticalScrollBar().maximum() > 0) == scrolls
     assert view.scroll.horizontalScrollBar().maximum() == 0
+    # Nine versions' labels are elided in the queue, never pushing a column out of view.
+    assert window.queue_view.horizontalScrollBar().maximum() == 0
 
 
 def test_captions_and_badges_are_not_cut_off_at_the_default_size(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

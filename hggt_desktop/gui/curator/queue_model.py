@@ -11,7 +11,7 @@ from hggt_desktop.core.disagreement import QueueEntry
 from hggt_desktop.gui.curator.session import CuratorSession
 
 COLUMNS = ("Set", "Severity", "Worst", "Labels per version", "Adjudicated", "Flagged")
-FLAGGED_COLUMN = 5
+LABELS_COLUMN, FLAGGED_COLUMN = 3, 5
 FLAG_COLOUR = QColor(253, 236, 234)
 REASON_SHOWN = 22  # characters of a reason in the cell; the tooltip and the set view show it all
 # Short enough that every column fits beside the set at the default size; the tooltip and the
@@ -66,7 +66,7 @@ class DisagreementTableModel(QAbstractTableModel):
             if column == 1:
                 return SEVERITY_SHORT[entry.severity]
             if column == 2:
-                return ", ".join(entry.worst_versions)
+                return _listed(entry.worst_versions)
             if column == 3:
                 return "  ".join(f"{v}:{p}" for v, p in entry.patterns if p)
             if column == 4:
@@ -81,7 +81,8 @@ class DisagreementTableModel(QAbstractTableModel):
                 f"contested versions {', '.join(entry.contested)}" if entry.contested else "the others agree"
             )
             flags = "".join(f'\nflagged "can\'t judge" by {r}: {why}' for r, why in entry.flags)
-            return f"{entry.stem}: {entry.severity_name}; {contested}{flags}"
+            labels = "  ".join(f"{v}:{p}" for v, p in entry.patterns if p)
+            return f"{entry.stem}: {entry.severity_name}; {contested}\nlabels {labels}{flags}"
         if role == Qt.ItemDataRole.UserRole:
             return entry.stem
         return None
@@ -93,3 +94,10 @@ class DisagreementTableModel(QAbstractTableModel):
 
 def _shortened(reason: str) -> str:
     return reason if len(reason) <= REASON_SHOWN else reason[: REASON_SHOWN - 1].rstrip() + "…"
+
+
+def _listed(versions: tuple[str, ...], shown: int = 4) -> str:
+    """ "01, 02, 03 +5": nine versions must not push the other columns out of view."""
+    if len(versions) <= shown:
+        return ", ".join(versions)
+    return ", ".join(versions[: shown - 1]) + f" +{len(versions) - shown + 1}"

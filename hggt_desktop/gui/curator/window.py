@@ -38,7 +38,7 @@ from hggt_desktop.core.sets import SetLayoutError
 from hggt_desktop.gui.application import close_on_signals, make_application
 from hggt_desktop.gui.curator.adjudication_panel import AdjudicationPanel
 from hggt_desktop.gui.curator.charts import AgreementView
-from hggt_desktop.gui.curator.queue_model import DisagreementTableModel
+from hggt_desktop.gui.curator.queue_model import LABELS_COLUMN, DisagreementTableModel
 from hggt_desktop.gui.curator.session import CuratorSession, QueueFilter
 from hggt_desktop.gui.curator.set_view import SetReviewView
 
@@ -60,11 +60,12 @@ class CuratorWindow(QMainWindow):
         self.queue_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.queue_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         # Every column at its contents' width (short severity names, reasons shortened in the
-        # cell) and the last one taking what is left: at the default size none is cut off or
-        # hidden behind a scrollbar (the "Adjudicated" column once was).
+        # cell) but the labels per version, which takes what is left: with nine versions it is
+        # elided (the set view shows every label) instead of pushing the other columns behind
+        # a scrollbar, as the "Adjudicated" column once was at the default size.
         header = self.queue_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(LABELS_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.queue_view.setWordWrap(False)
         self.queue_view.verticalHeader().setDefaultSectionSize(22)
         self.queue_view.verticalHeader().hide()  # row numbers say nothing; the room goes to the columns
