@@ -82,6 +82,14 @@ def test_agreement_counts_the_flag_and_leaves_it_out_of_the_figures(
     assert doc["counts"]["sets_flagged"] == 1 and doc["per_annotator"]["C"]["sets_flagged"] == 1
 
 
+def test_check_says_flagged_apart_from_unlabelled(
+    pair: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    flagged, _ = pair
+    assert main(["check", str(flagged), "--quick"]) == 0
+    assert 'annotator C: 5 labelled, 0 unlabelled, 1 flagged "can\'t judge"' in capsys.readouterr().out
+
+
 def test_report_counts_flagged_sets_per_annotator_and_in_total(
     pair: tuple[Path, Path], tmp_path: Path
 ) -> None:
