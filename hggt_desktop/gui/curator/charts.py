@@ -150,7 +150,8 @@ def summary_html(summary: AgreementSummary) -> str:
     return (
         f"<p>{counts.sets} sets, {counts.items_pairable} items (one version of one set) rated "
         f"twice or more; {problems_line(summary.problems.count)}.</p>"
-        f"<table cellspacing=0 cellpadding=3><tr><th></th>{head}</tr>{''.join(rows)}</table>"
+        + _flagged_html(summary)
+        + f"<table cellspacing=0 cellpadding=3><tr><th></th>{head}</tr>{''.join(rows)}</table>"
         + (
             "<p><small>n/a: undefined here, e.g. every rating has the same label "
             "(chance agreement is 100%).</small></p>"
@@ -160,6 +161,17 @@ def summary_html(summary: AgreementSummary) -> str:
         + f"<p><b>Cohen's κ per pair</b></p><table cellpadding=3><tr><th>pair</th><th>κ</th><th>% agree</th></tr>{pairs}</table>"  # fmt: skip
         + annotators_html(summary)
     )
+
+
+def _flagged_html(summary: AgreementSummary) -> str:
+    """The sets flagged "can't judge", per rater, and that no figure counts them ("" when none)."""
+    by_rater = {name: row.sets_flagged for name, row in summary.per_annotator.items()}
+    line = flagged_sets_line(summary.counts.sets_flagged, by_rater)
+    if not line:
+        return ""
+    # Two lines: the figures' table sets the width, and a QLabel in rich text does not wrap here.
+    count, _, why = line.partition(": ")
+    return f"<p>{escape(count)}:<br>{escape(why)}.</p>"
 
 
 def intervals_line(summary: AgreementSummary) -> str:
@@ -186,11 +198,6 @@ def problems_html(summary: AgreementSummary) -> str:
     problems, sets = summary.problems, summary.counts.sets
     missing = missing_files_line(problems.unlabelled_by, sets)
     parts = ["<p><b>Problems</b></p>"]
-    flagged = flagged_sets_line(
-        summary.counts.sets_flagged, {name: row.sets_flagged for name, row in summary.per_annotator.items()}
-    )
-    if flagged:
-        parts.append(f"<p>{escape(flagged)}.</p>")
     if missing:
         parts.append(f"<p>{escape(missing)}.</p>")
     if problems.count:

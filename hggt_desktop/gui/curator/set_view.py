@@ -56,6 +56,10 @@ class SetReviewView(QWidget):
         layout.addWidget(self.heading)
         layout.addWidget(self.scroll, 1)
         layout.addWidget(self.placeholder, 1)
+        # Qt deletes children in order, and each panel tells the transform it is gone as it is
+        # destroyed: the transform must come after the scroll area that holds the panels.
+        self.transform.setParent(None)
+        self.transform.setParent(self)
         session.current_changed.connect(self._on_current_changed)
         session.set_changed.connect(self._on_set_changed)
         # A click opens that version (or the original) alone at true 1:1 in its own window.
