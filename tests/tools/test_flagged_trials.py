@@ -1,4 +1,4 @@
-"""A catch trial flagged "can't judge" counts as not answered: neither as expected nor against the rater."""
+"""Flags in returned packages: a flagged catch trial is not answered, a flagged set is one rater fewer."""
 
 from __future__ import annotations
 
@@ -65,3 +65,32 @@ def test_a_flagged_catch_trial_is_not_answered(
     assert sum(tally.answers.values()) == tally.trials
     assert main(["agreement", str(images)]) == 0
     assert "+1 flagged" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_a_set_flagged_in_a_package_is_one_rater_fewer_after_merge(
+    packaged: tuple[Path, Path],  # noqa: F811
+) -> None:
+    """Merge brings the flag back; agreement counts it and the set's consensus is the others'."""
+    images, out = packaged
+    label_packages(out)
+    key = json.loads((out / ".curator" / "key.json").read_text())
+    manifest_path = sorted(out.glob("*/package.json"))[0]
+    manifest = json.loads(manifest_path.read_text())
+    annotator, items = manifest["annotator"], key["packages"][manifest["package"]]["items"]
+    stem = next(s for s, item in items.items() if item["kind"] == "set")
+    labels_dir = manifest_path.parent / manifest["labels_dir"]
+    (labels_dir / annotator / f"{stem}.json").unlink()
+    record = SetRecord(stem, annotator, ["01", "02", "03", "04"], flag="versions identical")
+    write_record(record_path(labels_dir, annotator, stem), record)
+    packages = [str(p) for p in sorted(out.iterdir()) if not p.name.startswith(".")]
+    assert main(["merge", *packages, "--into", str(images)]) == 0
+
+    source = items[stem]["source"]
+    dataset = load_dataset(images)
+    assert dataset.flags[source] == {annotator: "versions identical"}
+    assert annotator not in dataset.files_for(source) and len(dataset.files_for(source)) == 2
+    assert {e.raters for e in dataset.effective(source).values()} == {2}
+    summary = summarize_agreement(dataset, resamples=0)
+    assert summary.counts.sets_flagged == 1 and summary.per_annotator[annotator].sets_flagged == 1
+    assert source not in dataset.unlabelled_by()[annotator]  # flagged, not missing
