@@ -26,16 +26,18 @@ WRAPPERS = ("params_ema", "params", "state_dict", "model")
 class CheckpointError(Exception):
     """A model file that cannot be used; the message names the file and what to do."""
 
-    def __init__(self, path: Path | str, reason: str) -> None:
+    def __init__(self, path: Path | str, reason: str, setting: str = "") -> None:
         self.path = Path(path)
-        super().__init__(f"{path}: {reason}")
+        # ``setting`` names where the file was given (``pretrain_g``), before the path
+        super().__init__(f"{setting} {path}: {reason}" if setting else f"{path}: {reason}")
 
 
-def read_state_dict(path: Path | str, params: str = "params_ema") -> dict[str, torch.Tensor]:
-    """The weights in a checkpoint, preferring ``params_ema`` over ``params`` as BasicSR does.
+def read_weights_file(path: Path | str) -> object:
+    """What a ``.safetensors`` (a flat dict of tensors) or ``.pth``/``.pt`` file holds, loaded
+    without executing pickled code; CheckpointError names the file and what to do.
 
-    ``params="params"`` picks the last step's weights where a checkpoint holds both. DataParallel's
-    ``module.`` prefix is removed.
+    The one reader of weight files: checkpoints here, and in ``train`` the VGG/metric weights
+    and pretrained generators.
     """
     path = Path(path)
     if not path.is_file():
@@ -44,15 +46,14 @@ def read_state_dict(path: Path | str, params: str = "params_ema") -> dict[str, t
         from safetensors.torch import load_file
 
         try:
-            flat = load_file(str(path))
+            return load_file(str(path))
         except Exception as exc:  # safetensors raises its own error types for bad headers
             raise CheckpointError(path, f"is not a readable safetensors file ({exc})") from exc
-        return _without_module_prefix(_unflatten_basicsr(flat, params))
     not_torch = not_a_torch_file(path)
     if not_torch:
         raise CheckpointError(path, not_torch)
     try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
         # weights_only refuses pickled objects (classes, functions, optimiser state objects).
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -62,6 +63,17 @@ def read_state_dict(path: Path | str, params: str = "params_ema") -> dict[str, t
             f"or is corrupt: {first[:200]}). Re-save only the weights, e.g. "
             'torch.save({"params": model.state_dict()}, path), or use .safetensors',
         ) from exc
+
+
+def read_state_dict(path: Path | str, params: str = "params_ema") -> dict[str, torch.Tensor]:
+    """The weights in a checkpoint, preferring ``params_ema`` over ``params`` as BasicSR does.
+
+    ``params="params"`` picks the last step's weights where a checkpoint holds both. DataParallel's
+    ``module.`` prefix is removed.
+    """
+    data = read_weights_file(path)
+    if Path(path).suffix.lower() == ".safetensors":
+        return _without_module_prefix(_unflatten_basicsr(data, params))  # type: ignore[arg-type]
     state = _unwrap(data, params)
     if (
         not isinstance(state, dict)
@@ -141,6 +153,11 @@ def build_model(path: Path | str, params: str = "params_ema") -> tuple[nn.Module
     renamed = f" (renamed from the {layout} layout)" if layout != "basicsr" else ""
     log.info("%s: %s %s%s", Path(path).name, arch.name, config, renamed)
     return model.eval(), arch.name, config
+
+
+def model_scale(config: dict) -> int:
+    """The scale of a model built from ``config`` (``build_model``'s third value)."""
+    return int(config.get("upscale", config.get("scale", 1)))
 
 
 def _unflatten_basicsr(flat: dict[str, torch.Tensor], params: str) -> dict[str, torch.Tensor]:

@@ -1,7 +1,8 @@
 """Checkpoints: generator weights in safetensors, and a training state that resumes exactly.
 
 - ``RUN/models/net_g_<iter>.safetensors``: ``params.<name>`` and ``params_ema.<name>`` (BasicSR
-  names; :func:`load_generator_state` also reads BasicSR ``.pth`` files), the config in metadata.
+  names), the config in metadata. Weight files of every kind are read by ``enhance.checkpoints``
+  (the one loader; :func:`load_generator_state` and :func:`read_state_file` go through it).
 - ``RUN/state/state_<iter>.pt``: everything a resumed run needs (networks, optimisers,
   schedulers, EMA, the pair pool, RNG states, the position in the data order), plain tensors
   and Python values only, so it loads with ``torch.load(weights_only=True)``.
@@ -23,16 +24,14 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save as save_safetensors
 
-from enhance.checkpoints import not_a_torch_file
+from enhance.checkpoints import CheckpointError, read_state_dict, read_weights_file
 from hggt_desktop.core.atomic import write_bytes_atomic
 from train.config import Config, config_from_json
 
 FORMAT = "hggt-train"
 _STATE = re.compile(r"state_(\d+)\.pt\Z")
 
-
-class CheckpointError(Exception):
-    """A checkpoint cannot be read; the message names the file."""
+__all__ = ["CheckpointError"]  # one error for every weight file, re-exported for train's callers
 
 
 def weights_path(run_dir: Path, iteration: int) -> Path:
@@ -58,25 +57,10 @@ def save_weights(
 
 
 def read_state_file(path: Path | str) -> dict[str, Any]:
-    """A state dict from a ``.safetensors`` or ``.pth`` file; CheckpointError says why it is unusable."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such file; check the path")
-    try:
-        if path.suffix == ".safetensors":
-            with safe_open(str(path), framework="pt") as handle:
-                return {k: handle.get_tensor(k) for k in handle.keys()}
-        if not_torch := not_a_torch_file(path):
-            raise CheckpointError(f"{path}: {not_torch}")
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except CheckpointError:
-        raise
-    except Exception as exc:  # safetensors and torch raise many types for a bad file
-        raise CheckpointError(
-            f"{path}: not a readable weight file ({exc}); download or copy it again"
-        ) from exc
+    """What a ``.safetensors`` or ``.pth`` file holds, as a dict (VGG and metric weights)."""
+    state = read_weights_file(path)
     if not isinstance(state, dict):
-        raise CheckpointError(f"{path}: holds a {type(state).__name__}, not a state dict")
+        raise CheckpointError(path, f"holds a {type(state).__name__}, not a state dict")
     return state
 
 
@@ -85,18 +69,24 @@ def load_generator_state(path: Path | str, key: str = "params_ema") -> dict[str,
 
     ``key`` picks ``params_ema`` (default, falling back to ``params``) or ``params``.
     """
+    return read_state_dict(path, key)
+
+
+def resolve_checkpoint(path: Path | str) -> Path:
+    """The weights file a run folder holds (a classical run's model.pth, a fit run's newest net_g)."""
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such checkpoint")
-    state = read_state_file(path)
-    if isinstance(state, dict) and any(k in state for k in ("params", "params_ema")):
-        nested = state.get(key) or state.get("params_ema") or state.get("params")
-        return dict(nested)
-    for prefix in (f"{key}.", "params_ema.", "params."):
-        found = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
-        if found:
-            return found
-    return dict(state)
+    if not path.is_dir():
+        return path
+    if (path / "model.pth").is_file():
+        return path / "model.pth"
+    weights = sorted((path / "models").glob("net_g_*.safetensors"))
+    if weights:
+        return weights[-1]
+    raise CheckpointError(
+        path,
+        "a folder without model.pth (hggt-train classical) or models/net_g_*.safetensors "
+        "(hggt-train fit); give the weights file",
+    )
 
 
 def read_weights_config(path: Path | str) -> Config | None:
@@ -175,12 +165,11 @@ def load_state(path: Path) -> dict[str, Any]:
         head = handle.read(4)
     if not head.startswith((b"PK\x03\x04", b"\x80")):  # torch.load would report a bare number
         raise CheckpointError(
-            f"{path}: not a PyTorch training state (damaged); move it away and "
-            "run again with --resume to continue from the state before it"
+            path,
+            "not a PyTorch training state (damaged); move it away and "
+            "run again with --resume to continue from the state before it",
         )
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise CheckpointError(
-            f"{path}: not a readable training state ({exc}); resume from an older one"
-        ) from exc
+        raise CheckpointError(path, f"not a readable training state ({exc}); resume from an older one") from exc

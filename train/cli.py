@@ -95,7 +95,12 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--pack", type=Path, help="evaluate a checkpoint on this pack's validation split (default: none)"
     )
-    p.add_argument("--checkpoint", type=Path, help="generator weights, with --pack (default: none)")
+    p.add_argument(
+        "--checkpoint",
+        type=Path,
+        help="weights of any architecture hggt-train export takes (RRDBNet, MSRResNet, EDSR, RCAN, "
+        "ELAN; a run folder too), with --pack or --benchmark (default: none)",
+    )
     p.add_argument(
         "--split",
         choices=("val", "train", "all"),
@@ -111,7 +116,12 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
         type=Path,
         help="classical SR benchmark folder (Set5/HR, ...) for --checkpoint, Y channel (default: none)",
     )
-    p.add_argument("--scale", type=int, default=4, help="SR scale, with --benchmark (default: 4)")
+    p.add_argument(
+        "--scale",
+        type=int,
+        default=4,
+        help="SR scale of --checkpoint, with --benchmark or --pack; another is refused (default: 4)",
+    )
     p.add_argument(
         "--lpips-weights",
         type=Path,
@@ -339,19 +349,20 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _eval_benchmark(args: argparse.Namespace) -> int:
-    from enhance.checkpoints import CheckpointError, build_model
     from train.benchmark import BenchmarkError, evaluate_benchmark, score_table
+    from train.checkpoint import CheckpointError
     from train.evaluate import EvaluationError
     from train.evaluate import _device as pick_device
+    from train.generator import load_generator
 
     if args.checkpoint is None:
         print(
-            "hggt-train eval: --benchmark needs --checkpoint (an MSRResNet, EDSR, RCAN or RRDBNet)",
+            "hggt-train eval: --benchmark needs --checkpoint (an MSRResNet, EDSR, RCAN, ELAN or RRDBNet)",
             file=sys.stderr,
         )
         return EXIT_USAGE
     try:
-        model, _arch, _config = build_model(args.checkpoint)
+        model, _arch, _config = load_generator(args.checkpoint, scale=args.scale)
         scores = evaluate_benchmark(args.benchmark, model, args.scale, pick_device(args.device))
     except (BenchmarkError, CheckpointError, EvaluationError) as exc:
         print(f"hggt-train eval: {exc}", file=sys.stderr)

@@ -174,13 +174,14 @@ def evaluate_folder(dataset_dir: Path, sr_dir: Path, args: argparse.Namespace) -
 def evaluate_checkpoint(pack: Path, checkpoint_path: Path, args: argparse.Namespace) -> Evaluation:
     """Super-resolve a pack split with a checkpoint and evaluate against each set's Positives.
 
+    The checkpoint is of any registered architecture (or a run folder) and of scale ``args.scale``.
     The LR input of a set is the training degradation of its whole original with a fixed seed
     per set, so repeated evaluations see the same inputs.
     """
     from hggt_desktop.pack.reader import PackReader
-    from train.checkpoint import read_weights_config
+    from train.checkpoint import read_weights_config, resolve_checkpoint
     from train.config import Config
-    from train.generator import generator_from_checkpoint
+    from train.generator import load_generator
 
     device = _device(args.device)
     reader = PackReader(pack)
@@ -191,11 +192,13 @@ def evaluate_checkpoint(pack: Path, checkpoint_path: Path, args: argparse.Namesp
             raise EvaluationError(
                 f"{pack}: the {args.split} split is empty; write the pack with --split VAL_FRACTION"
             )
-        model = generator_from_checkpoint(checkpoint_path).to(device).eval()
-        cfg = read_weights_config(checkpoint_path) or Config()
+        model, _arch, _config = load_generator(checkpoint_path, scale=args.scale)
+        cfg = read_weights_config(resolve_checkpoint(checkpoint_path)) or Config()
         result = Evaluation()
         metrics = make_metrics(args, device, result.notes)
-        return evaluate_model(model, reader, indices, cfg, metrics, args.crop_border, result)
+        return evaluate_model(
+            model.to(device), reader, indices, cfg, metrics, args.crop_border, result, args.scale
+        )
     finally:
         reader.close()
 
@@ -208,9 +211,11 @@ def evaluate_model(
     metrics: dict[str, Metric],
     crop_border: int,
     result: Evaluation | None = None,
+    scale: int = 4,
 ) -> Evaluation:
-    """Super-resolve the sets ``indices`` of a pack from their fixed-seed degraded originals and
-    measure each against its Positives (sets without one are left out and counted)."""
+    """Super-resolve the sets ``indices`` of a pack from their fixed-seed degraded originals (to
+    1/``scale``) and measure each against its Positives (sets without one are left out and
+    counted)."""
     from train.degradations import degrade, draw_kernel
     from train.runtime import iteration_generators
 
@@ -226,7 +231,7 @@ def evaluate_model(
         choices, gen = iteration_generators(cfg.seed, index, EVAL_STREAM, device)  # fixed per set
         kernel = torch.from_numpy(draw_kernel(np.random.default_rng([cfg.seed, index]), cfg))[None]
         with torch.inference_mode():
-            lr = degrade(_tensor(images[0], device), kernel, cfg, choices, gen)
+            lr = degrade(_tensor(images[0], device), kernel, cfg, choices, gen, scale)
             sr = model(lr).float().clamp(0, 1)
         sr_u8 = (sr[0].permute(1, 2, 0).cpu().numpy() * 255.0).round().astype(np.uint8)
         name = reader.meta.names[index]

@@ -17,21 +17,6 @@ class ExportError(Exception):
     """The checkpoint could not be exported; the message names the file."""
 
 
-def resolve_checkpoint(path: Path) -> Path:
-    """The weights file a run folder holds (a classical run's model.pth, a fit run's newest net_g)."""
-    if not path.is_dir():
-        return path
-    if (path / "model.pth").is_file():
-        return path / "model.pth"
-    weights = sorted((path / "models").glob("net_g_*.safetensors"))
-    if weights:
-        return weights[-1]
-    raise ExportError(
-        f"{path}: a folder without model.pth (hggt-train classical) or models/net_g_*.safetensors "
-        "(hggt-train fit); give the weights file"
-    )
-
-
 def export_checkpoint(
     checkpoint: Path | str,
     out: Path | str,
@@ -42,18 +27,18 @@ def export_checkpoint(
     """Build the model ``checkpoint`` describes and write verified ONNX; the path, arch and scale."""
     # The runner owns the exporter (dynamic H/W, checked against PyTorch with ONNX Runtime
     # before the file is written) and the loader (registry, published layouts, weights_only).
-    from enhance.checkpoints import CheckpointError, build_model
+    from enhance.checkpoints import CheckpointError
     from enhance.onnx_export import ARCH_KEY, check_export_target, export_onnx
     from enhance.onnx_export import ExportError as OnnxCheckFailed
+    from train.generator import load_generator
 
     out = Path(out)
     try:
         check_export_target(out, overwrite)  # before the checkpoint is even read
     except OnnxCheckFailed as exc:
         raise ExportError(str(exc)) from exc
-    checkpoint = resolve_checkpoint(Path(checkpoint))
     try:
-        model, arch, _config = build_model(checkpoint, params)
+        model, arch, _config = load_generator(checkpoint, params)
     except CheckpointError as exc:
         raise ExportError(str(exc)) from exc
     try:

@@ -14,10 +14,13 @@ import logging
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from enhance.archs.layouts import LayoutError, describe_misfit, layout_of, to_basicsr, upsampler_of
+from enhance.archs.registry import identify
 from enhance.archs.rrdbnet import RRDBNet, rrdbnet_config
-from train.checkpoint import CheckpointError, load_generator_state
+from enhance.checkpoints import build_model, model_scale
+from train.checkpoint import CheckpointError, load_generator_state, resolve_checkpoint
 from train.config import Config
 
 log = logging.getLogger(__name__)
@@ -36,15 +39,26 @@ def build_generator(cfg: Config) -> RRDBNet:
 def pretrained_generator(cfg: Config) -> tuple[Config, RRDBNet]:
     """The generator loaded from ``cfg.pretrain_g``, and the config with its upsampler.
 
-    CheckpointError (naming the file and the keys) when the weights do not fit.
+    CheckpointError (naming the file and the keys) when the weights do not fit; a checkpoint of
+    another registered architecture (MSRResNet, EDSR, RCAN, ELAN) is refused by name, since fit
+    trains HGGT's RRDBNet generator only.
     """
     path = cfg.pretrain_g
     state = load_generator_state(path)
     layout = layout_of(state)
     try:
-        state = to_basicsr(_plain(state))
+        state = to_basicsr(state)
     except LayoutError as exc:
-        raise CheckpointError(f"pretrain_g {path}: {exc}") from exc
+        raise CheckpointError(path, str(exc), "pretrain_g") from exc
+    arch = identify(state)
+    if arch is not None and arch.name != "rrdbnet":
+        raise CheckpointError(
+            path,
+            f"is a {arch.name} checkpoint, but hggt-train fit trains an RRDBNet generator only; "
+            f"train a {arch.name} with 'hggt-train classical', or give an RRDBNet (ESRGAN/BasicSR) "
+            "checkpoint",
+            "pretrain_g",
+        )
     if layout != "basicsr":
         log.info(f"pretrain_g {path}: {layout} parameter names, renamed to BasicSR's")
     upsampler = upsampler_of(state)
@@ -58,37 +72,29 @@ def pretrained_generator(cfg: Config) -> tuple[Config, RRDBNet]:
     misfit = describe_misfit(model, state)
     if misfit is not None:
         raise CheckpointError(
-            f"pretrain_g {path}: does not fit the generator ({misfit}){_sizes_hint(state, cfg)}"
+            path, f"does not fit the generator ({misfit}){_sizes_hint(state, cfg)}", "pretrain_g"
         )
     model.load_state_dict(state, strict=True)
     return cfg, model
 
 
-def generator_from_checkpoint(path: str | Path, key: str = "params_ema") -> RRDBNet:
-    """The RRDBNet a checkpoint describes (any of the three layouts), weights loaded.
+def load_generator(
+    path: str | Path, params: str = "params_ema", scale: int | None = None
+) -> tuple[nn.Module, str, dict]:
+    """The model a checkpoint of any registered architecture describes, weights loaded, in eval
+    mode, with its architecture and config (``enhance.checkpoints.build_model``).
 
-    CheckpointError naming the file when it is not an RRDBNet or its weights do not fit.
+    ``path`` may be a run folder (a classical run's ``model.pth``, a fit run's newest weights);
+    a model of another ``scale`` than the one asked for is refused naming the file.
     """
-    try:
-        state = to_basicsr(_plain(load_generator_state(path, key)))
-    except LayoutError as exc:
-        raise CheckpointError(f"{path}: {exc}") from exc
-    if "conv_first.weight" not in state or "body.0.rdb1.conv1.weight" not in state:
-        raise CheckpointError(f"{path}: not an RRDBNet checkpoint (no conv_first / body.0.rdb1 weights)")
-    try:
-        model = RRDBNet(**rrdbnet_config(state))  # type: ignore[arg-type]
-    except (KeyError, IndexError, ValueError) as exc:
-        raise CheckpointError(f"{path}: an RRDBNet checkpoint of unreadable sizes ({exc})") from exc
-    misfit = describe_misfit(model, state)
-    if misfit is not None:
-        raise CheckpointError(f"{path}: weights do not fit RRDBNet ({misfit})")
-    model.load_state_dict(state, strict=True)
-    return model
-
-
-def _plain(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Without the ``module.`` prefix DataParallel-saved checkpoints carry."""
-    return {k.removeprefix("module."): v for k, v in state.items()}
+    path = resolve_checkpoint(path)
+    model, arch, config = build_model(path, params)
+    found = model_scale(config)
+    if scale is not None and found != scale:
+        raise CheckpointError(
+            path, f"is an x{found} {arch} model, but --scale {scale} was given; give --scale {found}"
+        )
+    return model, arch, config
 
 
 def _sizes_hint(state: dict[str, torch.Tensor], cfg: Config) -> str:
