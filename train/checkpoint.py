@@ -172,4 +172,6 @@ def load_state(path: Path) -> dict[str, Any]:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise CheckpointError(path, f"not a readable training state ({exc}); resume from an older one") from exc
+        raise CheckpointError(
+            path, f"not a readable training state ({exc}); resume from an older one"
+        ) from exc

@@ -54,7 +54,7 @@ def pretrained_generator(cfg: Config) -> tuple[Config, RRDBNet]:
     if arch is not None and arch.name != "rrdbnet":
         raise CheckpointError(
             path,
-            f"is a {arch.name} checkpoint, but hggt-train fit trains an RRDBNet generator only; "
+            f"is a checkpoint of {arch.name}, but hggt-train fit trains an RRDBNet generator only; "
             f"train a {arch.name} with 'hggt-train classical', or give an RRDBNet (ESRGAN/BasicSR) "
             "checkpoint",
             "pretrain_g",
