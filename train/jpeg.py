@@ -77,20 +77,40 @@ def diffjpeg_batch(images: torch.Tensor, quality: torch.Tensor) -> torch.Tensor:
     b, _, h, w = images.shape
     ph, pw = (-h) % 16, (-w) % 16
     x = F.pad(images.float(), (0, pw, 0, ph), mode="constant", value=0.0) * 255.0
+    y, cb, cr = _to_ycbcr(x)
+    y, chroma = _compress(y, cb, cr, published_tables(quality.to(images.device)))
+    chroma = chroma.repeat_interleave(2, 2).repeat_interleave(2, 3)  # (B, 2, H, W)
+    return (_to_rgb(y, chroma).clamp(0, 255)[:, :, :h, :w] / 255.0).to(images.dtype)
+
+
+def _to_ycbcr(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(B, 3, H, W) RGB on 0..255 -> the JFIF Y, Cb, Cr planes (B, H, W)."""
     r, g, bl = x[:, 0], x[:, 1], x[:, 2]
     y = 0.299 * r + 0.587 * g + 0.114 * bl
     cb = -0.168736 * r - 0.331264 * g + 0.5 * bl + 128.0
     cr = 0.5 * r - 0.418688 * g - 0.081312 * bl + 128.0
-    cbcr = F.avg_pool2d(torch.stack((cb, cr), 1), 2)  # (B, 2, H/2, W/2)
-    dct = _dct_matrix(images.device)
-    luma_table, chroma_table = published_tables(quality.to(images.device))
-    y = _quantise(y, luma_table, dct)
-    cb = _quantise(cbcr[:, 0], chroma_table, dct)
-    cr = _quantise(cbcr[:, 1], chroma_table, dct)
-    chroma = torch.stack((cb, cr), 1).repeat_interleave(2, 2).repeat_interleave(2, 3)  # (B, 2, H, W)
+    return y, cb, cr
+
+
+def _to_rgb(y: torch.Tensor, chroma: torch.Tensor) -> torch.Tensor:
+    """Y (B, H, W) and full-size Cb/Cr (B, 2, H, W) -> RGB (B, 3, H, W), JFIF, unclamped."""
     cb, cr = chroma[:, 0] - 128.0, chroma[:, 1] - 128.0
-    rgb = torch.stack((y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr, y + 1.772 * cb), 1)
-    return (rgb.clamp(0, 255)[:, :, :h, :w] / 255.0).to(images.dtype)
+    return torch.stack((y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr, y + 1.772 * cb), 1)
+
+
+def _compress(
+    y: torch.Tensor, cb: torch.Tensor, cr: torch.Tensor, tables: tuple[torch.Tensor, torch.Tensor]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """4:2:0 subsampling and quantisation with (luma, chroma) tables: Y (B, H, W) and the
+    half-size Cb/Cr (B, 2, H/2, W/2) as decoded."""
+    cbcr = F.avg_pool2d(torch.stack((cb, cr), 1), 2)  # (B, 2, H/2, W/2)
+    dct = _dct_matrix(y.device)
+    luma_table, chroma_table = tables
+    y = _quantise(y, luma_table, dct)
+    chroma = torch.stack(
+        (_quantise(cbcr[:, 0], chroma_table, dct), _quantise(cbcr[:, 1], chroma_table, dct)), 1
+    )
+    return y, chroma
 
 
 def _blocks(x: torch.Tensor) -> torch.Tensor:
@@ -123,19 +143,8 @@ def jpeg_batch(images: torch.Tensor, quality: torch.Tensor) -> torch.Tensor:
         if ph or pw
         else images.float() * 255.0
     )
-    r, g, bl = x[:, 0], x[:, 1], x[:, 2]
-    y = 0.299 * r + 0.587 * g + 0.114 * bl
-    cb = -0.168736 * r - 0.331264 * g + 0.5 * bl + 128.0
-    cr = 0.5 * r - 0.418688 * g - 0.081312 * bl + 128.0
     # Values are rounded to 8 bits at each stage, as a real codec stores them.
-    y, cb, cr = (torch.round(c).clamp(0, 255) for c in (y, cb, cr))
-    cbcr = F.avg_pool2d(torch.stack((cb, cr), 1), 2)  # (B, 2, H/2, W/2)
-    dct = _dct_matrix(images.device)
-    luma_table, chroma_table = quality_tables(quality.to(images.device))
-    y = _quantise(y, luma_table, dct)
-    cb = _quantise(cbcr[:, 0], chroma_table, dct)
-    cr = _quantise(cbcr[:, 1], chroma_table, dct)
-    chroma = F.interpolate(torch.stack((cb, cr), 1), scale_factor=2, mode="bilinear", align_corners=False)
-    cb, cr = chroma[:, 0] - 128.0, chroma[:, 1] - 128.0
-    rgb = torch.stack((y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr, y + 1.772 * cb), 1)
-    return (rgb[:, :, :h, :w] / 255.0).clamp(0, 1).to(images.dtype)
+    y, cb, cr = (torch.round(c).clamp(0, 255) for c in _to_ycbcr(x))
+    y, chroma = _compress(y, cb, cr, quality_tables(quality.to(images.device)))
+    chroma = F.interpolate(chroma, scale_factor=2, mode="bilinear", align_corners=False)
+    return (_to_rgb(y, chroma)[:, :, :h, :w] / 255.0).clamp(0, 1).to(images.dtype)
