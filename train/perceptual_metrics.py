@@ -20,6 +20,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from train.checkpoint import CheckpointError, read_state_file
+from train.vgg import vgg_layers
 
 
 class MetricWeightsError(Exception):
@@ -118,7 +119,7 @@ class L2Pooling(nn.Module):
         return (out + 1e-12).sqrt()
 
 
-_VGG16 = [64, 64, "P", 128, 128, "P", 256, 256, 256, "P", 512, 512, 512, "P", 512, 512, 512]
+_VGG16: list[int | str] = [64, 64, "P", 128, 128, "P", 256, 256, 256, "P", 512, 512, 512, "P", 512, 512, 512]
 
 
 class DISTS(nn.Module):
@@ -128,15 +129,7 @@ class DISTS(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        layers: list[nn.Module] = []
-        channels = 3
-        for item in _VGG16:
-            if item == "P":
-                layers.append(L2Pooling(channels))
-            else:
-                layers += [nn.Conv2d(channels, int(item), 3, padding=1), nn.ReLU()]
-                channels = int(item)
-        self.features = nn.Sequential(*layers)
+        self.features = nn.Sequential(*vgg_layers(_VGG16, L2Pooling))
         self.taps = (3, 8, 15, 22, 29)  # relu1_2, relu2_2, relu3_3, relu4_3, relu5_3
         self.alpha = nn.Parameter(torch.zeros(1, sum(self.CHANNELS), 1, 1))
         self.beta = nn.Parameter(torch.zeros(1, sum(self.CHANNELS), 1, 1))

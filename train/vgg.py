@@ -6,6 +6,7 @@ ignored) as ``.pth`` (loaded with ``weights_only=True``) or ``.safetensors``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -15,7 +16,28 @@ from torch.nn import functional as F
 from train.checkpoint import CheckpointError, read_state_file
 
 # torchvision's vgg19 "E" configuration; numbers are output channels, "M" max pooling.
-_CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512]
+_CFG: list[int | str] = [
+    64,
+    64,
+    "M",
+    128,
+    128,
+    "M",
+    256,
+    256,
+    256,
+    256,
+    "M",
+    512,
+    512,
+    512,
+    512,
+    "M",
+    512,
+    512,
+    512,
+    512,
+]
 # Index in ``features`` of each conv whose output (before ReLU) the perceptual loss uses.
 LAYERS = {"conv1_2": 2, "conv2_2": 7, "conv3_4": 16, "conv4_4": 25, "conv5_4": 34}
 LAYER_WEIGHTS = {"conv1_2": 0.1, "conv2_2": 0.1, "conv3_4": 1.0, "conv4_4": 1.0, "conv5_4": 1.0}
@@ -27,19 +49,26 @@ class VGGError(Exception):
     """The VGG19 weight file is missing or not a vgg19 state dict."""
 
 
+def vgg_layers(cfg: list[int | str], pool: Callable[[int], nn.Module]) -> list[nn.Module]:
+    """A VGG ``features`` stack (torchvision's indices): 3x3 conv + ReLU per number in ``cfg``,
+    ``pool(channels)`` per letter."""
+    layers: list[nn.Module] = []
+    channels = 3
+    for item in cfg:
+        if isinstance(item, str):
+            layers.append(pool(channels))
+        else:
+            layers += [nn.Conv2d(channels, item, 3, padding=1), nn.ReLU()]
+            channels = item
+    return layers
+
+
 class VGG19Features(nn.Module):
     """``features`` of torchvision's vgg19 up to conv5_4, returning the chosen pre-ReLU outputs."""
 
     def __init__(self) -> None:
         super().__init__()
-        layers: list[nn.Module] = []
-        channels = 3
-        for item in _CFG:
-            if item == "M":
-                layers.append(nn.MaxPool2d(2, 2))
-            else:
-                layers += [nn.Conv2d(channels, int(item), 3, padding=1), nn.ReLU(inplace=False)]
-                channels = int(item)
+        layers = vgg_layers(_CFG, lambda _channels: nn.MaxPool2d(2, 2))
         self.features = nn.Sequential(*layers[: LAYERS["conv5_4"] + 1])
         self.register_buffer("mean", torch.tensor(_MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(_STD).view(1, 3, 1, 1), persistent=False)
