@@ -24,7 +24,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save as save_safetensors
 
-from enhance.checkpoints import CheckpointError, read_state_dict, read_weights_file
+from enhance.checkpoints import CheckpointError, not_a_torch_file, read_state_dict, read_weights_file
 from hggt_desktop.core.atomic import write_bytes_atomic
 from train.config import Config, config_from_json
 
@@ -161,9 +161,7 @@ def latest_state(run_dir: Path) -> Path | None:
 
 def load_state(path: Path) -> dict[str, Any]:
     """A training state, loaded without executing pickled code."""
-    with open(path, "rb") as handle:
-        head = handle.read(4)
-    if not head.startswith((b"PK\x03\x04", b"\x80")):  # torch.load would report a bare number
+    if not_a_torch_file(path):  # torch.load would report a bare number
         raise CheckpointError(
             path,
             "not a PyTorch training state (damaged); move it away and "
