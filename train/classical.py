@@ -24,6 +24,7 @@ from enhance.archs.msrresnet import MSRResNet
 from enhance.archs.rcan import RCAN
 from hggt_desktop.core.atomic import write_bytes_atomic
 from train.classical_data import PhotoCrops, photo_loader, photo_paths
+from train.segmentation import load_guide
 
 
 @dataclass
@@ -47,6 +48,14 @@ class ClassicalConfig:
     schedule: float = 1.0  # scales total_iter and milestones
     seed: int = 0
     save_every: int = 5000
+    # Segmentation guidance, as in hggt-train fit (docs/training.md): + w_seg * CE(seg(SR), seg(HR))
+    w_seg: float = 0.0
+    seg_weights: str = ""
+    seg_arch: str = ""
+    seg_mean: list[float] = field(default_factory=lambda: [0.485, 0.456, 0.406])
+    seg_std: list[float] = field(default_factory=lambda: [0.229, 0.224, 0.225])
+    seg_size: int = 0
+    seg_labels: str = ""  # always empty here: photos have no label maps (train.seg_settings)
 
     def iterations(self) -> tuple[int, list[int]]:
         total = max(1, round(self.total_iter * self.schedule))
@@ -103,11 +112,15 @@ def fit_classical(
     source: Path | str,
     out_dir: Path | str,
     stop_at: int | None = None,
-    on_step: Callable[[int, float], None] | None = None,
+    on_step: Callable[[int, dict[str, float]], None] | None = None,
 ) -> ClassicalRun:
-    """Train (or resume from ``out_dir/state.pt``) up to the schedule's end or ``stop_at``."""
+    """Train (or resume from ``out_dir/state.pt``) up to the schedule's end or ``stop_at``.
+
+    ``on_step`` gets the step and its loss terms ("l1", and "l_seg" when w_seg is on).
+    """
     out_dir = Path(out_dir)
     total, milestones = cfg.iterations()
+    seg = load_guide(cfg, torch.device("cpu"))  # None when w_seg is 0; a bad network stops here
     model = build_classical(cfg)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=tuple(cfg.betas))  # type: ignore[arg-type]
     scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, cfg.lr_gamma)
@@ -127,14 +140,18 @@ def fit_classical(
         if step >= end:
             break
         skipped.update(line for text in batch["skipped"] for line in text.splitlines())
-        loss = F.l1_loss(model(batch["lr"]), batch["hr"])
+        sr = model(batch["lr"])
+        terms = {"l1": F.l1_loss(sr, batch["hr"])}
+        if seg is not None:
+            terms["l_seg"] = seg.loss(sr, batch["hr"])
+        loss = terms["l1"] + terms["l_seg"] if seg is not None else terms["l1"]
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         scheduler.step()
         step += 1
         if on_step is not None:
-            on_step(step, float(loss.detach()))
+            on_step(step, {name: float(value.detach()) for name, value in terms.items()})
         if step % cfg.save_every == 0 or step == end:
             _save(out_dir, model, optimizer, scheduler, step, skipped)
     return ClassicalRun(model.eval(), step, skipped)

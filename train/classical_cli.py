@@ -40,9 +40,27 @@ def add_classical(sub: argparse._SubParsersAction) -> None:
         "--schedule", type=float, default=1.0, help="fraction of the published iterations to run (default: 1)"
     )
     p.add_argument("--workers", type=int, help="loader workers (default: the preset's, 4)")
+    p.add_argument(
+        "--seg",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="KEY=VALUE",
+        help="segmentation guidance, spelled as for 'fit' (docs/training.md): w_seg, seg_weights, "
+        "seg_arch, seg_mean, seg_std, seg_size; e.g. --seg w_seg=0.05 seg_weights=seg.pt",
+    )
 
 
 def run_classical(args: argparse.Namespace) -> int:
+    from train.config import ConfigError
+    from train.seg_settings import seg_settings
+
+    try:
+        seg = seg_settings(args.seg, "hggt-train classical")
+    except ConfigError as exc:  # checked before torch is imported
+        print(f"hggt-train classical: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
     from train.classical import classical_config, fit_classical
     from train.classical_data import PhotoSourceError
 
@@ -54,15 +72,15 @@ def run_classical(args: argparse.Namespace) -> int:
     if args.schedule <= 0:
         print("hggt-train classical: --schedule must be above 0", file=sys.stderr)
         return EXIT_USAGE
-    cfg = classical_config(args.preset, schedule=args.schedule, **overrides)
+    cfg = classical_config(args.preset, schedule=args.schedule, **overrides, **seg)
 
-    def report(step: int, loss: float) -> None:
-        if step % 100 == 0:
-            log.info("step %d: L1 %.4f", step, loss)
+    def report(step: int, terms: dict[str, float]) -> None:
+        if step % 100 == 0 or step == 1:
+            log.info("step %d: %s", step, ", ".join(f"{name} {value:.4f}" for name, value in terms.items()))
 
     try:
         run = fit_classical(cfg, args.source, args.out, on_step=report)
-    except PhotoSourceError as exc:
+    except (PhotoSourceError, ConfigError) as exc:
         print(f"hggt-train classical: {exc}", file=sys.stderr)
         return EXIT_USAGE
     for line in sorted(run.skipped):
