@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from enhance.archs.edsr import EDSR
+from enhance.archs.edsr import EDSR, edsr_res_scale
 from enhance.archs.msrresnet import MSRResNet
 from enhance.archs.rcan import RCAN
 from hggt_desktop.core.atomic import write_bytes_atomic
@@ -119,7 +119,9 @@ def build_classical(cfg: ClassicalConfig) -> nn.Module:
     if cfg.arch == "msrresnet":
         return MSRResNet(num_feat=cfg.num_feat, num_block=cfg.num_block, upscale=cfg.scale)
     if cfg.arch == "edsr":
-        return EDSR(num_feat=cfg.num_feat, num_block=cfg.num_block, upscale=cfg.scale)
+        # res_scale as the published EDSR-L, and as the loader assumes when it reads the weights.
+        res_scale = edsr_res_scale(cfg.num_feat)
+        return EDSR(num_feat=cfg.num_feat, num_block=cfg.num_block, upscale=cfg.scale, res_scale=res_scale)
     if cfg.arch == "rcan":
         return RCAN(
             num_feat=cfg.num_feat, num_group=cfg.num_group, num_block=cfg.num_block, upscale=cfg.scale
