@@ -48,14 +48,9 @@ def read_state_dict(path: Path | str, params: str = "params_ema") -> dict[str, t
         except Exception as exc:  # safetensors raises its own error types for bad headers
             raise CheckpointError(path, f"is not a readable safetensors file ({exc})") from exc
         return _without_module_prefix(_unflatten_basicsr(flat, params))
-    with open(path, "rb") as handle:
-        head = handle.read(4)
-    # torch.load reports a text or HTML file (a failed download) as a bare "KeyError: 101".
-    if not head.startswith((b"PK\x03\x04", b"\x80")):
-        raise CheckpointError(
-            path,
-            f"not a PyTorch (.pth) or safetensors file (it starts with {head!r}); download or copy it again",
-        )
+    not_torch = not_a_torch_file(path)
+    if not_torch:
+        raise CheckpointError(path, not_torch)
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
@@ -87,6 +82,19 @@ def read_state_dict(path: Path | str, params: str = "params_ema") -> dict[str, t
 def _without_module_prefix(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """DataParallel and DistributedDataParallel save every name behind ``module.``."""
     return {k.removeprefix("module."): v for k, v in state.items()}
+
+
+def not_a_torch_file(path: Path) -> str | None:
+    """Why ``path`` is no PyTorch file at all (a failed download saved as HTML, say), or None.
+
+    torch.load reports such a file as a bare "KeyError: 101"; a zip archive (PyTorch >= 1.6) or
+    a pickle (older files) is what it can read.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    if head.startswith((b"PK\x03\x04", b"\x80")):
+        return None
+    return f"not a PyTorch (.pth) or safetensors file (it starts with {head!r}); download or copy it again"
 
 
 def _unwrap(data: object, params: str) -> object:

@@ -67,7 +67,6 @@ def measure_scale(path: Path) -> int:
             f"{path}: fails on a {PROBE_SIZE}x{PROBE_SIZE} probe tile ({first}); check that it takes "
             "N x 3 x H x W RGB input in [0, 1]"
         ) from exc
-    declared = declared_scale(path)
     if output.ndim != 4 or output.shape[1] != 3:
         raise ScaleError(f"{path}: gives output of shape {tuple(output.shape)}, expected N x 3 x H x W RGB")
     height, width = output.shape[2:]
@@ -77,6 +76,7 @@ def measure_scale(path: Path) -> int:
             "multiple of its size; the runner takes models of scale 1, 2, 3, 4, ..."
         )
     scale = height // PROBE_SIZE
+    declared = declared_scale(path)
     if declared is not None and declared != scale:
         raise ScaleError(
             f"{path}: its metadata says scale {declared} but it makes images {scale}x larger; "

@@ -23,6 +23,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save as save_safetensors
 
+from enhance.checkpoints import not_a_torch_file
 from hggt_desktop.core.atomic import write_bytes_atomic
 from train.config import Config, config_from_json
 
@@ -65,14 +66,8 @@ def read_state_file(path: Path | str) -> dict[str, Any]:
         if path.suffix == ".safetensors":
             with safe_open(str(path), framework="pt") as handle:
                 return {k: handle.get_tensor(k) for k in handle.keys()}
-        with open(path, "rb") as handle:
-            head = handle.read(4)
-        # torch.load reports a text or HTML file (a failed download) as a bare "KeyError: 101".
-        if not head.startswith((b"PK\x03\x04", b"\x80")):
-            raise CheckpointError(
-                f"{path}: not a PyTorch (.pth) or safetensors file (it starts with {head!r}); "
-                "download or copy it again"
-            )
+        if not_torch := not_a_torch_file(path):
+            raise CheckpointError(f"{path}: {not_torch}")
         state = torch.load(path, map_location="cpu", weights_only=True)
     except CheckpointError:
         raise

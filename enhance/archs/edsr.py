@@ -41,7 +41,15 @@ class EDSR(ResidualTrunk):
         return self.conv_last(self.upsample(res)) / self.img_range + mean
 
 
+def edsr_res_scale(num_feat: int) -> float:
+    """The residual scaling of the published EDSRs: 0.1 for EDSR-L (256 features), else 1.
+
+    It is not stored in checkpoints, so training and loading must both derive it from the width.
+    """
+    return 0.1 if num_feat >= 256 else 1.0
+
+
 def edsr_config(state: StateDict) -> dict[str, float | int]:
-    """EDSR constructor arguments read from a state dict; EDSR-L (256 features) uses res_scale 0.1."""
+    """EDSR constructor arguments read from a state dict's keys and shapes."""
     sizes = trunk_config(state)
-    return {**sizes, "upscale": upsample_scale(state), "res_scale": 0.1 if sizes["num_feat"] >= 256 else 1.0}
+    return {**sizes, "upscale": upsample_scale(state), "res_scale": edsr_res_scale(sizes["num_feat"])}

@@ -21,8 +21,10 @@ from enhance.engines.onnx_engine import OnnxEngine
 from enhance.onnx_export import export_onnx
 from hggt_desktop.core.images import read_image
 from tests.enhance.models import make_folder
+from tests.enhance.test_published_names import msrresnet_mmsr, rcan_official
 
 F = 8  # features: tiny models, same layout as the published ones
+MEAN_SHIFT = (("weight", (3, 3, 1, 1)), ("bias", (3,)))
 
 
 def _conv(state: dict, name: str, out_ch: int, in_ch: int, k: int = 3) -> None:
@@ -89,35 +91,13 @@ def rcan_x4() -> dict:
 
 def msrresnet_mmsr_x3() -> dict:
     """mmsr's MSRResNet (BasicSR before 1.0): ``recon_trunk`` and ``HRconv``."""
-    s: dict = {}
-    _conv(s, "conv_first", F, 3)
-    for i in range(2):
-        _conv(s, f"recon_trunk.{i}.conv1", F, F)
-        _conv(s, f"recon_trunk.{i}.conv2", F, F)
-    _conv(s, "upconv1", 9 * F, F)
-    _conv(s, "HRconv", F, F)
-    _conv(s, "conv_last", 3, F)
-    return s
+    return {official: shape for official, _, shape in msrresnet_mmsr(scale=3)}
 
 
 def rcan_official_x2() -> dict:
     """yulunzhang/RCAN: ``head.0``, ``body.G.body.B.body.*``, ``body.G.body.<blocks>``, ``tail``."""
-    s: dict = {}
-    _conv(s, "sub_mean", 3, 3, 1)
-    _conv(s, "head.0", F, 3)
-    for g in range(2):
-        for b in range(2):
-            block = f"body.{g}.body.{b}.body"
-            _conv(s, f"{block}.0", F, F)
-            _conv(s, f"{block}.2", F, F)
-            _conv(s, f"{block}.3.conv_du.0", F // 4, F, 1)
-            _conv(s, f"{block}.3.conv_du.2", F, F // 4, 1)
-        _conv(s, f"body.{g}.body.2", F, F)
-    _conv(s, "body.2", F, F)
-    _conv(s, "tail.0.0", 4 * F, F)
-    _conv(s, "tail.1", 3, F)
-    _conv(s, "add_mean", 3, 3, 1)
-    return s
+    shifts = {f"{name}.{kind}": shape for name in ("sub_mean", "add_mean") for kind, shape in MEAN_SHIFT}
+    return {**shifts, **{official: shape for official, _, shape in rcan_official(scale=2)}}
 
 
 CASES = [

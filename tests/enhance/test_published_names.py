@@ -60,14 +60,15 @@ def edsr_official(blocks: int = 2, feat: int = C, scale: int = 3) -> Pairs:
     return p
 
 
-def msrresnet_mmsr(blocks: int = 2, feat: int = C) -> Pairs:
+def msrresnet_mmsr(blocks: int = 2, feat: int = C, scale: int = 4) -> Pairs:
     p: Pairs = []
     _conv(p, "conv_first", "conv_first", feat, 3)
     for b in range(blocks):
         _conv(p, f"recon_trunk.{b}.conv1", f"body.{b}.conv1", feat, feat)
         _conv(p, f"recon_trunk.{b}.conv2", f"body.{b}.conv2", feat, feat)
-    _conv(p, "upconv1", "upconv1", 4 * feat, feat)
-    _conv(p, "upconv2", "upconv2", 4 * feat, feat)
+    _conv(p, "upconv1", "upconv1", (9 if scale == 3 else 4) * feat, feat)
+    if scale == 4:
+        _conv(p, "upconv2", "upconv2", 4 * feat, feat)
     _conv(p, "HRconv", "conv_hr", feat, feat)
     _conv(p, "conv_last", "conv_last", 3, feat)
     return p
@@ -241,3 +242,15 @@ def test_edsr_large_gets_its_residual_scaling() -> None:
         "upscale": 4,
         "res_scale": 0.1,
     }
+
+
+def test_hggt_enhance_export_states_scale_and_architecture(tmp_path: Path) -> None:
+    import onnx
+
+    from enhance.cli import main
+
+    official, _ = _tensors(edsr_official())
+    torch.save({"state_dict": _with_mean_shifts(official)}, tmp_path / "edsr_x3.pt")
+    assert main(["export", str(tmp_path / "edsr_x3.pt"), str(tmp_path / "edsr_x3.onnx")]) == 0
+    props = onnx.load(str(tmp_path / "edsr_x3.onnx"), load_external_data=False).metadata_props
+    assert {p.key: p.value for p in props} == {"hggt.scale": "3", "hggt.arch": "edsr"}

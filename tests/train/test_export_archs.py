@@ -124,3 +124,14 @@ def test_an_onnx_file_whose_metadata_misstates_its_scale_is_refused(tmp_path: Pa
     onnx.save(proto, str(out))
     with pytest.raises(UsageError, match="its metadata says scale 4 but it makes images 2x larger"):
         check_model_file("sr", out, 4)
+
+
+@pytest.mark.parametrize("num_feat", [64, 256])
+def test_a_classical_edsr_reloads_with_the_residual_scaling_it_trained_with(num_feat: int) -> None:
+    """EDSR's res_scale is not stored: a 256-feature run must train with what the loader assumes."""
+    from enhance.archs.edsr import edsr_config
+    from train.classical import build_classical
+
+    model = build_classical(classical_config("classical-edsr", num_feat=num_feat, num_block=1))
+    assert model.body[0].res_scale == edsr_config(model.state_dict())["res_scale"]
+    assert model.body[0].res_scale == (0.1 if num_feat == 256 else 1.0)
