@@ -26,6 +26,7 @@ from hggt_desktop.core.atomic import write_bytes_atomic
 from train.classical_data import REAL_ISR, CropSamples, photo_loader, training_crops
 from train.degradations import degrade
 from train.runtime import iteration_generators
+from train.segmentation import SegGuide, load_guide
 
 
 @dataclass
@@ -50,6 +51,14 @@ class ClassicalConfig:
     seed: int = 0
     save_every: int = 5000
     degradation: str = "bicubic"  # or "realesrgan": the trainer's Real-ISR degradation, per batch
+    # Segmentation guidance, as in hggt-train fit (docs/training.md): + w_seg * CE(seg(SR), seg(HR))
+    w_seg: float = 0.0
+    seg_weights: str = ""
+    seg_arch: str = ""
+    seg_mean: list[float] = field(default_factory=lambda: [0.485, 0.456, 0.406])
+    seg_std: list[float] = field(default_factory=lambda: [0.229, 0.224, 0.225])
+    seg_size: int = 0
+    seg_labels: str = ""  # always empty here: photos have no label maps (train.seg_settings)
 
     def iterations(self) -> tuple[int, list[int]]:
         total = max(1, round(self.total_iter * self.schedule))
@@ -132,15 +141,17 @@ def fit_classical(
     source: Path | str,
     out_dir: Path | str,
     stop_at: int | None = None,
-    on_step: Callable[[int, float], None] | None = None,
+    on_step: Callable[[int, dict[str, float]], None] | None = None,
 ) -> ClassicalRun:
     """Train (or resume from ``out_dir/state.pt``) up to the schedule's end or ``stop_at``.
 
     ``source`` is a folder of photos, a kept list or a crop pack (``hggt-train pack-crops``).
+    ``on_step`` gets the step and its loss terms ("l1", and "l_seg" when w_seg is on).
     """
     out_dir = Path(out_dir)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     total, milestones = cfg.iterations()
+    seg = load_guide(cfg, device)  # None when w_seg is 0; a bad network stops here
     model = build_classical(cfg).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=tuple(cfg.betas))  # type: ignore[arg-type]
     scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, cfg.lr_gamma)
@@ -172,14 +183,15 @@ def fit_classical(
             break
         skipped.update(line for text in batch["skipped"] for line in text.splitlines())
         lr, hr = training_pair(batch, cfg, step, device)
-        loss = step_loss(model, lr, hr)
+        terms = step_losses(model, lr, hr, seg)
+        loss = terms["l1"] + terms["l_seg"] if seg is not None else terms["l1"]
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         scheduler.step()
         step += 1
         if on_step is not None:
-            on_step(step, float(loss.detach()))
+            on_step(step, {name: float(value.detach()) for name, value in terms.items()})
         if step % cfg.save_every == 0 or step == end:
             _save(out_dir, cfg, model, optimizer, scheduler, step, skipped)
     return ClassicalRun(model.eval(), step, skipped)
@@ -201,9 +213,16 @@ def training_pair(
     return batch["lr"].to(device, non_blocking=True), hr
 
 
-def step_loss(model: nn.Module, lr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
-    """The loss of one step: L1 between the SR of ``lr`` and ``hr`` (the classical preset)."""
-    return F.l1_loss(model(lr), hr)
+def step_losses(
+    model: nn.Module, lr: torch.Tensor, hr: torch.Tensor, seg: SegGuide | None = None
+) -> dict[str, torch.Tensor]:
+    """The loss terms of one step: L1 between the SR of ``lr`` and ``hr`` (the classical preset),
+    and with a segmentation guide w_seg * CE(seg(SR), pseudo-labels of ``hr``)."""
+    sr = model(lr)
+    terms = {"l1": F.l1_loss(sr, hr)}
+    if seg is not None:
+        terms["l_seg"] = seg.loss(sr, hr)
+    return terms
 
 
 def _save(

@@ -50,9 +50,27 @@ def add_classical(sub: argparse._SubParsersAction) -> None:
         help="LR from the HR: MATLAB bicubic as the benchmarks, or the trainer's Real-ISR degradation "
         "(blur, resize, noise, JPEG; per batch on the training device, as 'fit') (default: bicubic)",
     )
+    p.add_argument(
+        "--seg",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="KEY=VALUE",
+        help="segmentation guidance, spelled as for 'fit' (docs/training.md): w_seg, seg_weights, "
+        "seg_arch, seg_mean, seg_std, seg_size; e.g. --seg w_seg=0.05 seg_weights=seg.pt",
+    )
 
 
 def run_classical(args: argparse.Namespace) -> int:
+    from train.config import ConfigError
+    from train.seg_settings import seg_settings
+
+    try:
+        seg = seg_settings(args.seg, "hggt-train classical")
+    except ConfigError as exc:  # checked before torch is imported
+        print(f"hggt-train classical: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
     from train.classical import ClassicalRunError, classical_config, fit_classical
     from train.classical_data import PhotoSourceError
     from train.crop_pack import CropPackError
@@ -65,15 +83,17 @@ def run_classical(args: argparse.Namespace) -> int:
     if args.schedule <= 0:
         print("hggt-train classical: --schedule must be above 0", file=sys.stderr)
         return EXIT_USAGE
-    cfg = classical_config(args.preset, schedule=args.schedule, degradation=args.degradation, **overrides)
+    cfg = classical_config(
+        args.preset, schedule=args.schedule, degradation=args.degradation, **overrides, **seg
+    )
 
-    def report(step: int, loss: float) -> None:
-        if step % 100 == 0:
-            log.info("step %d: L1 %.4f", step, loss)
+    def report(step: int, terms: dict[str, float]) -> None:
+        if step % 100 == 0 or step == 1:
+            log.info("step %d: %s", step, ", ".join(f"{name} {value:.4f}" for name, value in terms.items()))
 
     try:
         run = fit_classical(cfg, args.source, args.out, on_step=report)
-    except (PhotoSourceError, CropPackError, ClassicalRunError) as exc:
+    except (PhotoSourceError, CropPackError, ClassicalRunError, ConfigError) as exc:
         print(f"hggt-train classical: {exc}", file=sys.stderr)
         return EXIT_USAGE
     for line in sorted(run.skipped):

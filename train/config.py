@@ -34,11 +34,12 @@ class Config:
     vgg_weights: str = ""  # local torchvision vgg19 state dict (.pth or .safetensors)
     # Segmentation guidance (SSG-RWSR): w_seg * CE(seg(SR), labels); 0: off, nothing is built
     w_seg: float = 0.0
-    seg_weights: str = ""  # frozen TorchScript segmentation network returning (B, classes, H, W)
+    seg_weights: str = ""  # frozen segmentation network: TorchScript, or safetensors with seg_arch
+    seg_arch: str = ""  # "": seg_weights is TorchScript; a name of SEG_ARCHS: its safetensors weights
     seg_mean: list[float] = field(default_factory=lambda: [0.485, 0.456, 0.406])  # its input normalisation
     seg_std: list[float] = field(default_factory=lambda: [0.229, 0.224, 0.225])
     seg_size: int = 0  # its input side (images resized to it); 0: the SR size
-    seg_labels: str = ""  # label folder (classes.txt); empty: pseudo-labels of the HR target
+    seg_labels: str = ""  # label folder (classes.txt, <set>.png); empty: pseudo-labels of the HR target
     # Data
     gt_size: int = 256
     batch_size: int = 12  # per process
@@ -308,6 +309,9 @@ BEFORE_SETTING_EXISTED: dict[str, Any] = {
     "random_resize": "size",
     "positive_draws": "one",
 }
+# The segmentation architectures of train.archs.segmentation, named here so that checking a
+# config does not import torch (a test keeps the two lists equal).
+SEG_ARCHS = ("tiny_unet",)
 CHOICES: dict[str, tuple[str, ...]] = {
     "upsampler": ("pixelshuffle", "nearest"),
     "jpeg": ("published", "libjpeg"),
@@ -315,6 +319,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "random_resize": ("published", "size"),
     "positive_draws": ("published", "one"),
     "val_metric": ("psnr", "ssim", "lpips", "dists"),
+    "seg_arch": ("", *SEG_ARCHS),
 }
 # What a resumed run keeps from its saved config whatever the presets or the command line say:
 # the network (its weights have that shape) and what its samples are made of.

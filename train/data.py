@@ -18,6 +18,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from hggt_desktop.pack.reader import PackReader
 from train.config import Config
 from train.degradations import draw_kernel
+from train.seg_labels import LabelFolder, crop_label_map
 
 
 def sample_seed(seed: int, epoch: int, position: int) -> int:
@@ -51,10 +52,17 @@ class ShardedOrder(Sampler[tuple[int, int]]):
 
 
 class PackSamples(Dataset):
-    """One training sample per set: the full original, the five HR crops, labels, kernel."""
+    """One training sample per set: the full original, the five HR crops, labels, kernel.
 
-    def __init__(self, reader: PackReader, indices: np.ndarray, cfg: Config) -> None:
-        self.reader, self.indices, self.cfg = reader, indices, cfg
+    With a label folder, also the set's class map cropped like the HR crops ("seg", unflipped
+    like them: the flip is applied on the device); its reading draws nothing from the sample's
+    generator, so a run with and without labels sees the same crops.
+    """
+
+    def __init__(
+        self, reader: PackReader, indices: np.ndarray, cfg: Config, labels: LabelFolder | None = None
+    ) -> None:
+        self.reader, self.indices, self.cfg, self.labels = reader, indices, cfg, labels
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -76,7 +84,7 @@ class PackSamples(Dataset):
         left = int(rng.integers(0, (width - gt) // 4 + 1)) * 4
         flip = bool(self.cfg.use_hflip and rng.uniform() < 0.5)
         crops = images[:, top : top + gt, left : left + gt]
-        return {
+        sample = {
             "original": torch.from_numpy(np.ascontiguousarray(images[0].transpose(2, 0, 1))),  # (3, H, W)
             "hr": torch.from_numpy(np.ascontiguousarray(crops.transpose(0, 3, 1, 2))),  # (1+V, 3, gt, gt)
             "kernel": torch.from_numpy(kernel),
@@ -84,15 +92,25 @@ class PackSamples(Dataset):
             "effective": torch.from_numpy(self.reader.meta.effective[index].astype(np.int64)),
             "votes": torch.from_numpy(self.reader.meta.votes[index].astype(np.int64)),
         }
+        if self.labels is not None:
+            sample["seg"] = torch.from_numpy(crop_label_map(self.labels, index, top, left, gt))  # (gt, gt)
+        return sample
 
 
 def make_loader(
-    reader: PackReader, indices: np.ndarray, cfg: Config, rank: int, world: int, start_sample: int, pin: bool
+    reader: PackReader,
+    indices: np.ndarray,
+    cfg: Config,
+    rank: int,
+    world: int,
+    start_sample: int,
+    pin: bool,
+    labels: LabelFolder | None = None,
 ) -> DataLoader:
     """The endless training loader of one process, starting at its ``start_sample``-th sample."""
     order = ShardedOrder(len(indices), cfg.seed, rank, world, start_sample)
     return DataLoader(
-        PackSamples(reader, indices, cfg),
+        PackSamples(reader, indices, cfg, labels),
         batch_size=cfg.batch_size,
         sampler=order,
         num_workers=cfg.num_workers,

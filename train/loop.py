@@ -39,7 +39,8 @@ from train.runtime import (
     iteration_generators,
     start_process,
 )
-from train.segmentation import load_guide
+from train.seg_labels import LabelFolder, pack_label_folder
+from train.segmentation import class_targets, load_guide
 from train.step import Micro, apply_gradients, discriminator_backward, generator_backward, make_precision
 from train.validation import start_validation, validate
 from train.vgg import load_vgg19
@@ -117,6 +118,7 @@ def _fit(
     net_d = UNetDiscriminatorSN(3, cfg.d_num_feat).to(device)
     vgg = load_vgg19(cfg.vgg_weights).to(device) if cfg.perceptual_weight > 0 else None
     seg = load_guide(cfg, device)  # None when w_seg is 0
+    labels = _label_folder(cfg, reader, indices, seg.classes, process) if seg and cfg.seg_labels else None
     opt_g = torch.optim.Adam(net_g.parameters(), lr=cfg.lr_g, betas=tuple(cfg.betas))
     opt_d = torch.optim.Adam(net_d.parameters(), lr=cfg.lr_d, betas=tuple(cfg.betas))
     sched_g = torch.optim.lr_scheduler.MultiStepLR(opt_g, cfg.milestones, cfg.lr_gamma)
@@ -137,6 +139,10 @@ def _fit(
         if own is not None and int(saved["world"]) == process.world:
             pool.load_state_dict(own["pool"], device)
             checkpoint.restore_rng_states(own["rng"])
+            if pool.items and ("seg" in pool.items) != (labels is not None):
+                # The pooled samples hold label maps or not as the saved run had seg_labels.
+                log.warning("seg_labels changed since the state was saved: the pair pool starts empty")
+                pool = PairPool(cfg.pool_size, cfg.batch_size)
         else:
             log.warning(
                 f"resuming with {process.world} processes instead of {saved['world']}: pair pools start empty"
@@ -149,7 +155,14 @@ def _fit(
     d_train = DistributedDataParallel(net_d) if process.world > 1 else net_d
     per_iteration = cfg.batch_size * cfg.accumulate  # samples per process and optimiser step
     loader = make_loader(
-        reader, indices, cfg, process.rank, process.world, start_iter * per_iteration, device.type == "cuda"
+        reader,
+        indices,
+        cfg,
+        process.rank,
+        process.world,
+        start_iter * per_iteration,
+        device.type == "cuda",
+        labels,
     )
     logbook = resources.enter_context(
         contextlib.closing(Logbook(run_dir, cfg.total_iter, start_iter, process.is_main))
@@ -266,6 +279,8 @@ def training_pair(
             "effective": batch["effective"].to(device),
             "votes": batch["votes"].to(device),
         }
+        if "seg" in batch:  # label-folder class maps travel with their samples through the pool
+            fresh["seg"] = flip_where(batch["seg"].to(device), batch["crop"][:, 2].to(device))  # (B, gt, gt)
         mixed = pool.swap(fresh, choices)
         targets = choose_targets(
             mixed["hr"].float() / 255.0,
@@ -275,7 +290,22 @@ def training_pair(
             choices,
             separate_map_positive=cfg.positive_draws == "published",
         )
-    return Micro(mixed["lr"].float() / 255.0, targets)  # LR (B, 3, gt/4, gt/4)
+    seg_labels = class_targets(mixed["seg"]) if "seg" in mixed else None
+    return Micro(mixed["lr"].float() / 255.0, targets, seg_labels)  # LR (B, 3, gt/4, gt/4)
+
+
+def _label_folder(
+    cfg: Config, reader: PackReader, indices: np.ndarray, classes: int, process: Process
+) -> LabelFolder:
+    """The checked label folder of ``cfg``; says how many training sets have no map (masked out)."""
+    labels = pack_label_folder(cfg.seg_labels, reader.path, reader.meta.names, classes)
+    missing = labels.missing(indices.tolist())
+    if process.is_main:
+        log.info(
+            f"seg_labels={cfg.seg_labels}: {len(indices) - missing} of {len(indices)} training sets have a "
+            f"label map; {missing} without one are masked out of l_seg"
+        )
+    return labels
 
 
 def _rank_state(run_dir: Path, iteration: int, rank: int) -> dict | None:

@@ -15,7 +15,8 @@ import numpy as np
 
 from hggt_desktop.pack.format import TRAINING_VERSIONS, PackError
 from hggt_desktop.pack.reader import read_meta
-from train.config import PRESET_SUBSET, Config
+from train.config import PRESET_SUBSET, Config, ConfigError
+from train.seg_labels import label_folder_classes, pack_label_folder
 
 
 def pack_problems(pack: Path, cfg: Config) -> tuple[list[str], list[str]]:
@@ -67,7 +68,7 @@ def weight_problems(cfg: Config) -> list[str]:
     if cfg.w_seg > 0 and not cfg.seg_weights:
         problems.append(
             "w_seg is on but seg_weights is not set: give seg_weights=PATH to a TorchScript "
-            "segmentation network, or w_seg=0"
+            "segmentation network (or to safetensors weights with seg_arch=NAME), or w_seg=0"
         )
     if cfg.w_seg > 0 and cfg.seg_labels and not Path(cfg.seg_labels).is_dir():
         problems.append(f"seg_labels={cfg.seg_labels}: no such folder; check the path")
@@ -76,6 +77,28 @@ def weight_problems(cfg: Config) -> list[str]:
         if value and not Path(value).is_file():
             problems.append(f"{key}={value}: no such file; check the path")
     return problems
+
+
+def label_folder_problems(cfg: Config, pack: Path) -> tuple[list[str], list[str]]:
+    """(problems, notes) of ``seg_labels``: its classes.txt and map headers; sets without a map."""
+    if not (cfg.w_seg > 0 and cfg.seg_labels and Path(cfg.seg_labels).is_dir() and pack.is_file()):
+        return [], []
+    try:
+        names = read_meta(pack).names
+        labels = pack_label_folder(
+            cfg.seg_labels, pack, names, label_folder_classes(cfg.seg_labels), decode=False
+        )
+    except ConfigError as exc:
+        return [str(exc)], []
+    except (PackError, OSError):
+        return [], []  # pack_problems reports the pack
+    missing = labels.missing(range(len(names)))
+    if not missing:
+        return [], []
+    return [], [
+        f"seg_labels={cfg.seg_labels}: {missing} of {len(names)} sets have no label map (<set name>.png); "
+        "their samples are masked out of l_seg"
+    ]
 
 
 def device_problems(cfg: Config) -> list[str]:
@@ -91,4 +114,5 @@ def device_problems(cfg: Config) -> list[str]:
 def check_fit(cfg: Config, pack: Path) -> tuple[list[str], list[str]]:
     """(problems, notes) of the whole run, each problem a line naming the setting or file."""
     problems, notes = pack_problems(pack, cfg)
-    return [*problems, *weight_problems(cfg), *device_problems(cfg)], notes
+    label_problems, label_notes = label_folder_problems(cfg, pack)
+    return [*problems, *weight_problems(cfg), *label_problems, *device_problems(cfg)], [*notes, *label_notes]

@@ -1,38 +1,57 @@
 """Segmentation-guided generator loss (SSG-RWSR): w_seg * CE(seg(SR), labels).
 
-A frozen, user-supplied TorchScript segmentation network scores the SR output; its gradient
-flows through SR into the generator, never into the segmentation network (requires_grad False,
-eval mode). Labels are, by default, the same network's arg-max on the HR target, computed
-without gradient (pseudo-labels).
+A frozen, user-supplied segmentation network (TorchScript, or safetensors weights of an
+architecture in ``train.archs.segmentation``) scores the SR output; its gradient flows through SR
+into the generator, never into the segmentation network (requires_grad False, eval mode). Labels
+are, by default, the same network's arg-max on the HR target, computed without gradient
+(pseudo-labels), or the label maps of a label folder (``train.seg_labels``), cropped and flipped
+like the HR crops.
 
 The term is masked per sample: a sample whose label map is all ``IGNORE`` has no target. It is
 the sum over the samples that have one divided by the *global* count of such samples per process,
 so the gradient DDP averages over processes equals the gradient of the whole batch on one process.
 
-The network is loaded with ``torch.jit.load`` (never unpickled) and probed before training starts:
-a file that is not TorchScript, or whose output is not (B, classes, H, W), is refused with the
-file named.
+The network is loaded with ``torch.jit.load`` or ``safetensors`` (never unpickled) and probed
+before training starts: a file that is not TorchScript (or not weights of its architecture), or
+whose output is not (B, classes, H, W), is refused with the file named.
 """
 
 from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Protocol
 
 import torch
+from safetensors.torch import load_file
 from torch import distributed as dist
 from torch import nn
 from torch.nn import functional as F
 
-from train.config import Config, ConfigError
+from train.archs.segmentation import SEG_ARCHITECTURES
+from train.config import ConfigError
+from train.seg_labels import UNLABELLED, label_folder_classes
 
 IGNORE = -1  # label of a pixel (or, everywhere, a sample) that has no target
+
+
+class SegSettings(Protocol):
+    """The segmentation settings shared by ``hggt-train fit`` and ``hggt-train classical``."""
+
+    w_seg: float
+    seg_weights: str
+    seg_arch: str
+    seg_mean: list[float]
+    seg_std: list[float]
+    seg_size: int
+    seg_labels: str
 
 
 class SegGuide:
     """The frozen segmentation network with its input normalisation and size."""
 
     def __init__(self, net: nn.Module, mean: list[float], std: list[float], size: int, weight: float):
+        self.classes = 0  # set by load_guide from a probe of the network
         self.net = net.eval()
         for parameter in net.parameters():  # ScriptModules have no requires_grad_()
             parameter.requires_grad_(False)
@@ -64,6 +83,12 @@ class SegGuide:
         return self.weight * masked_cross_entropy(self.logits(sr).float(), labels)
 
 
+def class_targets(maps: torch.Tensor) -> torch.Tensor:
+    """(B, H, W) long targets of uint8 label-map crops: 255 (unlabelled) becomes IGNORE."""
+    targets = maps.long()
+    return targets.masked_fill(maps == UNLABELLED, IGNORE)
+
+
 def masked_cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Per-sample mean CE, summed over the samples with a target, over the per-process count.
 
@@ -86,10 +111,12 @@ def masked_cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Te
     return torch.where(has_target, per_sample, torch.zeros_like(per_sample)).sum() / per_process
 
 
-def load_seg_net(path: str, device: torch.device) -> nn.Module:
-    """The TorchScript network at ``path``, or ConfigError naming the file and what to do."""
+def load_seg_net(path: str, arch: str, device: torch.device) -> nn.Module:
+    """The network of ``seg_weights`` (TorchScript, or safetensors of ``arch``), or ConfigError."""
     if not Path(path).is_file():
         raise ConfigError(f"seg_weights={path}: no such file; check the path")
+    if arch:
+        return load_registered(path, arch).to(device)
     try:
         with warnings.catch_warnings():  # TorchScript is deprecated upstream but still loads
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -97,8 +124,51 @@ def load_seg_net(path: str, device: torch.device) -> nn.Module:
     except Exception as exc:  # any failure here means "not a TorchScript file"
         raise ConfigError(
             f"seg_weights={path}: is not a TorchScript file ({type(exc).__name__}); export the network "
-            "with torch.jit.script(net).save(PATH) or torch.jit.trace(net, example).save(PATH)"
+            "with torch.jit.script(net).save(PATH) or torch.jit.trace(net, example).save(PATH), or give "
+            f"its safetensors weights with seg_arch=NAME ({', '.join(SEG_ARCHITECTURES)})"
         ) from None
+
+
+def load_registered(path: str, arch: str) -> nn.Module:
+    """The registry's ``arch`` with the safetensors weights at ``path``; ConfigError naming the file."""
+    if arch not in SEG_ARCHITECTURES:
+        raise ConfigError(
+            f"seg_weights={path}: seg_arch={arch!r} is not a known architecture; "
+            f"use one of {', '.join(SEG_ARCHITECTURES)}, or seg_arch= (empty) for a TorchScript file"
+        )
+    try:
+        state = load_file(path)
+    except Exception as exc:  # SafetensorsError, OSError...: not a readable safetensors file
+        raise ConfigError(
+            f"seg_weights={path}: is not a safetensors file ({exc}); seg_arch={arch} takes the weights saved "
+            "with safetensors.torch.save_file(net.state_dict(), PATH)"
+        ) from None
+    try:
+        net = SEG_ARCHITECTURES[arch](state)
+    except KeyError as exc:
+        raise ConfigError(
+            f"seg_weights={path}: lacks {exc} and so is not {arch} weights; docs/training.md lists its names"
+        ) from None
+    expected = net.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    wrong = [
+        f"{k} {tuple(state[k].shape)} (expected {tuple(v.shape)})"
+        for k, v in expected.items()
+        if k in state and state[k].shape != v.shape
+    ]
+    if missing or unexpected or wrong:
+        parts = [
+            f"missing {', '.join(missing[:4])}" if missing else "",
+            f"unexpected {', '.join(unexpected[:4])}" if unexpected else "",
+            f"wrong shapes {'; '.join(wrong[:4])}" if wrong else "",
+        ]
+        raise ConfigError(
+            f"seg_weights={path}: does not fit seg_arch={arch}: {'; '.join(p for p in parts if p)}; "
+            "docs/training.md lists its parameter names"
+        )
+    net.load_state_dict({k: v.float() for k, v in state.items()})
+    return net
 
 
 def probe_classes(guide: SegGuide, path: str, device: torch.device) -> int:
@@ -121,33 +191,23 @@ def probe_classes(guide: SegGuide, path: str, device: torch.device) -> int:
     return int(out.shape[1])
 
 
-def label_folder_classes(folder: str) -> int:
-    """Class count of a label folder: the lines of its classes.txt (one class name a line)."""
-    names = Path(folder) / "classes.txt"
-    try:
-        return len([line for line in names.read_text(encoding="utf-8").splitlines() if line.strip()])
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"seg_labels={folder}: cannot read {names} ({exc}); it lists the class names, one a line"
-        ) from None
-
-
-def load_guide(cfg: Config, device: torch.device) -> SegGuide | None:
+def load_guide(cfg: SegSettings, device: torch.device) -> SegGuide | None:
     """The checked segmentation guide of ``cfg``; None when w_seg is 0 (nothing is built)."""
     if not cfg.w_seg:
         return None
     if not cfg.seg_weights:
         raise ConfigError(
-            "w_seg is on but seg_weights is not set; give seg_weights=PATH to a TorchScript file"
+            "w_seg is on but seg_weights is not set; give seg_weights=PATH to a TorchScript file "
+            "(or to safetensors weights with seg_arch=NAME)"
         )
-    net = load_seg_net(cfg.seg_weights, device)
+    net = load_seg_net(cfg.seg_weights, cfg.seg_arch, device)
     guide = SegGuide(net, cfg.seg_mean, cfg.seg_std, cfg.seg_size, cfg.w_seg).to(device)
-    classes = probe_classes(guide, cfg.seg_weights, device)
+    guide.classes = probe_classes(guide, cfg.seg_weights, device)
     if cfg.seg_labels:
         labelled = label_folder_classes(cfg.seg_labels)
-        if labelled != classes:
+        if labelled != guide.classes:
             raise ConfigError(
-                f"seg_weights={cfg.seg_weights} predicts {classes} classes but seg_labels={cfg.seg_labels} "
+                f"seg_weights={cfg.seg_weights} predicts {guide.classes} classes but seg_labels={cfg.seg_labels} "
                 f"lists {labelled}; give the network the labels were made for, or its label folder"
             )
     return guide

@@ -31,6 +31,7 @@ class Micro:
 
     lr: torch.Tensor
     targets: Targets
+    seg_labels: torch.Tensor | None = None  # (B, gt, gt) classes of a label folder, IGNORE: none
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def generator_backward(
                 "l_neg": negative_loss(sr, targets, cfg.negative_weight) if cfg.negative_weight else zero,
             }
             if seg is not None:
-                losses["l_seg"] = seg.loss(sr, targets.positive)
+                losses["l_seg"] = seg.loss(sr, targets.positive, micro.seg_labels)
             l_g = sum(losses.values(), zero) / k
             precision.scaler.scale(l_g).backward()
         for name, value in losses.items():
