@@ -21,6 +21,7 @@ from hggt_desktop.gui.annotate.controls_panel import ControlsPanel
 from hggt_desktop.gui.annotate.help_overlay import HelpOverlay
 from hggt_desktop.gui.annotate.key_dispatcher import KeyDispatcher
 from hggt_desktop.gui.annotate.keymap import KeyMap
+from hggt_desktop.gui.annotate.looked_reporter import LookedAreaReporter
 from hggt_desktop.gui.annotate.progress_bar import ProgressStrip
 from hggt_desktop.gui.annotate.session import AnnotationSession
 from hggt_desktop.gui.viewer.display_image import DisplayImage
@@ -91,6 +92,8 @@ class AnnotatorView(QWidget):
         self.dispatcher = KeyDispatcher(self, keymap, self.trigger, self._dismiss_help)
         self.grid.panel_clicked.connect(self._on_panel_clicked)
         self.transform.changed.connect(self._on_transform_changed)
+        # Where the annotator looks at 1:1 goes into the record (the model does the accounting).
+        self.looked_reporter = LookedAreaReporter(session, self.grid, self.transform, self)
         session.set_shown.connect(self._on_set_shown)
         session.labels_changed.connect(self._on_labels_changed)
         session.selection_changed.connect(self._on_selection_changed)
@@ -157,6 +160,13 @@ class AnnotatorView(QWidget):
     # --- session signals -----------------------------------------------------------------
 
     def _on_set_shown(self, index: int) -> None:
+        self.looked_reporter.hold()
+        try:
+            self._show_set()
+        finally:
+            self.looked_reporter.release()
+
+    def _show_set(self) -> None:
         session = self.session
         # The window may have moved to a screen with another scaling: the record says which.
         session.set_screen_scale(self.devicePixelRatioF())

@@ -1,0 +1,87 @@
+"""Tells the annotation model which part of each version's patch is on screen, and at what zoom.
+
+The model (``hggt_desktop/annotation/looked_area.py``) owns the accounting of where the
+annotator looked at 1:1; the screen only reports rectangles. A panel's visible part follows
+from the shared transform: the image coordinates under its image area's corners. Reports go
+out whenever that can change: the transform (pan, zoom, fit), a panel resized, shown or
+hidden (window size, two-panel mode), and once a new set is on screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QPointF
+
+from hggt_desktop.core.coverage import VisibleRect
+from hggt_desktop.gui.annotate.session import AnnotationSession
+from hggt_desktop.gui.viewer.grid import PatchGrid
+from hggt_desktop.gui.viewer.panel import ImagePanel
+from hggt_desktop.gui.viewer.transform import ViewTransform
+
+_GEOMETRY_EVENTS = (QEvent.Type.Resize, QEvent.Type.Show, QEvent.Type.Hide)
+
+
+def visible_image_rect(transform: ViewTransform, panel: ImagePanel) -> VisibleRect:
+    """The part of the image (image pixels, unclipped) inside ``panel``'s image area."""
+    size = panel.image_area_device_size()
+    top_left = transform.map_to_image(QPointF(0.0, 0.0), size)
+    bottom_right = transform.map_to_image(QPointF(size.width(), size.height()), size)
+    return VisibleRect(top_left.x(), top_left.y(), bottom_right.x(), bottom_right.y())
+
+
+def whole_panel(_position: int, rect: VisibleRect) -> VisibleRect | None:
+    """Outside split view a version panel shows only its version."""
+    return rect
+
+
+class LookedAreaReporter(QObject):
+    """Reports the version panels' visible parts to the session; holds off while a set is laid out."""
+
+    def __init__(
+        self,
+        session: AnnotationSession,
+        grid: PatchGrid,
+        transform: ViewTransform,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._grid = grid
+        self._transform = transform
+        self._held = False
+        # Split (wipe) view hook: the split view sets this to return the part of a version
+        # panel's rectangle on the version's side of the divider (None: none of it), so only
+        # what shows the version counts. The default counts the whole panel.
+        self.version_part: Callable[[int, VisibleRect], VisibleRect | None] = whole_panel
+        transform.changed.connect(self.report)
+
+    def hold(self) -> None:
+        """A set is being laid out: a report now would pair its panels with the last set's view."""
+        self._held = True
+
+    def release(self) -> None:
+        """The set is laid out: report what it shows (and whenever its panels change size)."""
+        self._held = False
+        for panel in self._grid.panels():
+            panel.installEventFilter(self)  # a second install of the same filter is a no-op
+        self.report()
+
+    def report(self) -> None:
+        """Send every shown version panel's visible part and the zoom to the session."""
+        if self._held or self._session.index < 0:
+            return
+        visible: dict[int, VisibleRect] = {}
+        for index, panel in enumerate(self._grid.panels()):
+            if index == 0 or panel.isHidden():
+                continue  # the original is no version; a hidden panel shows nothing
+            part = self.version_part(index - 1, visible_image_rect(self._transform, panel))
+            if part is not None:
+                visible[index - 1] = part
+        self._session.note_view(self._transform.zoom, visible)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A panel's size or visibility changed: what it shows changed."""
+        if event.type() in _GEOMETRY_EVENTS:
+            self.report()
+        return False
