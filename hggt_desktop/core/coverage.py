@@ -35,12 +35,11 @@ def covered_cells(rect: VisibleRect, width: int, height: int, grid: int = GRID) 
     """The bit mask of grid cells whose centre lies inside ``rect`` on a ``width`` x ``height`` patch."""
     if width <= 0 or height <= 0:
         return 0
-    columns = [c for c in range(grid) if rect.left <= (c + 0.5) * width / grid < rect.right]
-    rows = [r for r in range(grid) if rect.top <= (r + 0.5) * height / grid < rect.bottom]
+    columns = sum(1 << c for c in range(grid) if rect.left <= (c + 0.5) * width / grid < rect.right)
     mask = 0
-    for row in rows:
-        for column in columns:
-            mask |= 1 << (row * grid + column)
+    for row in range(grid):
+        if rect.top <= (row + 0.5) * height / grid < rect.bottom:
+            mask |= columns << (row * grid)
     return mask
 
 
