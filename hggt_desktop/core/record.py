@@ -12,6 +12,7 @@ invalid), so partial progress lives here and survives a crash.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +32,8 @@ RECORD_REVISION = 2
 # Why a set can't be judged; "other" is followed by the annotator's own words ("other: ...").
 FLAG_REASONS = ("misaligned", "broken image", "versions identical", "other")
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+log = logging.getLogger(__name__)
 
 
 class RecordError(Exception):
@@ -138,10 +141,25 @@ def read_record(path: Path) -> SetRecord:
             complete=bool(doc.get("complete", False)),
             flag=str(doc.get("flag", "") or ""),
             aid_uses={str(k): int(v) for k, v in doc.get("aid_uses", {}).items()},
-            looked_1to1=None if doc.get("looked_1to1") is None else Coverage.from_json(doc["looked_1to1"]),
+            looked_1to1=_read_coverage(path, doc.get("looked_1to1")),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise RecordError(path, f"has a missing or invalid field ({exc})") from exc
+
+
+def _read_coverage(path: Path, value: Any) -> Coverage | None:
+    """The record's coverage; a damaged one is "not recorded", never a reason to drop the record.
+
+    The rest of the record (pending labels above all) matters more than where the annotator
+    looked, so a bad value here is logged and read as None.
+    """
+    if value is None:
+        return None
+    try:
+        return Coverage.from_json(value)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        log.warning("%s: looked_1to1 is damaged (%s); read as not recorded", path, exc)
+        return None
 
 
 def _format_time(value: datetime | None) -> str | None:

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from hggt_desktop.core.coverage import Coverage, VisibleRect, counts_as_one_to_one, covered_cells
+from hggt_desktop.core.labels import Label
 from hggt_desktop.core.record import SetRecord, read_record, record_path, write_record
 
 
@@ -58,3 +59,20 @@ def test_a_record_of_an_earlier_version_is_not_recorded_never_zero(tmp_path: Pat
     record = read_record(path)
     assert record.looked_1to1 is None
     assert record.looked_share() is None
+
+
+def test_a_damaged_coverage_reads_as_not_recorded_and_keeps_the_rest(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.json"
+    doc = {
+        "format": "hggt-desktop-record/1",
+        "revision": 2,
+        "stem": "s1",
+        "annotator": "A",
+        "screen_order": ["01"],
+        "pending_labels": {"01": "Positive"},
+        "looked_1to1": {"grid": 8, "cells": {"01": "not hex"}},
+    }
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    record = read_record(path)
+    assert record.looked_1to1 is None
+    assert record.pending_labels == {"01": Label.POSITIVE}
