@@ -11,6 +11,7 @@ record stays small and readable.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,15 +33,30 @@ class VisibleRect:
 
 
 def covered_cells(rect: VisibleRect, width: int, height: int, grid: int = GRID) -> int:
-    """The bit mask of grid cells whose centre lies inside ``rect`` on a ``width`` x ``height`` patch."""
+    """The bit mask of grid cells whose centre lies inside ``rect`` on a ``width`` x ``height`` patch.
+
+    Cell ``c``'s centre ``(c + 0.5) * width / grid`` is in ``[left, right)`` exactly for
+    ``ceil(left * grid / width - 0.5) <= c < ceil(right * grid / width - 0.5)``: arithmetic,
+    not a loop over cells, since the screen reports on every step of a drag.
+    """
     if width <= 0 or height <= 0:
         return 0
-    columns = sum(1 << c for c in range(grid) if rect.left <= (c + 0.5) * width / grid < rect.right)
-    mask = 0
-    for row in range(grid):
-        if rect.top <= (row + 0.5) * height / grid < rect.bottom:
-            mask |= columns << (row * grid)
-    return mask
+    first_column, end_column = _cell_span(rect.left, rect.right, width, grid)
+    first_row, end_row = _cell_span(rect.top, rect.bottom, height, grid)
+    if end_column <= first_column or end_row <= first_row:
+        return 0
+    columns = ((1 << (end_column - first_column)) - 1) << first_column
+    # One bit at the start of each covered row; times ``columns`` (under ``grid`` bits, so no
+    # carries) puts the columns into every covered row.
+    rows = sum(1 << (row * grid) for row in range(first_row, end_row))
+    return columns * rows
+
+
+def _cell_span(low: float, high: float, length: int, grid: int) -> tuple[int, int]:
+    """The cells (first, end) along one axis whose centres lie in ``[low, high)``."""
+    first = max(math.ceil(low * grid / length - 0.5), 0)
+    end = min(math.ceil(high * grid / length - 0.5), grid)
+    return first, end
 
 
 def counts_as_one_to_one(zoom: float) -> bool:

@@ -1,6 +1,7 @@
 """Where an annotator looked at 1:1: the grid maths and the record's field, old records included."""
 
 import json
+import random
 from pathlib import Path
 
 from hggt_desktop.core.coverage import Coverage, VisibleRect, counts_as_one_to_one, covered_cells
@@ -76,3 +77,20 @@ def test_a_damaged_coverage_reads_as_not_recorded_and_keeps_the_rest(tmp_path: P
     record = read_record(path)
     assert record.looked_1to1 is None
     assert record.pending_labels == {"01": Label.POSITIVE}
+
+
+def test_the_arithmetic_agrees_with_the_rule_cell_by_cell() -> None:
+    rng = random.Random(0)
+    for _ in range(500):
+        width, height = rng.choice([16, 300, 512]), rng.choice([16, 257, 512])
+        xs = sorted(rng.uniform(-width, 2 * width) for _ in range(2))
+        ys = sorted(rng.uniform(-height, 2 * height) for _ in range(2))
+        rect = VisibleRect(xs[0], ys[0], xs[1], ys[1])
+        expected = sum(
+            1 << (row * 8 + column)
+            for row in range(8)
+            for column in range(8)
+            if rect.left <= (column + 0.5) * width / 8 < rect.right
+            and rect.top <= (row + 0.5) * height / 8 < rect.bottom
+        )
+        assert covered_cells(rect, width, height) == expected
