@@ -23,7 +23,9 @@ from enhance.archs.edsr import EDSR
 from enhance.archs.msrresnet import MSRResNet
 from enhance.archs.rcan import RCAN
 from hggt_desktop.core.atomic import write_bytes_atomic
-from train.classical_data import PhotoCrops, photo_loader, photo_paths
+from train.classical_data import REAL_ISR, CropSamples, photo_loader, training_crops
+from train.degradations import degrade
+from train.runtime import iteration_generators
 
 
 @dataclass
@@ -47,6 +49,7 @@ class ClassicalConfig:
     schedule: float = 1.0  # scales total_iter and milestones
     seed: int = 0
     save_every: int = 5000
+    degradation: str = "bicubic"  # or "realesrgan": the trainer's Real-ISR degradation, per batch
 
     def iterations(self) -> tuple[int, list[int]]:
         total = max(1, round(self.total_iter * self.schedule))
@@ -75,7 +78,31 @@ CLASSICAL_PRESETS: dict[str, dict] = {
 
 
 def classical_config(preset: str = "classical", **overrides: object) -> ClassicalConfig:
-    return dataclasses.replace(ClassicalConfig(), **{**CLASSICAL_PRESETS[preset], **overrides})
+    """The preset with ``overrides``. The presets' crops are for x4; at another scale the HR crop
+    keeps the published LR patch (gt_size / 4: 32 MSRResNet, 48 EDSR/RCAN), as BasicSR's x2/x3
+    options do, unless gt_size itself is overridden."""
+    cfg = dataclasses.replace(ClassicalConfig(), **{**CLASSICAL_PRESETS[preset], **overrides})
+    if "gt_size" not in overrides:
+        cfg.gt_size = cfg.gt_size // 4 * cfg.scale
+    return cfg
+
+
+# A run resumes only with these as it saved them: they fix the network and the sample stream.
+RESUME_FIXED = (
+    "arch",
+    "scale",
+    "num_feat",
+    "num_block",
+    "num_group",
+    "gt_size",
+    "batch_size",
+    "seed",
+    "degradation",
+)
+
+
+class ClassicalRunError(Exception):
+    """A run folder that cannot be resumed with this config; the message says what to do."""
 
 
 def build_classical(cfg: ClassicalConfig) -> nn.Module:
@@ -105,21 +132,36 @@ def fit_classical(
     stop_at: int | None = None,
     on_step: Callable[[int, float], None] | None = None,
 ) -> ClassicalRun:
-    """Train (or resume from ``out_dir/state.pt``) up to the schedule's end or ``stop_at``."""
+    """Train (or resume from ``out_dir/state.pt``) up to the schedule's end or ``stop_at``.
+
+    ``source`` is a folder of photos, a kept list or a crop pack (``hggt-train pack-crops``).
+    """
     out_dir = Path(out_dir)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     total, milestones = cfg.iterations()
-    model = build_classical(cfg)
+    model = build_classical(cfg).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=tuple(cfg.betas))  # type: ignore[arg-type]
     scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, cfg.lr_gamma)
     step, skipped = 0, set()
     state_path = out_dir / "state.pt"
     if state_path.is_file():
-        state = torch.load(state_path, map_location="cpu", weights_only=True)
+        state = torch.load(state_path, map_location=device, weights_only=True)
+        saved = state.get("config", {})  # runs saved before the config was kept: not checked
+        changed = [
+            f"{k} {saved[k]!r} (now {getattr(cfg, k)!r})"
+            for k in RESUME_FIXED
+            if k in saved and saved[k] != getattr(cfg, k)
+        ]
+        if changed:
+            raise ClassicalRunError(
+                f"{state_path}: the run was trained with {'; '.join(changed)}; give the same options "
+                "to resume it, or another --out to start a new run"
+            )
         model.load_state_dict(state["params"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         step, skipped = int(state["step"]), set(state["skipped"])
-    dataset = PhotoCrops(photo_paths(source), cfg.gt_size, cfg.scale)
+    dataset = training_crops(source, cfg.gt_size, cfg.scale, degradation=cfg.degradation)
     loader = photo_loader(dataset, cfg.batch_size, cfg.seed, cfg.num_workers, step * cfg.batch_size)
     end = min(total, stop_at if stop_at is not None else total)
     model.train()
@@ -127,7 +169,8 @@ def fit_classical(
         if step >= end:
             break
         skipped.update(line for text in batch["skipped"] for line in text.splitlines())
-        loss = F.l1_loss(model(batch["lr"]), batch["hr"])
+        lr, hr = training_pair(batch, cfg, step, device)
+        loss = step_loss(model, lr, hr)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -136,13 +179,37 @@ def fit_classical(
         if on_step is not None:
             on_step(step, float(loss.detach()))
         if step % cfg.save_every == 0 or step == end:
-            _save(out_dir, model, optimizer, scheduler, step, skipped)
+            _save(out_dir, cfg, model, optimizer, scheduler, step, skipped)
     return ClassicalRun(model.eval(), step, skipped)
 
 
-def _save(out_dir: Path, model: nn.Module, optimizer, scheduler, step: int, skipped: set[str]) -> None:
+def training_pair(
+    batch: dict, cfg: ClassicalConfig, step: int, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The (LR, HR) of one step on ``device``: (B, 3, gt/s, gt/s) and (B, 3, gt, gt) in [0, 1].
+
+    The bicubic LR comes made by the loader; the Real-ISR LR is made here from the HR crops and
+    their kernels, with generators seeded by (seed, step) so a resumed run draws the same.
+    """
+    hr = batch["hr"].to(device, non_blocking=True)
+    if cfg.degradation == "realesrgan":
+        choices, noise = iteration_generators(cfg.seed, step, 0, device)
+        with torch.no_grad():
+            return degrade(hr, batch["kernel"], REAL_ISR, choices, noise, cfg.scale), hr
+    return batch["lr"].to(device, non_blocking=True), hr
+
+
+def step_loss(model: nn.Module, lr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
+    """The loss of one step: L1 between the SR of ``lr`` and ``hr`` (the classical preset)."""
+    return F.l1_loss(model(lr), hr)
+
+
+def _save(
+    out_dir: Path, cfg: ClassicalConfig, model: nn.Module, optimizer, scheduler, step: int, skipped: set[str]
+) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     state = {
+        "config": dataclasses.asdict(cfg),
         "params": model.state_dict(),
         "optimizer": optimizer.state_dict(),
         "scheduler": scheduler.state_dict(),
@@ -159,12 +226,13 @@ def _save(out_dir: Path, model: nn.Module, optimizer, scheduler, step: int, skip
 
 
 @torch.no_grad()
-def held_out_l1(model: nn.Module, dataset: PhotoCrops, seeds: range) -> float:
+def held_out_l1(model: nn.Module, dataset: CropSamples, seeds: range) -> float:
     """Mean L1 of ``model`` on fixed crops (index, seed) of a held-out dataset."""
     model.eval()
+    device = next(model.parameters()).device
     losses = []
     for i, seed in enumerate(seeds):
         sample = dataset[(i % len(dataset), seed)]
-        sr = model(sample["lr"][None])  # type: ignore[index]
-        losses.append(float(F.l1_loss(sr, sample["hr"][None])))  # type: ignore[index]
+        sr = model(sample["lr"][None].to(device))  # type: ignore[index]
+        losses.append(float(F.l1_loss(sr, sample["hr"][None].to(device))))  # type: ignore[index]
     return sum(losses) / len(losses)

@@ -21,12 +21,15 @@ def add_classical(sub: argparse._SubParsersAction) -> None:
         "classical",
         help=text,
         formatter_class=HelpFormatter,
-        description=f"{text}: random HR crops of a folder of photos or of the kept list written by "
-        "'hggt-data screen', shrunk by MATLAB-style bicubic. Unreadable files are skipped and "
+        description=f"{text}: random HR crops of a folder of photos, of the kept list written by "
+        "'hggt-data screen' or of a crop pack ('hggt-train pack-crops'), flipped and rotated, shrunk "
+        "by MATLAB-style bicubic (or degraded as Real-ISR). Unreadable files are skipped and "
         "listed at the end. Resumes from OUT/state.pt when it exists; writes OUT/model.pth "
         "(BasicSR names: 'hggt-train export' / 'hggt-enhance --scale N' take it).",
     )
-    p.add_argument("source", type=Path, help="folder of HR photos, or a kept list (one path per line)")
+    p.add_argument(
+        "source", type=Path, help="folder of HR photos, a kept list (one path per line) or a crop pack"
+    )
     p.add_argument("--out", type=Path, required=True, help="run folder (state.pt, model.pth)")
     p.add_argument(
         "--preset",
@@ -40,11 +43,19 @@ def add_classical(sub: argparse._SubParsersAction) -> None:
         "--schedule", type=float, default=1.0, help="fraction of the published iterations to run (default: 1)"
     )
     p.add_argument("--workers", type=int, help="loader workers (default: the preset's, 4)")
+    p.add_argument(
+        "--degradation",
+        choices=("bicubic", "realesrgan"),
+        default="bicubic",
+        help="LR from the HR: MATLAB bicubic as the benchmarks, or the trainer's Real-ISR degradation "
+        "(blur, resize, noise, JPEG; per batch on the training device, as 'fit') (default: bicubic)",
+    )
 
 
 def run_classical(args: argparse.Namespace) -> int:
-    from train.classical import classical_config, fit_classical
+    from train.classical import ClassicalRunError, classical_config, fit_classical
     from train.classical_data import PhotoSourceError
+    from train.crop_pack import CropPackError
 
     overrides = {
         k: v
@@ -54,7 +65,7 @@ def run_classical(args: argparse.Namespace) -> int:
     if args.schedule <= 0:
         print("hggt-train classical: --schedule must be above 0", file=sys.stderr)
         return EXIT_USAGE
-    cfg = classical_config(args.preset, schedule=args.schedule, **overrides)
+    cfg = classical_config(args.preset, schedule=args.schedule, degradation=args.degradation, **overrides)
 
     def report(step: int, loss: float) -> None:
         if step % 100 == 0:
@@ -62,7 +73,7 @@ def run_classical(args: argparse.Namespace) -> int:
 
     try:
         run = fit_classical(cfg, args.source, args.out, on_step=report)
-    except PhotoSourceError as exc:
+    except (PhotoSourceError, CropPackError, ClassicalRunError) as exc:
         print(f"hggt-train classical: {exc}", file=sys.stderr)
         return EXIT_USAGE
     for line in sorted(run.skipped):

@@ -165,10 +165,12 @@ def degrade(
     cfg: Config,
     choices: torch.Generator,
     gen: torch.Generator,
+    scale: int = 4,
 ) -> torch.Tensor:
-    """(B, 3, H, W) originals in [0, 1] -> (B, 3, H/4, W/4) LR inputs on 8-bit levels.
+    """(B, 3, H, W) originals in [0, 1] -> (B, 3, H/scale, W/scale) LR inputs on 8-bit levels.
 
-    Steps of training.md: blur, random resize, noise, JPEG, resize to a quarter, round.
+    Steps of training.md: blur, random resize, noise, JPEG, resize to 1/scale (a quarter for
+    HGGT; 1/2 or 1/3 for classical x2/x3, as Real-ESRGAN's scale option), round.
     ``choices`` (a CPU generator) draws the per-batch choices, ``gen`` (on the images' device)
     the per-sample values and the noise.
     """
@@ -179,18 +181,18 @@ def degrade(
     direction = int(torch.multinomial(torch.tensor(cfg.resize_prob), 1, generator=choices).item())
     lo, hi = cfg.resize_range
     cpu = torch.device("cpu")
-    scale = (
+    factor = (
         _uniform(choices, 1, 1.0, hi, cpu).item()
         if direction == 0
         else _uniform(choices, 1, lo, 1.0, cpu).item()
     )
     mode = MODES[int(torch.randint(len(MODES), (1,), generator=choices).item())]
     if direction != 2:
-        x = random_resize(x, scale, mode, cfg.random_resize)
+        x = random_resize(x, factor, mode, cfg.random_resize)
     # 3. noise
     x = add_noise(x, cfg, choices, gen)
     # 4. JPEG, quality per sample
     x = compress(x, jpeg_quality(cfg, b, gen, device), cfg.jpeg)
-    # 5. to a quarter of the original size, same mode; 8-bit levels
-    x = _resize(x, (h // 4, w // 4), mode)
+    # 5. to 1/scale of the original size, same mode; 8-bit levels
+    x = _resize(x, (h // scale, w // scale), mode)
     return torch.round(x.clamp(0, 1) * 255.0) / 255.0

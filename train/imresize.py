@@ -3,14 +3,22 @@
 The classical SR benchmarks (Set5, Set14, BSD100, Urban100, Manga109) and DIV2K's LR images were
 made with MATLAB's ``imresize(hr, 1/s, 'bicubic')``: the cubic kernel with a = -0.5, widened by the
 scale when shrinking (antialiasing), weights normalised per output sample, and the image mirrored
-at its borders (MATLAB's 'symmetric' padding, the edge sample repeated). Pure numpy, float64.
+at its borders (MATLAB's 'symmetric' padding, the edge sample repeated). Float64 throughout.
+
+Each axis is one matrix product with a cached (out, in) weight matrix. A data worker makes the LR
+of every training sample, so this is on the training's critical path: the product runs in torch,
+which the DataLoader limits to one thread per worker (numpy's BLAS would start a pool of threads
+in every worker and oversubscribe the cores: 6 ms per 128 px crop instead of 0.4 ms), and it is
+about 30 times faster than gathering the taps.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
+import torch
 
 
 def cubic(x: np.ndarray) -> np.ndarray:
@@ -42,12 +50,22 @@ def resize_weights(
     return mirrored, weights
 
 
+@functools.lru_cache(maxsize=8)
+def resize_matrix(in_length: int, out_length: int, scale: float, antialias: bool) -> torch.Tensor:
+    """(out, in) float64 weights: output sample i is sum_j M[i, j] * input j, the mirrored taps
+    at the borders added onto the samples they repeat."""
+    indices, weights = resize_weights(in_length, out_length, scale, antialias)
+    matrix = np.zeros((out_length, in_length))
+    rows = np.repeat(np.arange(out_length), indices.shape[1])
+    np.add.at(matrix, (rows, indices.ravel()), weights.ravel())
+    return torch.from_numpy(matrix)
+
+
 def _resize_axis(image: np.ndarray, axis: int, out_length: int, scale: float, antialias: bool) -> np.ndarray:
-    indices, weights = resize_weights(image.shape[axis], out_length, scale, antialias)
-    moved = np.moveaxis(image, axis, 0)
-    gathered = moved[indices]  # (out, taps, ...)
-    shape = weights.shape + (1,) * (moved.ndim - 1)
-    return np.moveaxis((gathered * weights.reshape(shape)).sum(axis=1), 0, axis)
+    matrix = resize_matrix(image.shape[axis], out_length, scale, antialias)
+    moved = np.ascontiguousarray(np.moveaxis(image, axis, 0))  # (in, ...)
+    product = matrix @ torch.from_numpy(moved.reshape(moved.shape[0], -1))  # (out, rest)
+    return np.moveaxis(product.numpy().reshape(out_length, *moved.shape[1:]), 0, axis)
 
 
 def imresize(image: np.ndarray, scale: float, antialias: bool = True) -> np.ndarray:

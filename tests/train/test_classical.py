@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -100,3 +101,23 @@ def test_the_cli_names_every_classical_preset() -> None:
     from train.classical_cli import CLASSICAL_PRESET_NAMES
 
     assert set(CLASSICAL_PRESET_NAMES) == set(CLASSICAL_PRESETS)
+
+
+def test_other_scales_keep_the_published_lr_patch() -> None:
+    """Regression: --scale 3 with the x4 presets' 128 px crop failed (128 is no multiple of 3)."""
+    assert classical_config("classical", scale=3).gt_size == 96  # MSRResNet: 32 px LR patches
+    assert classical_config("classical-edsr", scale=2).gt_size == 96  # EDSR/RCAN: 48 px
+    assert classical_config("classical-rcan", scale=3).gt_size == 144
+    assert classical_config("classical", scale=3, gt_size=48).gt_size == 48
+
+
+def test_a_run_resumes_only_with_the_settings_it_was_trained_with(folder: Path, tmp_path: Path) -> None:
+    from train.classical import ClassicalRunError
+
+    cfg = _tiny(total_iter=2, milestones=[1])
+    fit_classical(cfg, folder, tmp_path / "run", stop_at=1)
+    with pytest.raises(
+        ClassicalRunError, match="degradation 'bicubic' \\(now 'realesrgan'\\).*another --out"
+    ):
+        fit_classical(dataclasses.replace(cfg, degradation="realesrgan"), folder, tmp_path / "run")
+    assert fit_classical(dataclasses.replace(cfg, schedule=2.0), folder, tmp_path / "run").step == 4
