@@ -8,6 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from hggt_desktop.core.layout import find_labels_dir
 from hggt_desktop.core.record import read_record, record_path
+from hggt_desktop.gui.viewer.grid import GridPlan
 from tests.datagen import make_dataset
 from tests.gui.annotator_setup import ANNOTATOR, open_window, type_keys
 
@@ -46,3 +47,25 @@ def test_a_512_px_set_panned_at_one_to_one_records_what_was_on_screen(qtbot, tmp
     assert saved.looked_1to1 is not None
     assert {v: saved.looked_1to1.share(v) for v in versions} == after
     assert saved.looked_share() == after[versions[0]]
+
+
+def test_fit_from_a_one_to_one_grid_adds_no_cells_it_never_painted_at_one_to_one(
+    qtbot, tmp_path: Path
+) -> None:
+    """Regression: Fit first enlarged the panels, still at 1:1, then zoomed out; a report between
+    the two steps counted cells that were never on screen at 1:1."""
+    images = make_dataset(tmp_path, n_sets=1, annotators=(), size=512)
+    window, session = open_window(qtbot, images)
+    window.resize(1400, 900)
+    qtbot.waitExposed(window)
+    view = window.view
+    session.set_two_panel(False)
+    view._plan = GridPlan(columns=3, rows=2, image=(192, 192), controls_in_cell=True)  # small cells
+    view.one_to_one()
+    assert view.grid.plan_in_use()
+    record = session.model.store.record(session.index)
+    versions = list(session.progress.order)
+    before = {v: record.looked_1to1.share(v) for v in versions}
+    assert 0 < before[versions[0]] < 0.5  # a 192 px window onto the 512 px patch
+    view.fit()
+    assert {v: record.looked_1to1.share(v) for v in versions} == before

@@ -114,12 +114,14 @@ class AnnotatorView(QWidget):
 
     def fit(self) -> None:
         # Fit shares the whole room between the panels: the 1:1 grid would keep them small.
-        self.grid.set_plan(None)
-        self.transform.fit()
+        with self.looked_reporter.held():  # the larger panels are not painted at 1:1
+            self.grid.set_plan(None)
+            self.transform.fit()
 
     def one_to_one(self) -> None:
-        self.grid.set_plan(self._plan)
-        self.transform.one_to_one()
+        with self.looked_reporter.held():
+            self.grid.set_plan(self._plan)
+            self.transform.one_to_one()
 
     def choose_flag(self) -> None:
         """Unflag a flagged set; otherwise offer the reasons (a menu: keys 1-4 or a click)."""
@@ -160,11 +162,8 @@ class AnnotatorView(QWidget):
     # --- session signals -----------------------------------------------------------------
 
     def _on_set_shown(self, index: int) -> None:
-        self.looked_reporter.hold()
-        try:
+        with self.looked_reporter.held():  # report the new set once it is laid out
             self._show_set()
-        finally:
-            self.looked_reporter.release()
 
     def _show_set(self) -> None:
         session = self.session

@@ -9,7 +9,8 @@ hidden (window size, two-panel mode), and once a new set is on screen.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import QEvent, QObject, QPointF
 
@@ -49,27 +50,34 @@ class LookedAreaReporter(QObject):
         self._session = session
         self._grid = grid
         self._transform = transform
-        self._held = False
+        self._holds = 0  # nested holds: a set shown may apply a layout, which fits
         # Split (wipe) view hook: the split view sets this to return the part of a version
         # panel's rectangle on the version's side of the divider (None: none of it), so only
         # what shows the version counts. The default counts the whole panel.
         self.version_part: Callable[[int, VisibleRect], VisibleRect | None] = whole_panel
         transform.changed.connect(self.report)
 
-    def hold(self) -> None:
-        """A set is being laid out: a report now would pair its panels with the last set's view."""
-        self._held = True
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """No reports while the screen changes in steps, then one report of the result.
 
-    def release(self) -> None:
-        """The set is laid out: report what it shows (and whenever its panels change size)."""
-        self._held = False
-        for panel in self._grid.panels():
-            panel.installEventFilter(self)  # a second install of the same filter is a no-op
-        self.report()
+        Between the steps the panels and the view do not match: a new set's panels with the
+        last set's view, or Fit's larger panels still at 1:1. A report then would count
+        cells that were never painted at 1:1.
+        """
+        self._holds += 1
+        try:
+            yield
+        finally:
+            self._holds -= 1
+            if not self._holds:
+                for panel in self._grid.panels():
+                    panel.installEventFilter(self)  # a second install of the same filter is a no-op
+                self.report()
 
     def report(self) -> None:
         """Send every shown version panel's visible part and the zoom to the session."""
-        if self._held or self._session.index < 0:
+        if self._holds or self._session.index < 0:
             return
         visible: dict[int, VisibleRect] = {}
         for index, panel in enumerate(self._grid.panels()):
