@@ -48,6 +48,14 @@ def read_state_dict(path: Path | str, params: str = "params_ema") -> dict[str, t
         except Exception as exc:  # safetensors raises its own error types for bad headers
             raise CheckpointError(path, f"is not a readable safetensors file ({exc})") from exc
         return _without_module_prefix(_unflatten_basicsr(flat, params))
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    # torch.load reports a text or HTML file (a failed download) as a bare "KeyError: 101".
+    if not head.startswith((b"PK\x03\x04", b"\x80")):
+        raise CheckpointError(
+            path,
+            f"not a PyTorch (.pth) or safetensors file (it starts with {head!r}); download or copy it again",
+        )
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:

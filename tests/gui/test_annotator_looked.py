@@ -69,3 +69,29 @@ def test_fit_from_a_one_to_one_grid_adds_no_cells_it_never_painted_at_one_to_one
     assert 0 < before[versions[0]] < 0.5  # a 192 px window onto the 512 px patch
     view.fit()
     assert {v: record.looked_1to1.share(v) for v in versions} == before
+
+
+def test_in_split_view_only_the_versions_side_of_the_divider_counts(qtbot, tmp_path: Path) -> None:
+    images = make_dataset(tmp_path, n_sets=1, annotators=(), size=512)
+    window, session = open_window(qtbot, images)
+    qtbot.waitExposed(window)
+    view = window.view
+    session.set_two_panel(False)
+    view.one_to_one()
+    record = session.model.store.record(session.index)
+    versions = list(session.progress.order)
+    selected = versions[session.selected]
+    before = {v: record.looked_1to1.share(v) for v in versions}
+    session.aids.toggle_split()
+    session.aids.set_split_position(1.0)  # the divider at the right edge: only the original shows
+    other = view.grid.panels()[2 if session.selected == 0 else 1]
+    start = other.rect().center()
+    qtbot.mousePress(other, Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, 11):
+        qtbot.mouseMove(other, start + QPoint(20 * step, 20 * step))
+    qtbot.mouseRelease(other, Qt.MouseButton.LeftButton, pos=start + QPoint(200, 200))
+    after = {v: record.looked_1to1.share(v) for v in versions}
+    assert after[selected] == before[selected]  # behind the original the whole time
+    assert all(after[v] > before[v] for v in versions if v != selected)
+    session.aids.set_split_position(0.0)  # the whole panel shows the version again
+    assert record.looked_1to1.share(selected) > after[selected]

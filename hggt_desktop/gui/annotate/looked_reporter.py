@@ -4,12 +4,14 @@ The model (``hggt_desktop/annotation/looked_area.py``) owns the accounting of wh
 annotator looked at 1:1; the screen only reports rectangles. A panel's visible part follows
 from the shared transform: the image coordinates under its image area's corners. Reports go
 out whenever that can change: the transform (pan, zoom, fit), a panel resized, shown or
-hidden (window size, two-panel mode), and once a new set is on screen.
+hidden (window size, two-panel mode), the selection or the split view's divider moved, and
+once a new set is on screen. In split (wipe) view the selected version's panel shows the
+original left of the divider, so only the part right of it is reported for that version.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from PySide6.QtCore import QEvent, QObject, QPointF
@@ -18,6 +20,7 @@ from hggt_desktop.core.coverage import VisibleRect
 from hggt_desktop.gui.annotate.session import AnnotationSession
 from hggt_desktop.gui.viewer.grid import PatchGrid
 from hggt_desktop.gui.viewer.panel import ImagePanel
+from hggt_desktop.gui.viewer.split import clamp_position
 from hggt_desktop.gui.viewer.transform import ViewTransform
 
 _GEOMETRY_EVENTS = (QEvent.Type.Resize, QEvent.Type.Show, QEvent.Type.Hide)
@@ -31,9 +34,10 @@ def visible_image_rect(transform: ViewTransform, panel: ImagePanel) -> VisibleRe
     return VisibleRect(top_left.x(), top_left.y(), bottom_right.x(), bottom_right.y())
 
 
-def whole_panel(_position: int, rect: VisibleRect) -> VisibleRect | None:
-    """Outside split view a version panel shows only its version."""
-    return rect
+def right_of_divider(rect: VisibleRect, position: float) -> VisibleRect | None:
+    """The part of ``rect`` right of a divider at ``position`` (share of the width); None if empty."""
+    left = rect.left + clamp_position(position) * (rect.right - rect.left)
+    return VisibleRect(left, rect.top, rect.right, rect.bottom) if left < rect.right else None
 
 
 class LookedAreaReporter(QObject):
@@ -51,11 +55,9 @@ class LookedAreaReporter(QObject):
         self._grid = grid
         self._transform = transform
         self._holds = 0  # nested holds: a set shown may apply a layout, which fits
-        # Split (wipe) view hook: the split view sets this to return the part of a version
-        # panel's rectangle on the version's side of the divider (None: none of it), so only
-        # what shows the version counts. The default counts the whole panel.
-        self.version_part: Callable[[int, VisibleRect], VisibleRect | None] = whole_panel
         transform.changed.connect(self.report)
+        session.selection_changed.connect(self.report)  # the split view follows the selection
+        session.aids.split_changed.connect(self.report)
 
     @contextmanager
     def held(self) -> Iterator[None]:
@@ -87,6 +89,13 @@ class LookedAreaReporter(QObject):
             if part is not None:
                 visible[index - 1] = part
         self._session.note_view(self._transform.zoom, visible)
+
+    def version_part(self, position: int, rect: VisibleRect) -> VisibleRect | None:
+        """What of ``rect`` shows version ``position``: all of it, or in split view its side only."""
+        aids = self._session.aids
+        if aids.split and position == self._session.selected:
+            return right_of_divider(rect, aids.split_position)
+        return rect
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """A panel's size or visibility changed: what it shows changed."""
