@@ -28,23 +28,42 @@ class UsageError(Exception):
     """Bad command-line input; the message says what to change."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """A parser whose help shows every option's default (the run's and the preview's)."""
     from hggt_desktop.cli.command import HelpFormatter
 
-    parser = argparse.ArgumentParser(
-        prog="hggt-enhance",
-        formatter_class=HelpFormatter,
-        description="Enhance every photo of a folder with up to four models (HGGT step 1). "
+    return argparse.ArgumentParser(prog=prog, formatter_class=HelpFormatter, description=description)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = command_parser(
+        "hggt-enhance",
+        "Enhance every photo of a folder with up to four models (HGGT step 1). "
         "Also: 'hggt-enhance export CHECKPOINT OUT.onnx', 'hggt-enhance preview PHOTO --model ...'.",
     )
     parser.add_argument("input_dir", type=Path, help="folder of photos")
     parser.add_argument("out_dir", type=Path, help="writes OUT_DIR/original/ and OUT_DIR/<id>/<img>_<id>.png")
+    add_model_options(parser)
+    parser.add_argument("--devices", default="0", help="GPU indices, one worker each, e.g. 0,1")
+    parser.add_argument("--shard", default="1/1", help="process shard i of n (1-based), split by sorted name")
+    parser.add_argument(
+        "--from-ground-truth",
+        action="store_true",
+        help="with --scale N: the photos are ground truth; shrink each by N (bicubic) before the "
+        "model, so that the outputs have the photos' size and can be compared with them",
+    )
+    return parser
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """The options a run and a preview share: the models, how they run, the output's form."""
     parser.add_argument(
         "--model",
         action="append",
         default=[],
         metavar="ID=PATH",
-        help="model id and file (.onnx, or BasicSR .pth / .safetensors), or an external command: "
+        help="model id and file (.onnx, or a .pth / .safetensors checkpoint: docs/enhance.md lists "
+        "the architectures and names that load), or an external command: "
         'ID=model.toml or ID=cmd:"prog ... {in} ... {outdir}" (docs/enhance.md); repeat up to 4 times',
     )
     parser.add_argument(
@@ -69,27 +88,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="where models run: auto (a CUDA GPU when the driver reports one, DirectML on Windows, "
         "else the CPU), or one by name",
     )
-    parser.add_argument("--devices", default="0", help="GPU indices, one worker each, e.g. 0,1")
     parser.add_argument(
         "--streams",
         type=int,
         default=0,
         help="on the CPU: model calls running at once, sharing the cores (default: one per core, up to 4)",
     )
-    parser.add_argument("--shard", default="1/1", help="process shard i of n (1-based), split by sorted name")
     parser.add_argument(
         "--scale",
         type=int,
         default=1,
         help="the models' scale (default 1: enhancers keep the size, and a model that does not is "
         "refused). N > 1: super-resolution output, written flat as OUT_DIR/<stem>_<id>.png, what "
-        "'hggt-train eval --sr' reads",
-    )
-    parser.add_argument(
-        "--from-ground-truth",
-        action="store_true",
-        help="with --scale N: the photos are ground truth; shrink each by N (bicubic) before the "
-        "model, so that the outputs have the photos' size and can be compared with them",
+        "'hggt-train eval --sr' reads; ONNX files from an export state their scale",
     )
     parser.add_argument(
         "--progress-json",
@@ -97,14 +108,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="print progress as JSON lines on stdout; 'cancel' on stdin stops the run",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details")
-    return parser
+
+
+def check_model_options(args: argparse.Namespace) -> None:
+    """The shared options' values (UsageError naming the option)."""
+    from enhance.tiling import check_tile_size
+
+    if args.batch < 1:
+        raise UsageError("--batch must be at least 1")
+    if args.streams < 0:
+        raise UsageError("--streams must be at least 1 (or 0 to choose one per CPU core)")
+    try:
+        check_tile_size(args.tile, args.overlap)
+    except ValueError as exc:
+        raise UsageError(f"--tile/--overlap: {exc}") from exc
+    if args.scale < 1:
+        raise UsageError("--scale must be at least 1")
 
 
 def build_export_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hggt-enhance export",
-        description="Export a checkpoint (BasicSR .pth or .safetensors: RCAN, ELAN, RRDBNet) to ONNX "
-        "with dynamic height and width, checked against PyTorch before it is written.",
+        description="Export a checkpoint (.pth or .safetensors: RRDBNet, MSRResNet, EDSR, RCAN, ELAN, "
+        "in BasicSR or the official names) to ONNX with dynamic height and width, checked against "
+        "PyTorch before it is written; the file states its scale.",
     )
     parser.add_argument("checkpoint", type=Path, help="the model file to export")
     parser.add_argument(
@@ -294,21 +321,11 @@ def run_enhance(args: argparse.Namespace) -> int:
     from enhance.job import RunOptions
     from enhance.progress import ProgressReporter
     from enhance.runner import Runner
-    from enhance.tiling import check_tile_size
 
     models = parse_models(args.model)
     shard = parse_shard(args.shard)
     devices = parse_devices(args.devices)
-    if args.batch < 1:
-        raise UsageError("--batch must be at least 1")
-    if args.streams < 0:
-        raise UsageError("--streams must be at least 1 (or 0 to choose one per CPU core)")
-    try:
-        check_tile_size(args.tile, args.overlap)
-    except ValueError as exc:
-        raise UsageError(f"--tile/--overlap: {exc}") from exc
-    if args.scale < 1:
-        raise UsageError("--scale must be at least 1")
+    check_model_options(args)
     if args.from_ground_truth and args.scale == 1:
         raise UsageError("--from-ground-truth needs --scale N (N > 1): it shrinks each photo by N first")
     check_out_dir(args.out_dir)
@@ -361,12 +378,12 @@ def run_enhance(args: argparse.Namespace) -> int:
 def run_export(argv: list[str]) -> int:
     args = build_export_parser().parse_args(argv)
     from enhance.checkpoints import CheckpointError, build_model
-    from enhance.onnx_export import ExportError, check_export_target, export_onnx
+    from enhance.onnx_export import ARCH_KEY, ExportError, check_export_target, export_onnx
 
     try:
         check_export_target(args.out, args.overwrite)  # before the checkpoint is even read
         model, arch, _config = build_model(args.checkpoint)
-        diff = export_onnx(model, args.out, overwrite=args.overwrite)
+        diff = export_onnx(model, args.out, overwrite=args.overwrite, metadata={ARCH_KEY: arch})
     except (CheckpointError, ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -16,6 +16,8 @@ import numpy as np
 # A multiple of every window size the known architectures need (ELAN: 4, 8, 16), and small
 # enough that the largest published enhancer answers in well under a second on a CPU.
 PROBE_SIZE = 16
+# The ONNX metadata_props key under which every export states the model's scale.
+SCALE_KEY = "hggt.scale"
 
 
 class ScaleError(Exception):
@@ -65,6 +67,7 @@ def measure_scale(path: Path) -> int:
             f"{path}: fails on a {PROBE_SIZE}x{PROBE_SIZE} probe tile ({first}); check that it takes "
             "N x 3 x H x W RGB input in [0, 1]"
         ) from exc
+    declared = declared_scale(path)
     if output.ndim != 4 or output.shape[1] != 3:
         raise ScaleError(f"{path}: gives output of shape {tuple(output.shape)}, expected N x 3 x H x W RGB")
     height, width = output.shape[2:]
@@ -73,7 +76,27 @@ def measure_scale(path: Path) -> int:
             f"{path}: turns a {PROBE_SIZE}x{PROBE_SIZE} probe tile into {width}x{height}, not a whole "
             "multiple of its size; the runner takes models of scale 1, 2, 3, 4, ..."
         )
-    return height // PROBE_SIZE
+    scale = height // PROBE_SIZE
+    if declared is not None and declared != scale:
+        raise ScaleError(
+            f"{path}: its metadata says scale {declared} but it makes images {scale}x larger; "
+            "export it again (hggt-train export)"
+        )
+    return scale
+
+
+def declared_scale(path: Path) -> int | None:
+    """The scale an exported ONNX file states in its metadata (``hggt.scale``), or None."""
+    if path.suffix.lower() != ".onnx":
+        return None
+    import onnx
+
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception:  # not ONNX at all: the probe names that
+        return None
+    value = next((p.value for p in model.metadata_props if p.key == SCALE_KEY), "")
+    return int(value) if value.isdigit() and int(value) > 0 else None
 
 
 def scale_problem(model_id: str, path: Path, scale: int, wanted: int) -> str | None:

@@ -14,12 +14,15 @@ import numpy as np
 import torch
 from torch import nn
 
+from enhance.model_scale import SCALE_KEY
 from hggt_desktop.core.atomic import write_bytes_atomic
 from hggt_desktop.core.output_file import OutputKind, OutputRefused, check_output_path, read_head
 
 log = logging.getLogger(__name__)
 
 OPSET = 17
+# The architecture's name, beside the scale (SCALE_KEY) in every exported file's metadata.
+ARCH_KEY = "hggt.arch"
 
 
 class ExportError(Exception):
@@ -62,11 +65,14 @@ def export_onnx(
     tolerance: float = 1e-3,
     opset: int = OPSET,
     overwrite: bool = False,
+    metadata: dict[str, str] | None = None,
 ) -> float:
     """Export ``model`` (input ``N x 3 x H x W`` in [0, 1]) to ``out_path``; return the max difference.
 
     The graph is traced at one size and verified with ONNX Runtime at another, so a shape baked
-    into the graph is caught; the file is written atomically only when the check passes.
+    into the graph is caught; the file is written atomically only when the check passes. The
+    scale measured in that check goes into the file's metadata (``hggt.scale``), with
+    ``metadata`` (such as ``hggt.arch``).
     """
     import onnxruntime as ort
 
@@ -103,6 +109,31 @@ def export_onnx(
     diff = float(np.max(np.abs(got - expected)))
     if not np.isfinite(diff) or diff > tolerance:
         raise ExportError(f"ONNX output differs from PyTorch by {diff:.2e} (> {tolerance:.0e}); not written")
-    write_bytes_atomic(out_path, data)
+    scale = _whole_scale(check.shape[2:], expected.shape[2:])
+    props = {**({SCALE_KEY: str(scale)} if scale else {}), **(metadata or {})}
+    write_bytes_atomic(out_path, _with_metadata(data, props))
     log.info("exported %s (max difference to PyTorch %.1e)", out_path, diff)
     return diff
+
+
+def _whole_scale(size_in: tuple[int, ...], size_out: tuple[int, ...]) -> int | None:
+    """The factor from input to output size when it is one whole number for both sides."""
+    (h, w), (out_h, out_w) = size_in, size_out
+    if out_h % h or out_w % w or out_h // h != out_w // w:
+        return None
+    return out_h // h
+
+
+def _with_metadata(data: bytes, props: dict[str, str]) -> bytes:
+    """The serialised model with ``props`` added to its metadata_props (keys replaced, not repeated)."""
+    if not props:
+        return data
+    import onnx
+
+    model = onnx.load_from_string(data)
+    kept = [(p.key, p.value) for p in model.metadata_props if p.key not in props]
+    del model.metadata_props[:]
+    for key, value in [*kept, *props.items()]:
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    return model.SerializeToString()

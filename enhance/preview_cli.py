@@ -21,6 +21,9 @@ from enhance.cli import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     UsageError,
+    add_model_options,
+    check_model_options,
+    command_parser,
     install_stop_handlers,
     load_model,
     parse_models,
@@ -30,42 +33,18 @@ from enhance.job import Reporter
 
 
 def build_preview_parser() -> argparse.ArgumentParser:
-    from hggt_desktop.cli.command import HelpFormatter
-
-    parser = argparse.ArgumentParser(
-        prog="hggt-enhance preview",
-        formatter_class=HelpFormatter,
-        description="Run every model on one photo (or a crop of it), write the original beside the "
-        "versions, and print each model's time and the projected time for the whole folder.",
+    parser = command_parser(
+        "hggt-enhance preview",
+        "Run every model on one photo (or a crop of it), write the original beside the versions, "
+        "and print each model's time and the projected time for the whole folder.",
     )
     parser.add_argument("photo", type=Path, help="the photo to try the models on")
-    parser.add_argument(
-        "--model",
-        action="append",
-        default=[],
-        metavar="ID=PATH",
-        help="a model, as for a run (weights file, ID=model.toml or ID=cmd:...); repeat up to 4 times",
-    )
     parser.add_argument(
         "--crop", default="", help="W,H from the centre, or X,Y,W,H (default: the whole photo)"
     )
     parser.add_argument("--folder", type=Path, help="the folder to project for (default: the photo's)")
     parser.add_argument("--out", type=Path, help="where the previews go (default: a new temporary folder)")
-    parser.add_argument("--scale", type=int, default=1, help="the models' scale, as for a run")
-    parser.add_argument("--tile", type=int, default=512, help="largest tile side, as for a run")
-    parser.add_argument("--overlap", type=int, default=32, help="overlap between tiles, as for a run")
-    parser.add_argument("--batch", type=int, default=1, help="tiles per engine call, as for a run")
-    parser.add_argument("--precision", choices=("fp32", "fp16", "bf16"), default="fp32", help="as for a run")
-    parser.add_argument(
-        "--provider", choices=("auto", "cuda", "dml", "cpu"), default="auto", help="as for a run"
-    )
-    parser.add_argument(
-        "--streams", type=int, default=0, help="on the CPU: model calls at once, as for a run (0: choose)"
-    )
-    parser.add_argument(
-        "--progress-json", action="store_true", help="JSON events on stdout (for the desktop app)"
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details (default: off)")
+    add_model_options(parser)
     return parser
 
 
@@ -93,17 +72,11 @@ def run_preview_command(argv: list[str]) -> int:
     from enhance.job import RunOptions
     from enhance.preview import crop_photo, folder_megapixels, format_duration, run_preview
     from enhance.progress import ProgressReporter
-    from enhance.tiling import check_tile_size
     from hggt_desktop.core.images import read_image
 
     args = build_preview_parser().parse_args(argv)
     crop = parse_crop(args.crop)
-    try:
-        check_tile_size(args.tile, args.overlap)
-    except ValueError as exc:
-        raise UsageError(f"--tile/--overlap: {exc}") from exc
-    if args.scale < 1:
-        raise UsageError("--scale must be at least 1")
+    check_model_options(args)
     specs = [load_model(model_id, value, args.scale) for model_id, value in parse_models(args.model)]
     if not args.photo.is_file():
         raise UsageError(f"{args.photo}: no such photo")

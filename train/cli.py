@@ -137,20 +137,23 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_export(sub: argparse._SubParsersAction) -> None:
-    text = "export a trained generator to ONNX for hggt-enhance"
+    text = "export a trained model to ONNX for hggt-enhance"
     p = sub.add_parser(
         "export",
         help=text,
         formatter_class=HelpFormatter,
-        description=f"{text[0].upper()}{text[1:]} (run it with --scale 4: the generator is x4).",
+        description=f"{text[0].upper()}{text[1:]}: any architecture hggt-enhance knows (RRDBNet, "
+        "MSRResNet, EDSR, RCAN, ELAN). The file states its scale; run it with 'hggt-enhance --scale N'.",
     )
     p.add_argument(
         "checkpoint",
         type=Path,
-        help="generator weights: runs/NAME/models/net_g_*.safetensors from 'hggt-train fit', or a "
-        "BasicSR RRDBNet .pth",
+        help="weights: runs/NAME/models/net_g_*.safetensors ('hggt-train fit'), model.pth or "
+        "state.pt of 'hggt-train classical' (or the run folder), or a published .pth/.pt/.safetensors "
+        "in BasicSR or the official names (docs/training.md)",
     )
-    p.add_argument("out", type=Path, help="ONNX file to write")
+    p.add_argument("out", type=Path, nargs="?", help="ONNX file to write (or --out)")
+    p.add_argument("--out", type=Path, dest="out_option", metavar="OUT", help="ONNX file to write")
     p.add_argument(
         "--params",
         choices=("params_ema", "params"),
@@ -358,15 +361,19 @@ def _eval_benchmark(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from train.checkpoint import CheckpointError
     from train.export import ExportError, export_checkpoint
 
+    if (args.out is None) == (args.out_option is None):
+        print("hggt-train export: give the ONNX file to write once, as OUT or --out OUT", file=sys.stderr)
+        return EXIT_USAGE
+    out = args.out or args.out_option
     try:
-        path = export_checkpoint(args.checkpoint, args.out, args.params, args.opset, args.overwrite)
-    except (ExportError, CheckpointError) as exc:
+        path, arch, scale = export_checkpoint(args.checkpoint, out, args.params, args.opset, args.overwrite)
+    except ExportError as exc:
         print(f"hggt-train export: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"wrote {path}")
+    usage = "an enhancer: hggt-enhance runs it as it is" if scale == 1 else f"hggt-enhance --scale {scale}"
+    print(f"wrote {path} ({arch}, x{scale}; {usage})")
     return EXIT_OK
 
 

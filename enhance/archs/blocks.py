@@ -9,6 +9,13 @@ from torch import nn
 
 StateDict = dict[str, torch.Tensor]
 
+# The RGB mean of DIV2K's training photos, which EDSR and RCAN subtract (on a [0, 255] range).
+DIV2K_MEAN = (0.4488, 0.4371, 0.4040)
+
+
+class LayoutError(ValueError):
+    """A checkpoint's parameter names follow a layout that cannot be mapped to BasicSR's."""
+
 
 class ResidualBlockNoBN(nn.Module):
     """conv - ReLU - conv with a scaled identity skip; parameters ``conv1`` and ``conv2``."""
@@ -22,6 +29,29 @@ class ResidualBlockNoBN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.conv2(self.relu(self.conv1(x))) * self.res_scale
+
+
+class ResidualTrunk(nn.Module):
+    """``conv_first`` and a ``body`` of residual blocks: the front that EDSR and MSRResNet share.
+
+    Subclasses add their tails; the parameter names stay BasicSR's (``conv_first``, ``body.N``).
+    """
+
+    def __init__(self, num_in_ch: int, num_feat: int, num_block: int, res_scale: float = 1.0) -> None:
+        super().__init__()
+        self.conv_first = nn.Conv2d(num_in_ch, num_feat, 3, 1, 1)
+        self.body = nn.Sequential(*(ResidualBlockNoBN(num_feat, res_scale) for _ in range(num_block)))
+
+
+def trunk_config(state: StateDict) -> dict[str, int]:
+    """Channels in and out, features and residual blocks of a :class:`ResidualTrunk` model."""
+    first = state["conv_first.weight"]
+    return {
+        "num_in_ch": first.shape[1],
+        "num_out_ch": state["conv_last.weight"].shape[0],
+        "num_feat": first.shape[0],
+        "num_block": count_blocks(state),
+    }
 
 
 class Upsample(nn.Sequential):

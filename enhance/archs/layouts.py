@@ -1,5 +1,6 @@
-"""Parameter-name layouts of RRDBNet checkpoints, and a one-line account of a checkpoint that misfits.
+"""Parameter-name layouts of published checkpoints, and a one-line account of one that misfits.
 
+The official EDSR, RCAN and MSRResNet names are mapped in :mod:`enhance.archs.official`.
 Three layouts of the same ESRGAN generator circulate:
 
 - **BasicSR** (Real-ESRGAN, HGGT, this project): ``conv_first``, ``body.N.rdbK.convJ``,
@@ -11,7 +12,7 @@ Three layouts of the same ESRGAN generator circulate:
   ``model.0`` (first conv), ``model.1.sub.N.RDBK.convJ.0`` (blocks), ``model.1.sub.<blocks>``
   (trunk conv), ``model.3``/``model.6`` (upsampling convs), ``model.8``, ``model.10`` for x4.
 
-:func:`to_basicsr` renames the two ESRGAN layouts to BasicSR names (the tensors are the same);
+:func:`to_basicsr` renames all of these to BasicSR names (the tensors are the same);
 a layout it cannot map is refused by name, never loaded half-way.
 """
 
@@ -22,11 +23,17 @@ import re
 import torch
 from torch import nn
 
-StateDict = dict[str, torch.Tensor]
+from enhance.archs.blocks import LayoutError, StateDict
+from enhance.archs.official import (
+    from_mmsr_msrresnet,
+    from_official_edsr,
+    from_official_rcan,
+    is_mmsr_msrresnet,
+    is_official_edsr,
+    is_official_rcan,
+)
 
-
-class LayoutError(ValueError):
-    """A checkpoint's parameter names follow a layout that cannot be mapped to BasicSR's."""
+__all__ = ["LayoutError", "describe_misfit", "layout_of", "to_basicsr", "upsampler_of"]
 
 
 _ESRGAN_NAMES = (
@@ -41,10 +48,24 @@ _ORIGINAL_X4 = {"0": "conv_first", "3": "conv_up1", "6": "conv_up2", "8": "conv_
 _ORIGINAL_BLOCK = re.compile(r"^model\.1\.sub\.(\d+)\.RDB(\d)\.conv(\d)\.0\.(weight|bias)$")
 _ORIGINAL_TRUNK = re.compile(r"^model\.1\.sub\.(\d+)\.(weight|bias)$")
 _ORIGINAL_OUTER = re.compile(r"^model\.(\d+)\.(weight|bias)$")
+# The official code of the classical SR models (enhance/archs/official.py).
+_OFFICIAL = (
+    ("official EDSR", is_official_edsr),
+    ("official RCAN", is_official_rcan),
+    ("mmsr MSRResNet", is_mmsr_msrresnet),
+)
+_RENAMERS = {
+    "official EDSR": from_official_edsr,
+    "official RCAN": from_official_rcan,
+    "mmsr MSRResNet": from_mmsr_msrresnet,
+}
 
 
 def layout_of(state: StateDict) -> str:
-    """``"basicsr"``, ``"esrgan"`` or ``"esrgan-original"`` from the parameter names."""
+    """``"basicsr"``, one of the official layouts, ``"esrgan"`` or ``"esrgan-original"``."""
+    for name, matches in _OFFICIAL:
+        if matches(state):
+            return name
     if any(k.startswith(("RRDB_trunk.", "trunk_conv.")) for k in state):
         return "esrgan"
     if "model.0.weight" in state and any(k.startswith("model.1.sub.") for k in state):
@@ -54,11 +75,9 @@ def layout_of(state: StateDict) -> str:
 
 def to_basicsr(state: StateDict) -> StateDict:
     """The same tensors under BasicSR names; a BasicSR state dict is returned unchanged."""
-    from enhance.archs.edsr import from_official_edsr, is_official_edsr
-
-    if is_official_edsr(state):
-        return from_official_edsr(state)
     layout = layout_of(state)
+    if layout in _RENAMERS:
+        return _RENAMERS[layout](state)
     if layout == "esrgan":
         return {_rename_esrgan(k): v for k, v in state.items()}
     if layout == "esrgan-original":

@@ -1,7 +1,8 @@
-"""MSRResNet (SRResNet without batch norm, BasicSR's ``msrresnet_arch.py``), published names.
+"""MSRResNet (SRResNet without batch norm, BasicSR's ``srresnet_arch.py``), published names.
 
 Names: ``conv_first``, ``body.N.conv{1,2}``, ``upconv1`` (and ``upconv2`` for x4), ``conv_hr``,
-``conv_last``; the output adds a bilinear upscale of the input, as BasicSR does.
+``conv_last``; the output adds a bilinear upscale of the input, as BasicSR does. The older mmsr
+names (``recon_trunk``, ``HRconv``) are renamed by :mod:`enhance.archs.official`.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from enhance.archs.blocks import ResidualBlockNoBN, StateDict, count_blocks
+from enhance.archs.blocks import ResidualTrunk, StateDict, trunk_config
 
 
-class MSRResNet(nn.Module):
+class MSRResNet(ResidualTrunk):
     """Modified SRResNet, x2/x3/x4; input and output RGB in [0, 1]."""
 
     def __init__(
@@ -24,12 +25,10 @@ class MSRResNet(nn.Module):
         num_block: int = 16,
         upscale: int = 4,
     ) -> None:
-        super().__init__()
         if upscale not in (2, 3, 4):
             raise ValueError(f"MSRResNet supports upscale 2, 3 or 4, not {upscale}")
+        super().__init__(num_in_ch, num_feat, num_block)
         self.upscale = upscale
-        self.conv_first = nn.Conv2d(num_in_ch, num_feat, 3, 1, 1)
-        self.body = nn.Sequential(*(ResidualBlockNoBN(num_feat) for _ in range(num_block)))
         shuffle = 3 if upscale == 3 else 2
         self.upconv1 = nn.Conv2d(num_feat, num_feat * shuffle * shuffle, 3, 1, 1)
         self.pixel_shuffle = nn.PixelShuffle(shuffle)
@@ -51,13 +50,7 @@ class MSRResNet(nn.Module):
 
 def msrresnet_config(state: StateDict) -> dict[str, int]:
     """MSRResNet constructor arguments read from a state dict's keys and shapes."""
-    first = state["conv_first.weight"]
+    sizes = trunk_config(state)
     up1 = state["upconv1.weight"]
-    upscale = 4 if "upconv2.weight" in state else (3 if up1.shape[0] == 9 * first.shape[0] else 2)
-    return {
-        "num_in_ch": first.shape[1],
-        "num_out_ch": state["conv_last.weight"].shape[0],
-        "num_feat": first.shape[0],
-        "num_block": count_blocks(state),
-        "upscale": upscale,
-    }
+    upscale = 4 if "upconv2.weight" in state else (3 if up1.shape[0] == 9 * sizes["num_feat"] else 2)
+    return {**sizes, "upscale": upscale}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from enhance.archs.blocks import Upsample, upsample_scale
+from enhance.archs.blocks import DIV2K_MEAN, Upsample, upsample_scale
 
 
 class ChannelAttention(nn.Module):
@@ -72,7 +72,7 @@ class RCAN(nn.Module):
         squeeze_factor: int = 16,
         res_scale: float = 1.0,
         img_range: float = 255.0,
-        rgb_mean: tuple[float, float, float] = (0.4488, 0.4371, 0.4040),
+        rgb_mean: tuple[float, float, float] = DIV2K_MEAN,
         upscale: int = 1,
     ) -> None:
         super().__init__()

@@ -436,7 +436,7 @@ class AnnotationModel:
         self.events.swap_changed(mode)
 
     def note_aid(self, aid: str) -> None:
-        """A comparison aid ("ab_toggle", "flicker") was started on this set: the record counts it."""
+        """A comparison aid ("ab_toggle", "flicker", "split") was started on this set: the record counts it."""
         if self.index >= 0 and self.progress.broken_reason is None:
             self.recorder.aid_used(self.index, aid)
 

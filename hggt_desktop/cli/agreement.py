@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from hggt_desktop.cli.dataset_args import add_dataset_arguments, open_dataset
 
 if TYPE_CHECKING:
-    from hggt_desktop.core.agreement_figures import AgreementSummary, CatchTally, Interval
+    from hggt_desktop.core.agreement_figures import AgreementSummary, Interval
     from hggt_desktop.core.dataset import Dataset
 
 _NAMES = {
@@ -48,7 +48,7 @@ def _fmt(value: float | None, interval: Interval | None = None, percent: bool = 
 
 
 def _print_table(summary: AgreementSummary) -> None:
-    from hggt_desktop.core.agreement_notice import missing_files_line
+    from hggt_desktop.core.agreement_notice import flagged_sets_line, missing_files_line
 
     counts = summary.counts
     print(
@@ -59,6 +59,11 @@ def _print_table(summary: AgreementSummary) -> None:
     missing = missing_files_line(summary.problems.unlabelled_by, counts.sets)
     if missing:
         print(missing)
+    flagged = flagged_sets_line(
+        counts.sets_flagged, {name: f.sets_flagged for name, f in summary.per_annotator.items()}
+    )
+    if flagged:
+        print(flagged)
     if summary.notice:
         print(f"Note: {summary.notice}")
     for rater, reason in summary.excluded_raters.items():
@@ -128,17 +133,10 @@ def _print_pairs_and_annotators(summary: AgreementSummary) -> None:
             print(f"  {line}")
 
 
-def _catch_cell(tally: CatchTally | None) -> str:
-    from hggt_desktop.core.rater_alerts import catch_verdict
-
-    if tally is None or not tally.trials:
-        return "n/a"
-    verdict = catch_verdict(tally.as_expected, tally.trials)
-    return f"{tally.as_expected}/{tally.trials} {'too few' if verdict.startswith('too few') else verdict}"
-
-
 def _print_screening(summary: AgreementSummary) -> None:
     """One-label share, position spread, catch trials per kind, repeats and the alerts per rater."""
+    from hggt_desktop.core.rater_alerts import catch_cell
+
     if not summary.per_annotator:
         return
     print()
@@ -159,8 +157,8 @@ def _print_screening(summary: AgreementSummary) -> None:
         print(
             f"{name:12s} {_fmt(None if one_label is None else 100 * one_label, None, True):>11s} "
             f"{'n/a' if bias is None else f'{bias.mean_rank_spread:.2f}':>10s} "
-            f"{_catch_cell(trials.hidden_reference if trials else None):>12s} "
-            f"{_catch_cell(trials.degraded if trials else None):>12s} {repeats:>12s}  "
+            f"{catch_cell(trials.hidden_reference if trials else None):>12s} "
+            f"{catch_cell(trials.degraded if trials else None):>12s} {repeats:>12s}  "
             f"{', '.join(alert.rule for alert in figures.alerts) or '-'}"
         )
     flagged = [(name, alert) for name, f in summary.per_annotator.items() for alert in f.alerts]

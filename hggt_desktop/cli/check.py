@@ -30,12 +30,17 @@ def run(args: argparse.Namespace) -> int:
                 if info is not None and info.has_icc_profile:
                     warnings.append(f"{path}: has an ICC profile, which is ignored (values read as sRGB)")
     labelled = {a: sum(1 for files in dataset.labels.values() if a in files) for a in dataset.annotators}
+    # Flagged "can't judge": no label file by design, so neither labelled nor unlabelled.
+    flagged = {a: sum(1 for by in dataset.flags.values() if a in by) for a in dataset.annotators}
     summary = {
         "images_dir": str(dataset.images_dir),
         "labels_dir": str(dataset.labels_dir),
         "sets": len(dataset.sets),
         "versions": list(dataset.scan.version_folders),
-        "annotators": {a: {"labelled": n, "unlabelled": len(dataset.sets) - n} for a, n in labelled.items()},
+        "annotators": {
+            a: {"labelled": n, "unlabelled": len(dataset.sets) - n - flagged[a], "flagged": flagged[a]}
+            for a, n in labelled.items()
+        },
         "problems": [{"path": str(p.path), "reason": p.reason} for p in dataset.problems],
         "warnings": warnings,
     }
@@ -52,7 +57,10 @@ def _print_summary(summary: dict) -> None:
     print(f"sets:       {summary['sets']}  (versions {', '.join(summary['versions']) or 'none'})")
     if summary["annotators"]:
         for name, counts in summary["annotators"].items():
-            print(f"annotator {name}: {counts['labelled']} labelled, {counts['unlabelled']} unlabelled")
+            flags = f', {counts["flagged"]} flagged "can\'t judge"' if counts["flagged"] else ""
+            print(
+                f"annotator {name}: {counts['labelled']} labelled, {counts['unlabelled']} unlabelled{flags}"
+            )
     else:
         print("annotators: none yet")
     for warning in summary["warnings"]:

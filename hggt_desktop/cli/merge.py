@@ -87,8 +87,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"nothing changed: all {report.unchanged} labels were already merged")
     else:
         print("nothing changed: the packages hold no labels yet")
-    for annotator, kinds in sorted(report.catch_correct.items()):
-        print(f"catch trials {annotator}: {_catch_line(kinds)}")
+    for annotator in sorted({*report.catch_correct, *report.catch_flagged}):
+        kinds = report.catch_correct.get(annotator, {})
+        print(f"catch trials {annotator}: {_catch_line(kinds, report.catch_flagged.get(annotator, {}))}")
     if report.missing:
         print(f"{len(report.missing)} sets still lack labels:")
         for stem, annotators in sorted(report.missing.items())[:_SHOWN]:
@@ -106,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if report.refused or report.conflicts or report.problems else 0
 
 
-def _catch_line(kinds: dict[str, list[int]]) -> str:
+def _catch_line(kinds: dict[str, list[int]], flagged: dict[str, int]) -> str:
     """Each kind apart: an always-Similar rater passes every hidden reference and fails every degraded."""
     from hggt_desktop.core.rater_alerts import catch_verdict
 
@@ -116,4 +117,7 @@ def _catch_line(kinds: dict[str, list[int]]) -> str:
         if total:
             verdict = catch_verdict(correct, total)
             parts.append(f"{kind.replace('_', ' ')} {correct}/{total} answered {expected} ({verdict})")
+        if flagged.get(kind):
+            # "Can't judge" is no answer: it is neither as expected nor counted against the rater.
+            parts.append(f'{kind.replace("_", " ")} {flagged[kind]} flagged "can\'t judge" (not answered)')
     return "; ".join(parts) or "none answered"

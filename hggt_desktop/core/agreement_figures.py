@@ -51,6 +51,7 @@ class Counts:
     sets: int
     sets_rated: int
     sets_partially_rated: int
+    sets_flagged: int  # flagged "can't judge" by at least one rater (that rater's vote is absent)
     raters: tuple[str, ...]
     versions: tuple[str, ...]
     fleiss_raters: int
@@ -104,6 +105,7 @@ class CatchTally:
     trials: int
     as_expected: int
     answers: dict[str, int]
+    flagged: int  # flagged "can't judge": not answered, so in neither count above
     percent_as_expected: float | None
 
 
@@ -140,6 +142,7 @@ class AnnotatorFigures:
 
     sets_labelled: int
     sets_missing: int
+    sets_flagged: int  # "can't judge": no label, excluded from the figures, not missing
     ratings: int
     labels: dict[str, int]
     agreement_with_majority_of_others: float | None

@@ -57,3 +57,17 @@ def missing_files_line(unlabelled_by: dict[str, int], sets: int) -> str | None:
         return None
     listed = ", ".join(f"{name} {count}" for name, count in missing.items())
     return f"Sets without a valid label file: {listed} (of {sets})"
+
+
+def flagged_sets_line(total: int, by_rater: dict[str, int]) -> str | None:
+    """'2 sets flagged "can't judge" (B 1, C 1) ...', or None when no set is flagged.
+
+    The CLI, the report and the curator's Agreement tab say it in the same words.
+    """
+    if not total:
+        return None
+    listed = ", ".join(f"{name} {count}" for name, count in by_rater.items() if count)
+    return (
+        f'{total} set{"s" if total != 1 else ""} flagged "can\'t judge" ({listed}): a flag is not a label, '
+        "so it is excluded from the agreement figures; the other raters' labels on those sets count as usual"
+    )

@@ -134,6 +134,7 @@ def summarize_agreement(
         "sets": len(table.stems),
         "sets_rated": int(rated_sets.sum()),
         "sets_partially_rated": int((rated_sets & ~by_rater.all(axis=1)).sum()),
+        "sets_flagged": int(table.flagged().any(axis=1).sum()),
         "raters": list(table.raters),
         "versions": list(table.versions),
         "fleiss_raters": stats.fleiss_all,

@@ -145,6 +145,7 @@ def annotator_statistics(
         return result  # no labels yet (or only the adjudicator's): nothing to screen
     # Explicit item count: reshape(-1, 0) cannot infer it (the 'review' crash on no labels).
     flat = table.ratings.reshape(len(table.stems) * len(table.versions), n_raters)
+    flagged = table.flagged()  # (sets, raters): flagged "can't judge", so not missing
     for r, rater in enumerate(table.raters):
         mine = flat[:, r]
         majority = others_majority(flat, r) if n_raters > 1 else np.full_like(mine, MISSING)
@@ -154,7 +155,10 @@ def annotator_statistics(
         labelled_sets = int((table.ratings[:, :, r] >= 0).any(axis=1).sum())
         result[rater] = {
             "sets_labelled": labelled_sets,
-            "sets_missing": _missing(table, r, assigned.get(rater) if assigned is not None else None),
+            "sets_missing": _missing(
+                table, r, flagged[:, r], assigned.get(rater) if assigned is not None else None
+            ),
+            "sets_flagged": int(flagged[:, r].sum()),
             "ratings": int((mine >= 0).sum()),
             "labels": {LABELS_BY_RANK[c].value: int((mine == c).sum()) for c in range(3)},
             "agreement_with_majority_of_others": (
@@ -169,9 +173,9 @@ def annotator_statistics(
     return result
 
 
-def _missing(table: RatingTable, r: int, own: frozenset[str] | None) -> int:
-    """Sets of the rater's own (all sets when the assignment is unknown) they have not labelled."""
-    labelled: np.ndarray = np.asarray((table.ratings[:, :, r] >= 0).any(axis=1))
+def _missing(table: RatingTable, r: int, flagged: np.ndarray, own: frozenset[str] | None) -> int:
+    """Sets of the rater's own (all sets when the assignment is unknown) they neither labelled nor flagged."""
+    labelled: np.ndarray = np.asarray((table.ratings[:, :, r] >= 0).any(axis=1)) | flagged
     if own is None:
         return int((~labelled).sum())
     mine = np.array([stem in own for stem in table.stems], dtype=bool)

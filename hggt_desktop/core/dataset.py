@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hggt_desktop.core.consensus import ADJUDICATOR, Effective, effective_labels
 from hggt_desktop.core.exclusions import ExclusionError, exclusions_path, read_exclusions
+from hggt_desktop.core.flags import read_flags
 from hggt_desktop.core.labels import LabelFile, LabelFileError, read_label_file
 from hggt_desktop.core.layout import annotator_names, find_labels_dir, resolve_images_dir
 from hggt_desktop.core.sets import ImageSet, Problem, ScanResult, find_sets
@@ -26,6 +27,9 @@ class Dataset:
     problems: list[Problem] = field(default_factory=list)
     # Raters the curator left out (core/exclusions.py): rater -> reason. Not in ``annotators``.
     excluded: dict[str, str] = field(default_factory=dict)
+    # Sets flagged "can't judge" (core/flags.py): stem -> rater -> reason. A flagged set has no
+    # label file of that rater, so consensus is over the others; it is not "missing".
+    flags: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def sets(self) -> tuple[ImageSet, ...]:
@@ -44,8 +48,15 @@ class Dataset:
         return effective_labels(self.files_for(stem))
 
     def unlabelled_by(self) -> dict[str, list[str]]:
-        """Annotator -> stems they have no valid label file for."""
-        return {a: [s.stem for s in self.sets if a not in self.labels.get(s.stem, {})] for a in self.raters}
+        """Annotator -> stems they have no valid label file for and did not flag "can't judge"."""
+        return {
+            a: [
+                s.stem
+                for s in self.sets
+                if a not in self.labels.get(s.stem, {}) and a not in self.flags.get(s.stem, {})
+            ]
+            for a in self.raters
+        }
 
 
 def read_annotator_labels(
@@ -127,4 +138,6 @@ def load_dataset(
                 )
                 continue
             dataset.labels.setdefault(stem, {})[annotator] = label_file
+    flags = read_flags(labels_root, dataset.raters)
+    dataset.flags = {stem: by_rater for stem, by_rater in flags.items() if stem in sets}
     return dataset

@@ -9,6 +9,9 @@ Severity of one version (item), over the raters' labels:
 
 A set's severity is its worst version's. Within a severity, sets with more versions at that
 severity come first, then sets with more contested versions, then by name.
+
+Sets a rater flagged "can't judge" (core/flags.py) carry who flagged them and why; the curator
+asks for them even where the remaining raters agree (``include_flagged``), after the contested.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class QueueEntry:
     contested: tuple[str, ...]  # every version with severity > 0
     patterns: tuple[tuple[str, str], ...]  # version -> labels as letters ("PPN")
     adjudicated: bool
+    flags: tuple[tuple[str, str], ...] = ()  # (rater, reason) of each "can't judge" flag
 
     @property
     def severity_name(self) -> str:
@@ -68,13 +72,17 @@ def disagreement_queue(
     pattern: str | None = None,
     include_adjudicated: bool = True,
     min_severity: int = ALL_DIFFERENT,
+    include_flagged: bool = False,
+    flagged_only: bool = False,
 ) -> list[QueueEntry]:
     """Contested sets, worst first, keeping only what the filters ask for.
 
     ``versions`` restricts which versions count; ``annotator`` keeps sets where that rater
     dissents from the strict majority on a counted version (or where there is no majority);
     ``pattern`` keeps sets where a counted version's labels are exactly that multiset (order
-    and case do not matter).
+    and case do not matter). ``include_flagged`` adds the sets flagged "can't judge" that are
+    not contested (with ``annotator``: the ones that rater flagged); ``flagged_only`` keeps
+    only flagged sets.
     """
     counts = table.counts()
     severity = item_severity(counts)  # (sets, versions)
@@ -83,6 +91,7 @@ def disagreement_queue(
         considered = np.isin(np.array(table.versions, dtype=object), list(versions))
     severity = np.where(considered[None, :], severity, AGREED)
     keep = severity.max(axis=1) >= max(min_severity, ALL_DIFFERENT)
+    flagged = table.flagged()  # (sets, raters)
     if annotator is not None:
         if annotator not in table.raters:
             return []
@@ -92,6 +101,11 @@ def disagreement_queue(
         majority = strict_majority(table.ratings)
         dissents = (mine >= 0) & (mine != majority)
         keep &= (dissents & (severity > AGREED)).any(axis=1)
+        flagged = flagged[:, [r]]
+    if include_flagged or flagged_only:
+        keep |= flagged.any(axis=1)
+    if flagged_only:
+        keep &= flagged.any(axis=1)
     if not include_adjudicated:
         keep &= ~table.adjudicated.any(axis=1)
     # A pattern without any P, S or N letter filters nothing (it would match unlabelled versions).
@@ -111,10 +125,13 @@ def disagreement_queue(
             QueueEntry(
                 stem=table.stems[s],
                 severity=worst,
-                worst_versions=tuple(v for i, v in enumerate(table.versions) if severity[s, i] == worst),
+                worst_versions=tuple(
+                    v for i, v in enumerate(table.versions) if worst > AGREED and severity[s, i] == worst
+                ),
                 contested=tuple(v for i, v in enumerate(table.versions) if severity[s, i] > AGREED),
                 patterns=patterns,
                 adjudicated=bool(table.adjudicated[s].any()),
+                flags=tuple(sorted(table.flags.get(table.stems[s], {}).items())),
             )
         )
     entries.sort(key=lambda e: (-e.severity, -len(e.worst_versions), -len(e.contested), e.stem))

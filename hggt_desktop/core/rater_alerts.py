@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hggt_desktop.core.agreement_figures import AnnotatorFigures, RaterAlert
+from hggt_desktop.core.agreement_figures import AnnotatorFigures, CatchTally, RaterAlert
 from hggt_desktop.core.rating_table import RatingTable, others_majority
 
 
@@ -95,6 +95,18 @@ def catch_verdict(as_expected: int, trials: int, t: AlertThresholds = DEFAULT_TH
     if trials < t.min_trials:
         return "too few trials to judge"
     return "fail" if binomial_tail(as_expected, trials, t.careful_rate) < t.evidence_level else "pass"
+
+
+def catch_cell(tally: CatchTally | None) -> str:
+    """One kind of catch trial in a table cell: "4/5 pass", "+1 flagged" when some were flagged."""
+    if tally is None or not (tally.trials or tally.flagged):
+        return "n/a"
+    flagged = f" +{tally.flagged} flagged" if tally.flagged else ""  # "can't judge": not answered
+    if not tally.trials:
+        return f"none answered{flagged}"
+    verdict = catch_verdict(tally.as_expected, tally.trials)
+    shown = "too few" if verdict.startswith("too few") else verdict
+    return f"{tally.as_expected}/{tally.trials} {shown}{flagged}"
 
 
 def _median(values: list[float]) -> float | None:

@@ -7,7 +7,7 @@ version). The adjudicator is not a rater: its decisions show in the effective la
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
@@ -34,6 +34,19 @@ class RatingTable:
     effective: np.ndarray  # (sets, versions) int8 effective rank, -1 where nobody labelled
     votes: np.ndarray  # (sets, versions) int16 vote count of the effective label
     adjudicated: np.ndarray  # (sets, versions) bool
+    # Sets flagged "can't judge" (core/flags.py): stem -> rater -> reason. Those raters have no
+    # ratings on the set (-1), so everything above is over the remaining raters already.
+    flags: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def flagged(self) -> np.ndarray:
+        """``(sets, raters)`` bool: the rater flagged the set "can't judge"."""
+        out = np.zeros((len(self.stems), len(self.raters)), dtype=bool)
+        rater_index = {r: i for i, r in enumerate(self.raters)}
+        for s, stem in enumerate(self.stems):
+            for rater in self.flags.get(stem, {}):
+                if rater in rater_index:
+                    out[s, rater_index[rater]] = True
+        return out
 
     @property
     def pairs(self) -> tuple[tuple[int, int], ...]:
@@ -81,7 +94,10 @@ def rating_table(dataset: Dataset) -> RatingTable:
             v = version_index[version]
             effective[s, v], votes[s, v] = found.label.rank, found.votes
             adjudicated[s, v] = found.adjudicated
-    return RatingTable(stems, versions, raters, ratings, seconds, starts, effective, votes, adjudicated)
+    flags = {stem: dict(by_rater) for stem, by_rater in dataset.flags.items()}
+    return RatingTable(
+        stems, versions, raters, ratings, seconds, starts, effective, votes, adjudicated, flags
+    )
 
 
 @cache

@@ -57,7 +57,7 @@ class SetRecord:
     # "Can't judge": the reason (FLAG_REASONS, or "other: ..."), "" when not flagged. A flagged
     # set has no HGGT file (the format has no such value): its labels wait in pending_labels.
     flag: str = ""
-    # Comparison aids used on this set: "ab_toggle" (latched A/B), "flicker" -> times started.
+    # Comparison aids used on this set: "ab_toggle" (latched A/B), "flicker", "split" -> times started.
     aid_uses: dict[str, int] = field(default_factory=dict)
 
     def to_json_text(self) -> str:

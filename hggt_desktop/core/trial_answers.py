@@ -5,6 +5,8 @@ trial, in ``<labels>/.hggt/trials/<annotator>/`` with its ``kind`` (``hidden_ref
 original shown as a version, expect Similar; ``degraded``: a damaged copy, expect Negative;
 ``repeat``: a set shown again with the versions in other folders), the ``catch_version``, the
 ``expected`` label, the ``labels`` per shown folder and ``labels_by_version`` (real versions).
+A trial the annotator flagged "can't judge" carries its ``flag`` and no labels: it counts as
+not answered (in ``flagged``, never in ``trials``), so it neither passes nor fails the rater.
 Datasets that never went through packages have no such folder, and get no trial figures.
 """
 
@@ -38,7 +40,7 @@ def trial_answers(labels_dir: Path, table: RatingTable) -> tuple[dict[str, dict[
         folder = trials_dir(labels_dir, rater)
         if not folder.is_dir():
             continue
-        catch: dict[str, dict[str, Any]] = {kind: {"trials": 0, "as_expected": 0, "answers": dict.fromkeys((x.value for x in Label), 0)} for kind in CATCH_KINDS}  # fmt: skip
+        catch: dict[str, dict[str, Any]] = {kind: {"trials": 0, "as_expected": 0, "answers": dict.fromkeys((x.value for x in Label), 0), "flagged": 0} for kind in CATCH_KINDS}  # fmt: skip
         repeat: dict[str, Any] = {"trials": 0, "versions_compared": 0, "same_label": 0}
         with os.scandir(folder) as entries:
             names = sorted(e.name for e in entries if e.name.endswith(".json"))
@@ -47,6 +49,10 @@ def trial_answers(labels_dir: Path, table: RatingTable) -> tuple[dict[str, dict[
             try:
                 doc = json.loads(path.read_text(encoding="utf-8"))
                 kind = doc["kind"]
+                if doc.get("flag"):
+                    if kind in catch:
+                        catch[kind]["flagged"] += 1
+                    continue
                 if kind in catch:
                     answer = doc["labels"][doc["catch_version"]]
                     tally = catch[kind]

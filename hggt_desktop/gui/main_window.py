@@ -7,6 +7,7 @@ and shows failed saves in the status bar and a dialog.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import date
@@ -33,6 +34,8 @@ from hggt_desktop.version import __version__
 log = logging.getLogger(__name__)
 
 APP_TITLE = "HGGT annotator"
+# QSettings key: the keys-file clashes with new default keys already told (each is told once).
+CLASHES_TOLD_KEY = "keys/clashes_told"
 # What opening work can fail with; each message names the path and what to do.
 OPEN_ERRORS = (WorkspaceError, InstanceLockError, DemoError)
 
@@ -78,8 +81,22 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.setWindowTitle(APP_TITLE)
         self.resize(1500, 950)
-        for problem in self.keymap.problems:
-            self.statusBar().showMessage(f"Keys file: {problem}", 15000)
+        # Said in the status bar now and under the images of the first set opened, where it
+        # is seen in full screen too (the status bar is hidden there).
+        self._keys_notice = self._keys_problems()
+        if self._keys_notice:
+            self.statusBar().showMessage(self._keys_notice, 15000)
+
+    def _keys_problems(self) -> str:
+        """The keys file's problems in one line; a clash with a new default only the first time."""
+        try:
+            told = set(json.loads(str(self.settings.value(CLASHES_TOLD_KEY, "[]"))))
+        except ValueError:
+            told = set()
+        problems = self.keymap.to_report(told)
+        if not told.issuperset(self.keymap.clashes):
+            self.settings.setValue(CLASHES_TOLD_KEY, json.dumps(sorted(told | set(self.keymap.clashes))))
+        return "Keys file: " + " | ".join(problems) if problems else ""
 
     # --- menus -----------------------------------------------------------------------------
 
@@ -199,6 +216,9 @@ class MainWindow(QMainWindow):
         self.view.layout_chosen.connect(self._on_layout_chosen)
         if self.view.screen_layout is not None:
             self._on_layout_chosen(self.view.screen_layout)
+        if self._keys_notice:
+            self.view.show_notice(self._keys_notice)
+            self._keys_notice = ""
         self.stack.addWidget(self.view)
         if show:
             self._show_page(self.view)

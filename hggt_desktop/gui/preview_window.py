@@ -14,9 +14,9 @@ from hggt_desktop.gui.viewer.qimage import to_qimage
 class PreviewWindow(QDialog):
     """Shows one side-by-side preview image at 1:1 (decoded by the core, like every image)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, title: str = "Enhancement preview") -> None:
         super().__init__(parent)
-        self.setWindowTitle("Enhancement preview")
+        self.setWindowTitle(title)
         self.image_label = QLabel()
         self.caption = QLabel()
         self.caption.setWordWrap(True)
@@ -27,7 +27,7 @@ class PreviewWindow(QDialog):
         layout.addWidget(self.caption)
         self.resize(1100, 700)
 
-    def show_image(self, path: Path) -> None:
+    def show_image(self, path: Path, caption: str | None = None) -> None:
         """Load ``path`` and show it; a file that cannot be read is said in the caption."""
         try:
             image = read_image(path)
@@ -41,6 +41,6 @@ class PreviewWindow(QDialog):
             pixmap.setDevicePixelRatio(ratio)
             self.image_label.setPixmap(pixmap)
             self.image_label.resize(round(image.shape[1] / ratio), round(image.shape[0] / ratio))
-            self.caption.setText(str(path))
+            self.caption.setText(caption or str(path))
         self.show()
         self.raise_()

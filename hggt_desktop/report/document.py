@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from hggt_desktop.core.agreement_figures import AgreementSummary, Interval
-from hggt_desktop.core.agreement_notice import missing_files_line
+from hggt_desktop.core.agreement_notice import flagged_sets_line, missing_files_line
 from hggt_desktop.core.agreement_summary import summarize_agreement
 from hggt_desktop.core.atomic import write_text_atomic
 from hggt_desktop.core.dataset import Dataset
@@ -115,6 +115,7 @@ def _annotator_table(summary: AgreementSummary) -> str:
         share = lines.share_most_frequent
         rows.append(
             f"<tr><th>{escape(name)}</th><td>{row.sets_labelled}</td><td>{row.sets_missing}</td>"
+            f"<td>{row.sets_flagged}</td>"
             f"<td>{_num(row.agreement_with_majority_of_others, 1)}</td>"
             f"<td>{_num(row.mean_cohen_kappa_with_others)}</td>"
             f"<td>{_num(time_row.median, 0)}</td><td>{_num(time_row.q1, 0)}–{_num(time_row.q3, 0)}</td>"
@@ -124,7 +125,8 @@ def _annotator_table(summary: AgreementSummary) -> str:
             f"<td>{'no record' if bias is None else _num(bias.mean_rank_spread, 2)}</td></tr>"
         )
     table_html = (
-        "<table><thead><tr><th>annotator</th><th>sets</th><th>missing</th><th>% agree with majority of others</th>"
+        "<table><thead><tr><th>annotator</th><th>sets</th><th>missing</th>"
+        "<th>flagged “can't judge”</th><th>% agree with majority of others</th>"
         "<th>mean κ with others</th><th>median s / set</th><th>IQR s</th><th>most frequent label</th>"
         "<th>% sets one label</th><th>longest run</th><th>position spread</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
@@ -141,8 +143,9 @@ def _trials_table(summary: AgreementSummary) -> str:
             continue
         cells = []
         for tally in (trials.hidden_reference, trials.degraded):
+            flagged = f", {tally.flagged} flagged “can't judge” (not answered)" if tally.flagged else ""
             cells.append(
-                f"<td>{tally.as_expected} / {tally.trials} ({_num(tally.percent_as_expected, 0)}%)</td>"
+                f"<td>{tally.as_expected} / {tally.trials} ({_num(tally.percent_as_expected, 0)}%){flagged}</td>"
             )
         repeat = trials.repeat
         cells.append(
@@ -254,6 +257,11 @@ def render_report(
     more = problems.count - len(problems.listed)
     missing = missing_files_line(problems.unlabelled_by, counts.sets)
     notice = f'<p class="notice">{escape(summary.notice)}</p>' if summary.notice else ""
+    flagged = flagged_sets_line(
+        counts.sets_flagged, {name: row.sets_flagged for name, row in summary.per_annotator.items()}
+    )
+    if flagged:
+        notice += f'<p class="note">{escape(flagged)}.</p>'
     if counts.items_pairable:
         agreement_html = f"""<section><h2>Agreement by version</h2><div class="row">
 <div>{svg.interval_bars(alpha_rows, "Krippendorff alpha (ordinal) with 95% interval")}</div>

@@ -64,6 +64,8 @@ class MergeReport:
     problems: list[str] = field(default_factory=list)
     # annotator -> catch kind (hidden_reference, degraded) -> [as expected, trials]
     catch_correct: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    # annotator -> catch kind -> trials flagged "can't judge": not answered, so in no tally above
+    catch_flagged: dict[str, dict[str, int]] = field(default_factory=dict)
     missing: dict[str, list[str]] = field(default_factory=dict)  # stem -> annotators still to label
     # stem -> "annotator: reason" of those who flagged it "can't judge" (no label file, by design)
     flagged: dict[str, list[str]] = field(default_factory=dict)
@@ -264,17 +266,49 @@ class _Merger:
                 self.copy_record(package_labels, annotator, item)
             else:
                 self.merge_trial(name, annotator, item, returned)
-        self.copy_flagged_records(package_labels, annotator, entry.items)
+        self.copy_flagged_records(name, package_labels, annotator, entry.items)
 
-    def copy_flagged_records(self, package_labels: Path, annotator: str, items: dict[str, KeyItem]) -> None:
-        """A set flagged "can't judge" has no label file: bring its record (flag, labels) back."""
+    def copy_flagged_records(
+        self, package: str, package_labels: Path, annotator: str, items: dict[str, KeyItem]
+    ) -> None:
+        """A set flagged "can't judge" has no label file: bring its record (flag, labels) back.
+
+        A flagged catch trial or repeat is kept as a trial with its flag and no answer: it
+        counts as not answered (neither as expected nor against the rater), and is listed.
+        """
         for stem, item in items.items():
             source = records_dir(package_labels, annotator) / f"{stem}.json"
-            if item.kind != SET or (package_labels / annotator / f"{stem}.json").exists():
+            if (package_labels / annotator / f"{stem}.json").exists():
                 continue
-            if source.is_file() and _unsafe_to_read(source, package_labels) is None:
-                if read_flag(package_labels, annotator, stem):
-                    self.copy_record(package_labels, annotator, item)
+            if not source.is_file() or _unsafe_to_read(source, package_labels) is not None:
+                continue
+            flag = read_flag(package_labels, annotator, stem)
+            if not flag:
+                continue
+            if item.kind == SET:
+                self.copy_record(package_labels, annotator, item)
+            else:
+                self.merge_flagged_trial(package, annotator, item, flag)
+
+    def merge_flagged_trial(self, package: str, annotator: str, item: KeyItem, flag: str) -> None:
+        doc = {
+            "package": package,
+            "item": item.stem,
+            "kind": item.kind,
+            "stem": item.source,
+            "catch_version": item.catch_slot,
+            "expected": item.expected,
+            "degradation": item.degradation,
+            "flag": flag,
+            "labels": {},
+            "labels_by_version": {},
+            "time_cost": None,
+        }
+        if item.expected is not None and item.catch_slot is not None:
+            flagged = self.report.catch_flagged.setdefault(annotator, {})
+            flagged[item.kind] = flagged.get(item.kind, 0) + 1
+        path = self.labels_dir / PROJECT_DIR / "trials" / annotator / f"{package}-{item.stem}.json"
+        self.report.trials += _write_if_changed(path, json.dumps(doc, indent=1) + "\n")
 
     def record_assignments(self, keys: list[AnswerKey]) -> None:
         """Which real sets each rater was given, so "missing" counts only those (core/assignments.py)."""

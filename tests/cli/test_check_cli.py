@@ -64,7 +64,7 @@ def test_json_summary_has_the_counts(capsys: pytest.CaptureFixture[str]) -> None
     summary = json.loads(out)
     assert summary["sets"] == 8
     assert summary["versions"] == ["01", "02", "03", "04"]
-    assert summary["annotators"] == {a: {"labelled": 8, "unlabelled": 0} for a in "ABC"}
+    assert summary["annotators"] == {a: {"labelled": 8, "unlabelled": 0, "flagged": 0} for a in "ABC"}
     assert summary["problems"] == []
 
 

@@ -33,6 +33,7 @@ def figures(**changes: object) -> AnnotatorFigures:
     base = AnnotatorFigures(
         sets_labelled=40,
         sets_missing=0,
+        sets_flagged=0,
         ratings=160,
         labels={"Negative": 50, "Similar": 55, "Positive": 55},
         agreement_with_majority_of_others=70.0,
@@ -92,7 +93,7 @@ def test_too_fast_against_the_peers(median: float, flagged: bool) -> None:
 
 
 def tally(as_expected: int, trials: int) -> CatchTally:
-    return CatchTally(trials, as_expected, {}, 100.0 * as_expected / trials if trials else None)
+    return CatchTally(trials, as_expected, {}, 0, 100.0 * as_expected / trials if trials else None)
 
 
 def trials(hidden: CatchTally, degraded: CatchTally, repeat: RepeatTally | None = None) -> TrialAnswers:

@@ -60,8 +60,9 @@ def test_window_lists_invalid_files_and_missing_labels(qtbot, tmp_path: Path) ->
     assert "A 1, B 1, C 2 (of 6)" in problems and "9999-0-0.json" in problems
     # A set C never labelled shows C's missing label in the captions, not a shorter list.
     window.session.select("0002-32-16")
-    captions = [panel._caption for panel in window.set_view.grid.panels()[1:]]
-    assert all(caption.endswith("C –") for caption in captions)
+    # ("C –" in full, or "PS–" as letters in rater order where full names do not fit.)
+    captions = [caption for caption, _ in window.set_view.captions()]
+    assert captions and all(caption.endswith(("C –", "S–", "P–", "N–")) for caption in captions)
 
 
 @pytest.mark.parametrize("name", ["nine_versions", "two_versions", "missing_version"])

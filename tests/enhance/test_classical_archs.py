@@ -1,7 +1,8 @@
 """MSRResNet, EDSR and RCAN x2/x3/x4: published checkpoints load, train, export and run in hggt-enhance.
 
 The state dicts are written here from the published parameter names and shapes (BasicSR's
-``msrresnet_arch.py``, ``edsr_arch.py``, ``rcan_arch.py`` and the official EDSR-PyTorch release),
+``srresnet_arch.py``, ``edsr_arch.py``, ``rcan_arch.py``, mmsr's MSRResNet, and the official
+EDSR-PyTorch and yulunzhang/RCAN releases),
 not taken from our modules, so a renamed or reshaped parameter fails the test.
 """
 
@@ -86,18 +87,59 @@ def rcan_x4() -> dict:
     return s
 
 
+def msrresnet_mmsr_x3() -> dict:
+    """mmsr's MSRResNet (BasicSR before 1.0): ``recon_trunk`` and ``HRconv``."""
+    s: dict = {}
+    _conv(s, "conv_first", F, 3)
+    for i in range(2):
+        _conv(s, f"recon_trunk.{i}.conv1", F, F)
+        _conv(s, f"recon_trunk.{i}.conv2", F, F)
+    _conv(s, "upconv1", 9 * F, F)
+    _conv(s, "HRconv", F, F)
+    _conv(s, "conv_last", 3, F)
+    return s
+
+
+def rcan_official_x2() -> dict:
+    """yulunzhang/RCAN: ``head.0``, ``body.G.body.B.body.*``, ``body.G.body.<blocks>``, ``tail``."""
+    s: dict = {}
+    _conv(s, "sub_mean", 3, 3, 1)
+    _conv(s, "head.0", F, 3)
+    for g in range(2):
+        for b in range(2):
+            block = f"body.{g}.body.{b}.body"
+            _conv(s, f"{block}.0", F, F)
+            _conv(s, f"{block}.2", F, F)
+            _conv(s, f"{block}.3.conv_du.0", F // 4, F, 1)
+            _conv(s, f"{block}.3.conv_du.2", F, F // 4, 1)
+        _conv(s, f"body.{g}.body.2", F, F)
+    _conv(s, "body.2", F, F)
+    _conv(s, "tail.0.0", 4 * F, F)
+    _conv(s, "tail.1", 3, F)
+    _conv(s, "add_mean", 3, 3, 1)
+    return s
+
+
 CASES = [
     ("msrresnet", msrresnet_x4, 4),
+    ("msrresnet", msrresnet_mmsr_x3, 3),
     ("edsr", edsr_basicsr_x2, 2),
     ("edsr", edsr_official_x3, 3),
     ("rcan", rcan_x4, 4),
+    ("rcan", rcan_official_x2, 2),
 ]
 
 
 def _published(shapes: dict) -> dict[str, torch.Tensor]:
     gen = torch.Generator().manual_seed(0)
     # Small weights: the 255-scaled EDSR/RCAN inputs stay in a sane range, like trained weights.
-    return {name: torch.randn(shape, generator=gen) * 0.02 for name, shape in shapes.items()}
+    state = {name: torch.randn(shape, generator=gen) * 0.02 for name, shape in shapes.items()}
+    # The official mean shifts are fixed: identity weights, -/+ 255 x the DIV2K mean as biases.
+    for name, sign in (("sub_mean", -1), ("add_mean", 1)):
+        if f"{name}.weight" in state:
+            state[f"{name}.weight"] = torch.eye(3).view(3, 3, 1, 1)
+            state[f"{name}.bias"] = sign * 255 * torch.tensor([0.4488, 0.4371, 0.4040])
+    return state
 
 
 @pytest.mark.slow
@@ -147,7 +189,7 @@ def test_published_checkpoint_loads_trains_exports_and_enhances(tmp_path: Path, 
 
 
 def test_official_edsr_names_become_basicsr_names() -> None:
-    from enhance.archs.edsr import from_official_edsr
+    from enhance.archs.official import from_official_edsr
 
     renamed = from_official_edsr(_published(edsr_official_x3()))
     assert set(renamed) == set(_published(edsr_basicsr_x2())) - {"upsample.0.weight", "upsample.0.bias"} | {

@@ -113,6 +113,6 @@ def test_b_latches_the_original_and_l_flickers_each_use_counted_in_the_record(qt
     seen = set()
     qtbot.waitUntil(lambda: seen.add(panel.is_swapped()) or seen == {True, False}, timeout=3000)
     qtbot.keyClick(window.view, Qt.Key.Key_L)
-    assert not session.is_flickering() and not panel.is_swapped()
+    assert not session.aids.is_flickering() and not panel.is_swapped()
     assert record.aid_uses == {"ab_toggle": 1, "flicker": 1}
     assert record.swap_count == 1  # flicker frames are not swaps

@@ -62,12 +62,35 @@ def _measure() -> dict[str, object]:
         "panel": find_exact(from_qimage(panel_grab.toImage()), noise),
         "window": find_exact(window_shot, noise),
     }
+    result["split"] = _split_exact(app, window, panel, noise, result["window"])
     area = panel.image_area_device_size()
     transform.zoom_about(QPointF(area.width() / 2, area.height() / 2), 2.0, area)
     app.processEvents()
     doubled = np.repeat(np.repeat(noise, 2, axis=0), 2, axis=1)
     result["zoom2"] = find_exact(from_qimage(window.grab().toImage()), doubled)
     return result
+
+
+def _split_exact(app, window, panel, noise: np.ndarray, found: object) -> bool:
+    """The split view at 1:1: whole columns of the original, the divider, then the version's."""
+    from hggt_desktop.gui.viewer.display_image import DisplayImage
+    from hggt_desktop.gui.viewer.qimage import from_qimage
+    from hggt_desktop.gui.viewer.split import LINE_WIDTH, Split
+
+    if not isinstance(found, tuple | list):
+        return False
+    original = np.random.default_rng(4).integers(0, 256, noise.shape, dtype=np.uint8)
+    panel.set_split(Split(DisplayImage.from_array(original), 0.5, "Original", "A"))
+    app.processEvents()
+    row, column = found
+    height, width = noise.shape[:2]
+    shown = from_qimage(window.grab().toImage())[row : row + height, column : column + width]
+    panel.set_split(None)
+    cut = 0
+    while cut < width and np.array_equal(shown[:, cut], original[:, cut]):
+        cut += 1
+    line = max(1, round(LINE_WIDTH * panel.devicePixelRatioF()))
+    return 0 < cut < width - line and np.array_equal(shown[:, cut + line :], noise[:, cut + line :])
 
 
 @pytest.mark.slow
@@ -90,6 +113,7 @@ def test_one_to_one_is_exact_at_display_scaling(factor: str) -> None:
     assert found["grab_ratio"] == pytest.approx(float(factor))
     assert found["panel"] is not None, f"1:1 image not found pixel-exact in the panel at {factor}"
     assert found["window"] is not None, f"1:1 image not found pixel-exact in the window at {factor}"
+    assert found["split"], f"split view not pixel-exact on both sides of the divider at {factor}"
     assert found["zoom2"] is not None, f"2x image not found as exact 2x2 blocks at {factor}"
 
 

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from hggt_desktop.annotation.model import SWAP_ALL, SWAP_NONE, SWAP_SELECTED
 from hggt_desktop.core.labels import Label
+from hggt_desktop.gui.annotate.comparison import SPLIT_STEP
 from hggt_desktop.gui.annotate.session import AnnotationSession
 
 
@@ -145,14 +146,35 @@ ACTIONS: tuple[Action, ...] = (
         "A/B",
         "Latched A/B: the original in place of the selected version until pressed again",
         ("B",),
-        _pressed(lambda target: target.session.toggle_ab()),
+        _pressed(lambda target: target.session.aids.toggle_ab()),
     ),
     Action(
         "flicker",
         "Flicker",
         "Flicker: the selected version and the original alternate (2 Hz) until pressed again",
         ("L",),
-        _pressed(lambda target: target.session.toggle_flicker()),
+        _pressed(lambda target: target.session.aids.toggle_flicker()),
+    ),
+    Action(
+        "split_view",
+        "Split",
+        "Split (wipe) view: the original left of a divider, the selected version right; drag the divider",
+        ("W",),
+        _pressed(lambda target: target.session.aids.toggle_split()),
+    ),
+    Action(
+        "split_left",
+        "Divider left",
+        "Split view: move the divider left",
+        (",",),
+        _pressed(lambda target: target.session.aids.move_split(-SPLIT_STEP)),
+    ),
+    Action(
+        "split_right",
+        "Divider right",
+        "Split view: move the divider right",
+        (".",),
+        _pressed(lambda target: target.session.aids.move_split(SPLIT_STEP)),
     ),
     Action(
         "flag",
@@ -187,6 +209,7 @@ BUTTON_ROW: tuple[str | None, ...] = (
     "two_panel",
     "ab_toggle",
     "flicker",
+    "split_view",
     "flag",
     "help",
 )

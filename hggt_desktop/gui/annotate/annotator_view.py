@@ -17,6 +17,7 @@ from hggt_desktop.core.palette import LABEL_COLOURS
 from hggt_desktop.core.record import FLAG_REASONS
 from hggt_desktop.gui.annotate.actions import trigger
 from hggt_desktop.gui.annotate.break_reminder import BreakReminder
+from hggt_desktop.gui.annotate.comparison import SPLIT_ENDED, SPLIT_STARTED
 from hggt_desktop.gui.annotate.controls_panel import ControlsPanel
 from hggt_desktop.gui.annotate.help_overlay import HelpOverlay
 from hggt_desktop.gui.annotate.key_dispatcher import KeyDispatcher
@@ -25,6 +26,7 @@ from hggt_desktop.gui.annotate.progress_bar import ProgressStrip
 from hggt_desktop.gui.annotate.session import AnnotationSession
 from hggt_desktop.gui.viewer.display_image import DisplayImage
 from hggt_desktop.gui.viewer.grid import GridPlan, PatchGrid
+from hggt_desktop.gui.viewer.split import Split
 from hggt_desktop.gui.viewer.transform import FIT, ONE_TO_ONE, ViewTransform
 from hggt_desktop.gui.window_placement import layout_for
 
@@ -90,12 +92,14 @@ class AnnotatorView(QWidget):
         self.help_overlay = HelpOverlay(keymap, self)
         self.dispatcher = KeyDispatcher(self, keymap, self.trigger, self._dismiss_help)
         self.grid.panel_clicked.connect(self._on_panel_clicked)
+        self.grid.divider_dragged.connect(lambda _index, position: session.aids.set_split_position(position))
         self.transform.changed.connect(self._on_transform_changed)
         session.set_shown.connect(self._on_set_shown)
         session.labels_changed.connect(self._on_labels_changed)
         session.selection_changed.connect(self._on_selection_changed)
         session.swap_changed.connect(self._on_swap_changed)
         session.two_panel_changed.connect(self._on_two_panel_changed)
+        session.aids.split_changed.connect(self._on_split_changed)
         session.message.connect(self._on_message)
         session.feedback.connect(self._on_feedback)
         session.save_failed.connect(self._on_save_failed)
@@ -182,6 +186,7 @@ class AnnotatorView(QWidget):
             self.grid.set_two_panel(session.two_panel and count > 0, max(session.selected, 0) + 1)
         self._on_labels_changed()
         self._on_selection_changed(session.selected)
+        self._show_split()
         if self.notice.text():
             self.notice.setText("")
 
@@ -225,12 +230,38 @@ class AnnotatorView(QWidget):
             self.grid.set_two_panel(True, position + 1)
         if self.session.swap_mode == SWAP_SELECTED:
             self._on_swap_changed(SWAP_SELECTED)
+        if self.session.aids.split:
+            self._show_split()
 
     def _on_swap_changed(self, mode: str) -> None:
         original = self._display_image(ORIGINAL_FOLDER)
         for index, panel in enumerate(self.grid.panels()[1:], start=0):
             swap = mode == SWAP_ALL or (mode == SWAP_SELECTED and index == self.session.selected)
             panel.set_swap_image(original if swap and mode != SWAP_NONE else None)
+
+    def _on_split_changed(self, change: str) -> None:
+        self._show_split()
+        if change == SPLIT_STARTED:
+            keys = " and ".join(k for k in map(self.keymap.describe, ("split_left", "split_right")) if k)
+            leave = self.keymap.describe("split_view") or "the Split button"
+            self._on_message(
+                "Split view: the original left of the divider, the selected version right of it. Drag "
+                f"the divider{f' or press {keys}' if keys else ''} to move it; {leave} to leave."
+            )
+        elif change == SPLIT_ENDED:
+            self._on_message("")
+
+    def _show_split(self) -> None:
+        """The selected version's panel split (the original left of the divider), every other whole."""
+        session = self.session
+        original = self._display_image(ORIGINAL_FOLDER) if session.aids.split else None
+        for position, panel in enumerate(self.grid.panels()[1:]):
+            if original is not None and position == session.selected:
+                split = Split(original, session.aids.split_position, "Original", session.letter(position))
+                panel.set_split(split)
+            else:
+                panel.set_split(None)
+        self.buttons["split_view"].setDown(session.aids.split)
 
     def _on_two_panel_changed(self, enabled: bool) -> None:
         self.grid.set_two_panel(enabled, max(self.session.selected, 0) + 1)
@@ -257,6 +288,10 @@ class AnnotatorView(QWidget):
             return  # a pending failed save stays in view until it is saved
         self.notice.setStyleSheet("padding: 2px 8px;")
         self.notice.setText(text)
+
+    def show_notice(self, text: str) -> None:
+        """A message for the annotator under the images, until the next set (e.g. about their keys)."""
+        self._on_feedback(text)
 
     def _on_feedback(self, text: str) -> None:
         self.notice.setStyleSheet("padding: 4px 8px; background: #dbe9f6; color: #0b3a5d;")

@@ -51,7 +51,8 @@ class ControlsPanel(QWidget):
             if name is None:
                 continue
             action = ACTIONS_BY_NAME[name]
-            button = QPushButton(f"{action.title}  ({keymap.describe(name).split(' / ')[0]})")
+            key = keymap.describe(name).split(" / ")[0]
+            button = QPushButton(f"{action.title}  ({key})" if key else action.title)
             # Buttons never take the keyboard focus: Space must swap, not press a button.
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(lambda _checked=False, name=name: trigger(name))

@@ -16,10 +16,18 @@ def keys_html(keymap: KeyMap) -> str:
     selects = [a for a in ACTIONS if a.name.startswith("select_")]
     first, last = keymap.describe(selects[0].name), keymap.describe(selects[-1].name)
     rows.append(f"<tr><td><b>{first} .. {last}</b></td><td>Select version A .. I</td></tr>")
+    # Pairs of actions said on one row, so the list still fits a 768-pixel-high screen.
+    paired = {"split_left": ("split_right", "Split view: move the divider left / right")}
     for action in ACTIONS:
-        if action.name.startswith("select_"):
+        if action.name.startswith("select_") or action.name in {pair for pair, _ in paired.values()}:
             continue
-        rows.append(f"<tr><td><b>{keymap.describe(action.name)}</b></td><td>{action.description}</td></tr>")
+        if action.name in paired:
+            other, description = paired[action.name]
+            keys = " / ".join(k for k in (keymap.describe(action.name), keymap.describe(other)) if k)
+            rows.append(f"<tr><td><b>{keys or '(no key)'}</b></td><td>{description}</td></tr>")
+            continue
+        keys = keymap.describe(action.name) or "(no key)"
+        rows.append(f"<tr><td><b>{keys}</b></td><td>{action.description}</td></tr>")
     rows.append(
         "<tr><td><b>Wheel / drag</b></td><td>Zoom about the cursor / pan (all panels together)</td></tr>"
     )

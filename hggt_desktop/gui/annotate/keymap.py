@@ -7,6 +7,11 @@ action can be given other keys in ``keys.json`` (in the app's config folder)::
 
 Unknown actions or unparsable keys are reported, not fatal. Matching compares portable
 ``QKeySequence`` strings, so ``"Ctrl+Z"`` in the file means the same as on screen.
+
+Action names never change, so a ``keys.json`` keeps working as actions are added. A new
+action's default key may be one the annotator had already taken in their file: their key
+stays theirs, and the clash is reported (a :attr:`KeyMap.clashes` entry, which the window says
+once, not at every start), never silently overridden either way.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ class KeyMap:
     def __init__(self, overrides: dict[str, list[str]] | None = None) -> None:
         self.keys: dict[str, tuple[str, ...]] = {a.name: a.keys for a in ACTIONS}
         self.problems: list[str] = []
+        # The problems that are a key of the file taking an action's default: said only once.
+        self.clashes: list[str] = []
         for name, keys in (overrides or {}).items():
             if name not in self.keys:
                 self.problems.append(f"unknown action {name!r} (known: {', '.join(ACTION_NAMES)})")
@@ -58,11 +65,22 @@ class KeyMap:
                 if not normal:
                     continue
                 owner = self._by_key.setdefault(normal, name)
-                if owner != name and owner in chosen and name not in chosen:
+                if owner == name or owner not in chosen:
+                    continue
+                # The key does the owner's action only: the screen must not offer it for this one.
+                self.keys[name] = tuple(k for k in self.keys[name] if normalise_key(k) != normal)
+                if name in chosen:
                     self.problems.append(
+                        f"{normal!r} is given to both {owner!r} and {name!r}; it does {owner!r}: "
+                        f"give {name!r} another key in {KEYS_FILE}"
+                    )
+                else:
+                    clash = (
                         f"{normal!r} is yours for {owner!r}, so it no longer does {name!r} "
                         f"(its default); give {name!r} another key in {KEYS_FILE} if you use it"
                     )
+                    self.problems.append(clash)
+                    self.clashes.append(clash)
 
     @classmethod
     def from_file(cls, path: Path) -> KeyMap:
@@ -79,7 +97,12 @@ class KeyMap:
             return keymap
         keymap = cls(doc)
         keymap.problems = [f"{path}: {p}" for p in keymap.problems]
+        keymap.clashes = [f"{path}: {p}" for p in keymap.clashes]
         return keymap
+
+    def to_report(self, told: set[str]) -> list[str]:
+        """The problems to tell the annotator now: every one, except clashes in ``told`` already."""
+        return [problem for problem in self.problems if problem not in told or problem not in self.clashes]
 
     def action_for(self, event: QKeyEvent) -> str | None:
         """The action a key event triggers, or None."""

@@ -16,27 +16,19 @@ from datetime import datetime
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from hggt_desktop.annotation.label_store import SetProgress
-from hggt_desktop.annotation.model import (
-    SWAP_NONE,
-    SWAP_SELECTED,
-    AnnotationEvents,
-    AnnotationModel,
-    local_now,
-)
+from hggt_desktop.annotation.model import AnnotationEvents, AnnotationModel, local_now
 from hggt_desktop.annotation.prefetch import LoadedSet
 from hggt_desktop.annotation.workspace import Workspace
 from hggt_desktop.core.active_time import DEFAULT_IDLE_LIMIT_S
 from hggt_desktop.core.instance_lock import HEARTBEAT_INTERVAL_S, InstanceLock
 from hggt_desktop.core.labels import Label
+from hggt_desktop.gui.annotate.comparison import ComparisonAids
 from hggt_desktop.gui.viewer.display_image import DisplayImage, DisplayPreparer
 
 PREFETCH_DELAY_MS = 30
 # After a zoom change, wait this long (a resize or a wheel spin settles) before rescaling the
 # prefetched sets for the new zoom.
 REPREPARE_DELAY_MS = 250
-# Flicker: original and version alternate at 2 Hz (each shown 500 ms), slow enough to see
-# which is which, fast enough that a change in texture "moves".
-FLICKER_INTERVAL_MS = 500
 
 
 class AnnotationSession(QObject):
@@ -87,7 +79,8 @@ class AnnotationSession(QObject):
         self._prefetch_timer = self._timer(PREFETCH_DELAY_MS, self.model.prefetch_around, single=True)
         self._reprepare = self._timer(REPREPARE_DELAY_MS, self.model.prefetcher.prepare_again, single=True)
         self._heartbeat = self._timer(int(HEARTBEAT_INTERVAL_S * 1000), self._on_heartbeat)
-        self._flicker = self._timer(FLICKER_INTERVAL_MS, self._on_flicker)
+        # A/B, flicker and the split view: each counted in the record, one at a time.
+        self.aids = ComparisonAids(self.model, self.message.emit, self)
 
     def _timer(self, interval_ms: int, slot: Callable[[], object], single: bool = False) -> QTimer:
         timer = QTimer(self)
@@ -141,7 +134,7 @@ class AnnotationSession(QObject):
                 self._reprepare.start()
 
     def _on_set_shown(self, index: int) -> None:
-        self._flicker.stop()  # a new set starts unswapped (the model reset the swap)
+        self.aids.reset()  # a new set starts with no comparison aid: each use counts on its set
         # Prefetch once this set is painted, so the decoding does not slow the switch down.
         if not self._prefetch_timer.isActive():
             self._prefetch_timer.start()
@@ -268,38 +261,8 @@ class AnnotationSession(QObject):
         return self.model.retry_saves()
 
     def set_swap(self, mode: str) -> None:
-        self.stop_flicker()
+        self.aids.stop_flicker()
         self.model.set_swap(mode)
-
-    def toggle_ab(self) -> None:
-        """Latched A/B: show the original in place of the selected version until pressed again."""
-        self.stop_flicker()
-        if self.model.swap_mode == SWAP_NONE:
-            self.model.set_swap(SWAP_SELECTED)
-            self.model.note_aid("ab_toggle")
-        else:
-            self.model.set_swap(SWAP_NONE)
-
-    def toggle_flicker(self) -> None:
-        """Alternate the selected version and the original every ``FLICKER_INTERVAL_MS``, or stop."""
-        if self._flicker.isActive():
-            self.stop_flicker()
-            return
-        self.model.note_input()
-        self.model.note_aid("flicker")
-        self._flicker.start()
-
-    def is_flickering(self) -> bool:
-        return self._flicker.isActive()
-
-    def stop_flicker(self) -> None:
-        if self._flicker.isActive():
-            self._flicker.stop()
-            self.model.set_swap(SWAP_NONE, count=False)
-
-    def _on_flicker(self) -> None:
-        flipped = SWAP_NONE if self.model.swap_mode != SWAP_NONE else SWAP_SELECTED
-        self.model.set_swap(flipped, count=False)
 
     def set_two_panel(self, enabled: bool) -> None:
         self.model.set_two_panel(enabled)

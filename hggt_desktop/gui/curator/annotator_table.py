@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from html import escape
 
-from hggt_desktop.core.agreement_figures import AgreementSummary, CatchTally
-from hggt_desktop.core.rater_alerts import catch_verdict
+from hggt_desktop.core.agreement_figures import AgreementSummary
+from hggt_desktop.core.rater_alerts import catch_cell
 
 FLAGGED_ROW = "#fdecea"  # the report's alert banner colour
 
 
 def _fmt(value: float | None, digits: int = 1, suffix: str = "") -> str:
     return "n/a" if value is None else f"{value:.{digits}f}{suffix}"
-
-
-def _catch(tally: CatchTally | None) -> str:
-    if tally is None or not tally.trials:
-        return "n/a"
-    verdict = catch_verdict(tally.as_expected, tally.trials)
-    return f"{tally.as_expected}/{tally.trials} {'too few' if verdict.startswith('too few') else verdict}"
 
 
 def annotators_html(summary: AgreementSummary) -> str:
@@ -31,6 +24,7 @@ def annotators_html(summary: AgreementSummary) -> str:
         "annotator",
         "sets",
         "missing",
+        "flagged<br>can't judge",
         "% agree with<br>majority of others",
         "mean κ<br>with others",
         "median<br>s / set",
@@ -55,6 +49,7 @@ def annotators_html(summary: AgreementSummary) -> str:
             f"<b>{escape(name)}</b>",
             str(row.sets_labelled),
             str(row.sets_missing),
+            str(row.sets_flagged),
             _fmt(row.agreement_with_majority_of_others),
             _fmt(row.mean_cohen_kappa_with_others, 3),
             _fmt(seconds.median, 0),
@@ -62,8 +57,8 @@ def annotators_html(summary: AgreementSummary) -> str:
             str(lines.longest_run),
             _fmt(None if one_label is None else 100 * one_label, 0),
             "no record" if row.position_bias is None else _fmt(row.position_bias.mean_rank_spread, 2),
-            _catch(trials.hidden_reference if trials else None),
-            _catch(trials.degraded if trials else None),
+            catch_cell(trials.hidden_reference if trials else None),
+            catch_cell(trials.degraded if trials else None),
             f"{repeat.same_label}/{repeat.versions_compared}"
             if repeat and repeat.versions_compared
             else "n/a",

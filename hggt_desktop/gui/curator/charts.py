@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from hggt_desktop.core.agreement_figures import AgreementSummary, Interval
-from hggt_desktop.core.agreement_notice import missing_files_line
+from hggt_desktop.core.agreement_notice import flagged_sets_line, missing_files_line
 from hggt_desktop.core.agreement_summary import DEFAULT_RESAMPLES
 from hggt_desktop.core.palette import LABEL_COLOURS
 from hggt_desktop.gui.curator.annotator_table import annotators_html
@@ -150,7 +150,8 @@ def summary_html(summary: AgreementSummary) -> str:
     return (
         f"<p>{counts.sets} sets, {counts.items_pairable} items (one version of one set) rated "
         f"twice or more; {problems_line(summary.problems.count)}.</p>"
-        f"<table cellspacing=0 cellpadding=3><tr><th></th>{head}</tr>{''.join(rows)}</table>"
+        + _flagged_html(summary)
+        + f"<table cellspacing=0 cellpadding=3><tr><th></th>{head}</tr>{''.join(rows)}</table>"
         + (
             "<p><small>n/a: undefined here, e.g. every rating has the same label "
             "(chance agreement is 100%).</small></p>"
@@ -160,6 +161,17 @@ def summary_html(summary: AgreementSummary) -> str:
         + f"<p><b>Cohen's κ per pair</b></p><table cellpadding=3><tr><th>pair</th><th>κ</th><th>% agree</th></tr>{pairs}</table>"  # fmt: skip
         + annotators_html(summary)
     )
+
+
+def _flagged_html(summary: AgreementSummary) -> str:
+    """The sets flagged "can't judge", per rater, and that no figure counts them ("" when none)."""
+    by_rater = {name: row.sets_flagged for name, row in summary.per_annotator.items()}
+    line = flagged_sets_line(summary.counts.sets_flagged, by_rater)
+    if not line:
+        return ""
+    # Two lines: the figures' table sets the width, and a QLabel in rich text does not wrap here.
+    count, _, why = line.partition(": ")
+    return f"<p>{escape(count)}:<br>{escape(why)}.</p>"
 
 
 def intervals_line(summary: AgreementSummary) -> str:

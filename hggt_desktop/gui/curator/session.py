@@ -26,7 +26,7 @@ from hggt_desktop.core.agreement_figures import AgreementSummary
 from hggt_desktop.core.agreement_summary import label_distribution, summarize_agreement
 from hggt_desktop.core.consensus import ADJUDICATOR
 from hggt_desktop.core.dataset import Dataset, load_dataset
-from hggt_desktop.core.disagreement import QueueEntry, disagreement_queue
+from hggt_desktop.core.disagreement import AGREED, QueueEntry, disagreement_queue
 from hggt_desktop.core.labels import Label, LabelFileError, read_label_file
 from hggt_desktop.core.layout import label_path
 from hggt_desktop.core.output_file import check_output_path
@@ -49,6 +49,7 @@ class QueueFilter:
     annotator: str | None = None
     pattern: str | None = None
     include_adjudicated: bool = True
+    flagged_only: bool = False  # only sets a rater flagged "can't judge"
 
 
 def _count(n: int, noun: str) -> str:
@@ -160,8 +161,11 @@ class CuratorSession(QObject):
         parts = [
             _count(len(self.dataset.sets), "set"),
             _count(len(self.dataset.raters), "annotator"),
-            f"{len(self.queue)} contested in the queue",
+            f"{len(self.contested_entries())} contested in the queue",
         ]
+        flagged = sum(1 for e in self.queue if e.flags)
+        if flagged:
+            parts.append(f'{flagged} flagged "can\'t judge"')
         problems = self.summary.problems.count
         if problems:
             parts.append(_count(problems, "problem"))
@@ -190,6 +194,8 @@ class CuratorSession(QObject):
             annotator=f.annotator,
             pattern=f.pattern,
             include_adjudicated=f.include_adjudicated,
+            include_flagged=True,  # the curator sees every "can't judge" flag, agreed or not
+            flagged_only=f.flagged_only,
         )
         self.queue_changed.emit()
 
@@ -321,9 +327,17 @@ class CuratorSession(QObject):
         self.message.emit(line)
         return line
 
+    def contested_entries(self) -> list[QueueEntry]:
+        """The queue's contested sets (a flagged set the other raters agree on is listed, not contested)."""
+        return [e for e in self.queue if e.severity > AGREED]
+
     def contested_stems(self) -> list[str]:
-        """Sets in the queue (as filtered now) that no decision has settled yet."""
-        return [e.stem for e in self.queue if not e.adjudicated]
+        """Contested sets in the queue (as filtered now) that no decision has settled yet."""
+        return [e.stem for e in self.contested_entries() if not e.adjudicated]
+
+    def flags_of(self, stem: str) -> dict[str, str]:
+        """Rater -> why they flagged ``stem`` "can't judge" (empty when nobody did)."""
+        return dict(self.dataset.flags.get(stem, {})) if self.dataset else {}
 
     def write_contested_package(self, out_dir: Path, annotators: list[str], seed: int = 0) -> Path:
         """Work packages of the still-contested sets for extra raters; returns the answer key.

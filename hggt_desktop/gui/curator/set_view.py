@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from hggt_desktop.core.consensus import Effective
 from hggt_desktop.core.images import ImageError, read_image
 from hggt_desktop.core.labels import Label
 from hggt_desktop.core.palette import LABEL_COLOURS
 from hggt_desktop.gui.curator.session import CuratorSession
+from hggt_desktop.gui.curator.thumbnail_size import minimum_grid_size
+from hggt_desktop.gui.preview_window import PreviewWindow
 from hggt_desktop.gui.viewer.grid import PatchGrid
-from hggt_desktop.gui.viewer.transform import ONE_TO_ONE, ViewTransform
+from hggt_desktop.gui.viewer.panel import FRAME, ImagePanel
+from hggt_desktop.gui.viewer.transform import ViewTransform
 
 LABEL_QCOLOURS = {label: QColor(colour) for label, colour in LABEL_COLOURS.items()}
 LETTER = {Label.POSITIVE: "P", Label.SIMILAR: "S", Label.NEGATIVE: "N"}
@@ -42,21 +46,67 @@ class SetReviewView(QWidget):
         self.placeholder.setWordWrap(True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setStyleSheet("QLabel { color: #52606d; font-size: 15px; padding: 40px; }")
+        # The grid is never smaller than its panels at 1:1 or 256 px (thumbnail_size.py): a
+        # window too small for that scrolls instead of shrinking the pixels being judged.
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(self.grid)
+        self.scroll.installEventFilter(self)
         layout.addWidget(self.heading)
-        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.scroll, 1)
         layout.addWidget(self.placeholder, 1)
+        # Qt deletes children in order, and each panel tells the transform it is gone as it is
+        # destroyed: the transform must come after the scroll area that holds the panels.
+        self.transform.setParent(None)
+        self.transform.setParent(self)
         session.current_changed.connect(self._on_current_changed)
         session.set_changed.connect(self._on_set_changed)
-        # The panels are small beside the queue: a click shows every panel at true 1:1 (drag
-        # to pan, all together), a second click fits again.
+        # A click opens that version (or the original) alone at true 1:1 in its own window.
+        self.one_to_one_view: PreviewWindow | None = None
+        # What the captions say, in full and as letters (_apply_captions picks what fits).
+        self._texts: dict[bool, list[tuple[str, str, QColor | None]]] = {False: [], True: []}
+        self._compact = False
+        self._heading_parts = ("", "")
+        self._heading_error = ""
         self.grid.panel_clicked.connect(self._on_panel_clicked)
         self._on_current_changed("")
 
-    def _on_panel_clicked(self, _index: int) -> None:
-        if self.transform.mode == ONE_TO_ONE:
-            self.transform.fit()
-        else:
-            self.transform.one_to_one()
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Keep the grid's minimum size right for the room the scroll area has."""
+        if watched is self.scroll and event.type() == QEvent.Type.Resize:
+            self._fit_grid_minimum()
+        elif isinstance(watched, ImagePanel) and event.type() == QEvent.Type.Resize:
+            self._apply_captions()  # full names or letters: what fits the new width
+        return False
+
+    def _fit_grid_minimum(self) -> None:
+        panels = self.grid.panels()
+        size = self.transform.image_size()
+        if not panels or size.isEmpty():
+            self.grid.setMinimumSize(200, 150)
+            return
+        image = QSize(round(size.width()), round(size.height()))
+        chrome, ratio = panels[0].chrome_size(), self.devicePixelRatioF()
+        # Measured without the vertical scrollbar first: once shown, it takes width that would
+        # push the panels into fewer columns and keep itself needed.
+        width = self.scroll.width()
+        minimum = minimum_grid_size(len(panels), width, image, chrome, ratio)
+        if minimum.height() > self.scroll.height():
+            width -= self.scroll.verticalScrollBar().sizeHint().width()
+            minimum = minimum_grid_size(len(panels), width, image, chrome, ratio)
+        self.grid.setMinimumSize(minimum)
+
+    def _on_panel_clicked(self, index: int) -> None:
+        stem = self._session.current
+        if not stem:
+            return
+        image_set = self._session.sets[stem]
+        path = image_set.paths()[index]
+        name = "the original" if index == 0 else f"version {image_set.version_ids[index - 1]}"
+        if self.one_to_one_view is None:
+            self.one_to_one_view = PreviewWindow(self, title="Curator: one image at 1:1")
+        self.one_to_one_view.show_image(path, caption=f"{stem}: {name} at 1:1 ({path})")
 
     def _on_current_changed(self, stem: str) -> None:
         self.grid.setVisible(bool(stem))
@@ -71,6 +121,8 @@ class SetReviewView(QWidget):
             return
         image_set = self._session.sets[stem]
         panels = self.grid.set_panel_count(len(image_set.versions) + 1)
+        for panel in panels:
+            panel.installEventFilter(self)  # installing twice keeps one filter
         first = True
         for panel, path in zip(panels, image_set.paths(), strict=True):
             try:
@@ -83,6 +135,7 @@ class SetReviewView(QWidget):
                 self.transform.set_image_size(image.shape[1], image.shape[0])
                 first = False
             panel.set_image(image)
+        self._fit_grid_minimum()
         self._show_labels(stem)
 
     def _on_set_changed(self, stem: str) -> None:
@@ -100,38 +153,83 @@ class SetReviewView(QWidget):
         panels[0].set_caption("Original")
         panels[0].set_badge(None)
         panels[0].set_selected(False)
-        # Many versions (narrow panels) or many raters: letters in rater order, explained in the
-        # heading, so the captions are not cut off half-way through the annotators.
-        compact = len(image_set.versions) > 4 or len(raters) > 3
         for panel, version in zip(panels[1:], image_set.version_ids, strict=True):
-            # Every rater, so a missing label file shows as "C –" instead of silently shrinking.
-            letters = [
-                LETTER[labels[name][version]] if version in labels.get(name, {}) else "–" for name in raters
-            ]
-            if compact:
-                panel.set_caption(f"{version}  {''.join(letters)}")
-            else:
-                panel.set_caption(
-                    f"{version}   " + "  ".join(f"{n} {x}" for n, x in zip(raters, letters, strict=True))
-                )
-            found = effective.get(version)
-            if found is None:
-                panel.set_badge("unlabelled")
-            else:
-                # "curator", not "adjudicated": a long badge cut the annotators' labels off.
-                how = "curator" if found.adjudicated else f"{found.votes}/{found.raters}"
-                if not found.adjudicated and found.votes == 0:
-                    how = "no majority"  # the consensus rule's fallback, not anybody's vote
-                name = LETTER[found.label] if compact else found.label.value
-                panel.set_badge(f"{name} · {how}", LABEL_QCOLOURS[found.label])
             panel.set_selected(version in worst)
         reason = self._session.reason_of(stem)
         heading = f"<b>{escape(stem)}</b>" + (f" — {entry.severity_name}" if entry else " — agreed")
         if reason:
             heading += f" — adjudicated: <i>{escape(reason)}</i>"
-        if compact:
-            heading += f" — captions: labels of {escape(', '.join(raters))} in that order"
+        for rater, why in sorted(self._session.flags_of(stem).items()):
+            heading += f" — <b>{escape(rater)} flagged “can't judge”</b>: <i>{escape(why)}</i>"
+        self._heading_parts = (heading, escape(", ".join(raters)))
         error = self._session.record_error_of(stem)
-        if error:
-            heading += f"<br><span style='color:#a12f2b'>{escape(error)}</span>"
-        self.heading.setText(heading)
+        self._heading_error = f"<br><span style='color:#a12f2b'>{escape(error)}</span>" if error else ""
+        self._texts = {
+            compact: [
+                self._version_texts(v, labels, raters, effective.get(v), compact)
+                for v in image_set.version_ids
+            ]
+            for compact in (False, True)
+        }
+        self._apply_captions()
+
+    def captions(self) -> list[tuple[str, str]]:
+        """(caption, badge) of each version's panel, as shown now."""
+        panels = self.grid.panels()[1:]
+        if len(panels) != len(self._texts[False]):
+            return []
+        return [(caption, badge) for caption, badge, _ in self._texts[self._compact]]
+
+    def _apply_captions(self) -> None:
+        """Names and labels in full where they fit beside the badge; otherwise (narrow panels,
+        many raters) letters in rater order, explained in the heading, never cut off."""
+        panels = self.grid.panels()[1:]
+        if len(panels) != len(self._texts[False]):
+            return
+        compact = not all(
+            caption_fits(panel, caption, badge)
+            for panel, (caption, badge, _) in zip(panels, self._texts[False], strict=True)
+        )
+        self._compact = compact
+        for panel, (caption, badge, colour) in zip(panels, self._texts[compact], strict=True):
+            panel.set_caption(caption)
+            panel.set_badge(badge, colour)
+        heading, raters = self._heading_parts
+        if compact and raters:
+            heading += f" — captions: labels of {raters} in that order"
+        self.heading.setText(heading + self._heading_error)
+
+    @staticmethod
+    def _version_texts(
+        version: str,
+        labels: dict[str, dict[str, Label]],
+        raters: tuple[str, ...],
+        found: Effective | None,
+        compact: bool,
+    ) -> tuple[str, str, QColor | None]:
+        """Caption, badge and badge colour of one version's panel."""
+        # Every rater, so a missing label file shows as "C –" instead of silently shrinking.
+        letters = [
+            LETTER[labels[name][version]] if version in labels.get(name, {}) else "–" for name in raters
+        ]
+        if compact:
+            caption = f"{version}  {''.join(letters)}"
+        else:
+            caption = f"{version}   " + "  ".join(f"{n} {x}" for n, x in zip(raters, letters, strict=True))
+        if found is None:
+            return caption, "unlabelled", None
+        # "curator", not "adjudicated": a long badge cut the annotators' labels off.
+        how = "curator" if found.adjudicated else f"{found.votes}/{found.raters}"
+        if not found.adjudicated and found.votes == 0:
+            how = "no majority"  # the consensus rule's fallback, not anybody's vote
+        name = LETTER[found.label] if compact else found.label.value
+        return caption, f"{name} · {how}", LABEL_QCOLOURS[found.label]
+
+
+def caption_fits(panel: ImagePanel, caption: str, badge: str) -> bool:
+    """Whether caption and badge fit the panel's caption bar side by side (as panel.py draws it)."""
+    font = QFont(panel.font())
+    font.setBold(True)
+    metrics = QFontMetrics(font)
+    room = panel.width() - 2 * FRAME - 12 - (metrics.horizontalAdvance(badge) + 14 + 3)
+    return metrics.horizontalAdvance(caption) <= room

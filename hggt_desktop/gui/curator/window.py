@@ -38,7 +38,7 @@ from hggt_desktop.core.sets import SetLayoutError
 from hggt_desktop.gui.application import close_on_signals, make_application
 from hggt_desktop.gui.curator.adjudication_panel import AdjudicationPanel
 from hggt_desktop.gui.curator.charts import AgreementView
-from hggt_desktop.gui.curator.queue_model import DisagreementTableModel
+from hggt_desktop.gui.curator.queue_model import LABELS_COLUMN, DisagreementTableModel
 from hggt_desktop.gui.curator.session import CuratorSession, QueueFilter
 from hggt_desktop.gui.curator.set_view import SetReviewView
 
@@ -59,13 +59,16 @@ class CuratorWindow(QMainWindow):
         self.queue_view.setModel(self.model)
         self.queue_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.queue_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        # Every column at its contents' width, the severity text taking what is left: the last
-        # column ("Adjudicated") stretched behind a scrollbar at the default size.
+        # Every column at its contents' width (short severity names, reasons shortened in the
+        # cell) but the labels per version, which takes what is left: with nine versions it is
+        # elided (the set view shows every label) instead of pushing the other columns behind
+        # a scrollbar, as the "Adjudicated" column once was at the default size.
         header = self.queue_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(LABELS_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.queue_view.setWordWrap(False)
         self.queue_view.verticalHeader().setDefaultSectionSize(22)
+        self.queue_view.verticalHeader().hide()  # row numbers say nothing; the room goes to the columns
         self.queue_view.resizeColumnsToContents()  # headers readable before any dataset opens
         self.queue_view.selectionModel().currentRowChanged.connect(self._on_row_changed)
 
@@ -74,16 +77,20 @@ class CuratorWindow(QMainWindow):
         self.pattern_filter = QLineEdit()
         self.pattern_filter.setPlaceholderText("labels, e.g. PPN")
         self.hide_adjudicated = QCheckBox("hide adjudicated")
+        self.flagged_only = QCheckBox("flagged only")
+        self.flagged_only.setToolTip('Only sets a rater flagged "can\'t judge" (with who and why)')
         for signal in (self.version_filter.currentIndexChanged, self.annotator_filter.currentIndexChanged):
             signal.connect(self._on_filter_edited)
         self.pattern_filter.editingFinished.connect(self._on_filter_edited)
         self.hide_adjudicated.toggled.connect(self._on_filter_edited)
+        self.flagged_only.toggled.connect(self._on_filter_edited)
         filters = QHBoxLayout()
         for text, widget in (("version", self.version_filter), ("annotator", self.annotator_filter)):
             filters.addWidget(QLabel(text))
             filters.addWidget(widget)
         filters.addWidget(self.pattern_filter)
         filters.addWidget(self.hide_adjudicated)
+        filters.addWidget(self.flagged_only)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.addLayout(filters)
@@ -216,6 +223,7 @@ class CuratorWindow(QMainWindow):
                 annotator=None if annotator in ("", ALL) else annotator,
                 pattern=pattern or None,
                 include_adjudicated=not self.hide_adjudicated.isChecked(),
+                flagged_only=self.flagged_only.isChecked(),
             )
         )
 

@@ -38,6 +38,7 @@ class PatchGrid(QWidget):
     """Panel 0 is the original, panels 1..9 the versions; a click reports the panel's index."""
 
     panel_clicked = Signal(int)
+    divider_dragged = Signal(int, float)  # panel index, divider as a share of its image area's width
 
     def __init__(self, transform: ViewTransform, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +65,7 @@ class PatchGrid(QWidget):
         while len(self._panels) < count:
             panel = ImagePanel(self._transform, self)
             panel.clicked.connect(partial(self._on_panel_clicked, len(self._panels)))
+            panel.divider_dragged.connect(partial(self.divider_dragged.emit, len(self._panels)))
             self._panels.append(panel)
         if self._two_panel_version >= count:
             self._two_panel_version = 1

@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QWidget
 
+from hggt_desktop.gui.viewer.caption import Caption, paint_header, paint_strip
 from hggt_desktop.gui.viewer.display_image import DisplayImage
 from hggt_desktop.gui.viewer.palette import (
     BROKEN_COLOR,
@@ -35,7 +36,13 @@ from hggt_desktop.gui.viewer.palette import (
     CHROME_COLOR,
     SELECTED_COLOR,
     SURROUND_COLOR,
-    contrasting_text,
+)
+from hggt_desktop.gui.viewer.split import (
+    GRAB_DISTANCE,
+    Split,
+    clamp_position,
+    divider_device_x,
+    paint_divider,
 )
 from hggt_desktop.gui.viewer.transform import ViewTransform
 
@@ -49,6 +56,7 @@ class ImagePanel(QWidget):
     """An image (or its swap image, or a "cannot show" message) under a caption and a badge."""
 
     clicked = Signal()
+    divider_dragged = Signal(float)  # the split view's divider, as a share of the image area's width
 
     def __init__(self, transform: ViewTransform, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,6 +76,8 @@ class ImagePanel(QWidget):
         self._last_pos = QPointF()
         self._dragging = False
         self._wheel_rest = 0
+        self._split: Split | None = None
+        self._dragging_divider = False
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMinimumSize(48, 48)
         key = id(self)
@@ -92,6 +102,26 @@ class ImagePanel(QWidget):
             # The same image is swapped in at every key press: convert it only once.
             self._swap_image, self._swap_source = _displayable(image), image
         self.update()
+
+    def set_split(self, split: Split | None) -> None:
+        """Show ``split.left`` left of a divider and the panel's own image right of it; None: whole."""
+        self._split = split
+        # The cursor shows where the divider can be grabbed before a button is pressed.
+        self.setMouseTracking(split is not None)
+        if split is None and not self._dragging_divider:
+            self.unsetCursor()
+        self.update()
+
+    def is_split(self) -> bool:
+        """Whether the split (wipe) view is drawn in this panel."""
+        return self._split is not None
+
+    def divider_x(self) -> float | None:
+        """The divider's x in logical pixels of the panel (None when not split)."""
+        if self._split is None:
+            return None
+        area = self.image_area()
+        return area.left() + clamp_position(self._split.position) * area.width()
 
     def set_caption(self, text: str) -> None:
         """The panel's name above the image, e.g. "Original" or a neutral letter."""
@@ -178,16 +208,28 @@ class ImagePanel(QWidget):
     # --- mouse ---------------------------------------------------------------------------
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        """Start a click or a drag."""
-        if event.button() == Qt.MouseButton.LeftButton:
+        """Start a click, a drag of the images, or a drag of the split view's divider."""
+        if event.button() == Qt.MouseButton.LeftButton and self._near_divider(event.position()):
+            self._dragging_divider = True
+            self._press_pos = None
+        elif event.button() == Qt.MouseButton.LeftButton:
             self._press_pos = event.position()
             self._last_pos = event.position()
             self._dragging = False
         event.accept()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        """Drag pans every panel (the transform is shared)."""
+        """Drag pans every panel (the transform is shared), or moves the divider it grabbed."""
+        if self._dragging_divider:
+            area = self.image_area()
+            self.divider_dragged.emit(clamp_position((event.position().x() - area.left()) / area.width()))
+            return
         if self._press_pos is None:
+            if self._split is not None:
+                if self._near_divider(event.position()):
+                    self.setCursor(Qt.CursorShape.SplitHCursor)
+                else:
+                    self.unsetCursor()
             return
         pos = event.position()
         if not self._dragging:
@@ -201,6 +243,11 @@ class ImagePanel(QWidget):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         """A press and release without a drag is a click (selects the panel in the apps)."""
+        if event.button() == Qt.MouseButton.LeftButton and self._dragging_divider:
+            self._dragging_divider = False
+            if self._split is None:
+                self.unsetCursor()
+            return
         if event.button() != Qt.MouseButton.LeftButton or self._press_pos is None:
             return
         was_drag = self._dragging
@@ -208,6 +255,14 @@ class ImagePanel(QWidget):
         self.unsetCursor()
         if not was_drag:
             self.clicked.emit()
+
+    def _near_divider(self, pos: QPointF) -> bool:
+        divider = self.divider_x()
+        return (
+            divider is not None
+            and self.image_area().contains(pos.toPoint())
+            and abs(pos.x() - divider) <= GRAB_DISTANCE
+        )
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         """Double-click fits the whole image again."""
@@ -237,72 +292,32 @@ class ImagePanel(QWidget):
         if self._caption_beside:
             strip = QRect(FRAME, FRAME, CAPTION_BESIDE, area.height())
             painter.fillRect(strip, CHROME_COLOR)
-            self._paint_strip(painter, strip)
+            paint_strip(painter, strip, self._caption_now())
         else:
             header = QRect(FRAME, FRAME, area.width(), area.top() - FRAME)
             painter.fillRect(header, CHROME_COLOR)
-            self._paint_header(painter, header)
+            paint_header(painter, header, self._caption_now())
         painter.fillRect(area, SURROUND_COLOR)
         painter.setClipRect(area)
         image = self._swap_image if self._swap_image is not None else self._image
-        if image is not None:
+        if image is not None and self._split is not None and self._swap_image is None:
+            self._paint_split(painter, self._split, image, area)
+        elif image is not None:
             self._paint_image(painter, image, area)
         elif self._broken_reason is not None:
             self._paint_broken(painter, area)
         painter.end()
 
-    def _paint_header(self, painter: QPainter, header: QRect) -> None:
-        font = painter.font()
-        font.setBold(True)
-        painter.setFont(font)
-        text_rect = header.adjusted(6, 0, -6, 0)
-        badge_width = 0
-        if self._badge:
-            badge_width = painter.fontMetrics().horizontalAdvance(self._badge) + 14
-            badge = QRect(
-                header.right() - badge_width - 3, header.top() + 3, badge_width, header.height() - 6
-            )
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(self._badge_color)
-            painter.drawRoundedRect(badge, 4, 4)
-            painter.setPen(contrasting_text(self._badge_color))
-            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, self._badge)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        caption = self._caption + ("  (swapped)" if self._swap_image is not None else "")
-        painter.setPen(SELECTED_COLOR if self._selected else CAPTION_COLOR)
-        elided = painter.fontMetrics().elidedText(
-            caption, Qt.TextElideMode.ElideRight, text_rect.width() - badge_width
-        )
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, elided)
-
-    def _paint_strip(self, painter: QPainter, strip: QRect) -> None:
-        """The caption, the badge under it and "swapped" under that, in the strip left of the image."""
-        font = painter.font()
-        font.setBold(True)
-        painter.setFont(font)
-        line = painter.fontMetrics().height() + 8
-        text_rect = QRect(strip.left() + 4, strip.top() + 2, strip.width() - 8, line)
-        painter.setPen(SELECTED_COLOR if self._selected else CAPTION_COLOR)
-        flags = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
-        metrics = painter.fontMetrics()
-        painter.drawText(
-            text_rect,
-            flags,
-            metrics.elidedText(self._caption, Qt.TextElideMode.ElideRight, text_rect.width()),
-        )
-        if self._badge:
-            badge = text_rect.translated(0, line).adjusted(0, 2, 0, -2)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(self._badge_color)
-            painter.drawRoundedRect(badge, 4, 4)
-            painter.setPen(contrasting_text(self._badge_color))
-            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, self._badge)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+    def _caption_now(self) -> Caption:
+        """The caption for what the image area shows now: own image, swapped, or split."""
+        notes: tuple[str, ...]
         if self._swap_image is not None:
-            painter.setPen(SELECTED_COLOR)
-            painter.drawText(text_rect.translated(0, 2 * line), flags, "swapped")
+            header, notes = f"{self._caption}  (swapped)", ("swapped",)
+        elif self._split is not None:
+            header, notes = self._split.caption(), self._split.caption_lines()
+        else:
+            header, notes = self._caption, ()
+        return Caption(self._caption, header, notes, self._badge, self._badge_color, self._selected)
 
     def _paint_broken(self, painter: QPainter, area: QRect) -> None:
         painter.fillRect(area, BROKEN_COLOR)
@@ -310,10 +325,32 @@ class ImagePanel(QWidget):
         flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
         painter.drawText(area.adjusted(12, 12, -12, -12), flags, f"cannot show: {self._broken_reason}")
 
-    def _paint_image(self, painter: QPainter, image: DisplayImage, area: QRect) -> None:
+    def _paint_split(self, painter: QPainter, split: Split, image: DisplayImage, area: QRect) -> None:
+        """The original left of the divider, ``image`` right of it, both through the one transform."""
+        ratio = self.devicePixelRatioF()
+        area_device = _device_rect(area, ratio)
+        x = divider_device_x(area_device, split.position, painter.deviceTransform().dx())
+        left = QRectF(area_device.left(), area_device.top(), x - area_device.left(), area_device.height())
+        right = QRectF(x, area_device.top(), area_device.right() - x, area_device.height())
+        for half, drawn in ((left, split.left), (right, image)):
+            if half.width() <= 0:
+                continue
+            painter.save()
+            self._paint_image(painter, drawn, area, half)
+            painter.restore()
+        painter.save()
+        painter.setTransform(QTransform.fromScale(1 / ratio, 1 / ratio))
+        painter.setClipping(False)  # the divider's notches sit in the frame, outside the image area
+        paint_divider(painter, x, area_device, ratio, FRAME * ratio)
+        painter.restore()
+
+    def _paint_image(
+        self, painter: QPainter, image: DisplayImage, area: QRect, clip_device: QRectF | None = None
+    ) -> None:
+        """``image`` through the shared transform; only inside ``clip_device`` (device pixels) if given."""
         ratio = self.devicePixelRatioF()
         device = painter.deviceTransform()  # logical -> device, including this widget's offset
-        area_device = QRectF(area.x() * ratio, area.y() * ratio, area.width() * ratio, area.height() * ratio)
+        area_device = _device_rect(area, ratio)
         origin = area_device.topLeft() + self._transform.map_from_image(QPointF(0, 0), area_device.size())
         # Put image pixel (0, 0) on a whole device pixel of the window, not of the widget:
         # at 125% a widget itself may start at a fractional device position.
@@ -321,6 +358,8 @@ class ImagePanel(QWidget):
         y = math.floor(device.dy() + origin.y() + 0.5) - device.dy()
         zoom = self._transform.zoom
         painter.setTransform(QTransform.fromScale(1 / ratio, 1 / ratio))  # now in device pixels
+        if clip_device is not None:
+            painter.setClipRect(clip_device, Qt.ClipOperation.IntersectClip)
         if zoom < 1:
             # Smooth below 1:1, from a copy scaled once (by the prefetcher when it could).
             scaled = image.cached(zoom)
@@ -342,6 +381,10 @@ class ImagePanel(QWidget):
         # Nearest-neighbour at and above 1:1: every image pixel stays a sharp square.
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         painter.drawImage(target, image.image, QRectF(left, top, right - left, bottom - top))
+
+
+def _device_rect(area: QRect, ratio: float) -> QRectF:
+    return QRectF(area.x() * ratio, area.y() * ratio, area.width() * ratio, area.height() * ratio)
 
 
 def _displayable(image: np.ndarray | DisplayImage | None) -> DisplayImage | None:
