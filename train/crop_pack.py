@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,6 +36,8 @@ FORMAT = "hggt-crop-pack"
 VERSION = 1
 SETTINGS = "crop-pack-settings.json"
 INDEX = "crop-pack.json"
+
+log = logging.getLogger(__name__)
 
 
 class CropPackError(Exception):
@@ -148,7 +151,7 @@ def pack_crops(
         collate_fn=_as_is,
     )
     # The loader keeps the sampler's order, so each shard's photos arrive together.
-    for shard, results in itertools.groupby(loader, key=lambda result: result[0]):
+    for written, (shard, results) in enumerate(itertools.groupby(loader, key=lambda result: result[0]), 1):
         crops: list[np.ndarray] = []
         skipped: list[str] = []
         for _, photo_crops, skip in results:
@@ -158,6 +161,14 @@ def pack_crops(
                 crops.append(photo_crops)
         array = np.concatenate(crops) if crops else np.empty((0, crop_size, crop_size, 3), np.uint8)
         _write_shard(out, shard, array, skipped)
+        log.info(
+            "%s: shard %d written (%d crops), %d of the %d of this run",
+            out,
+            shard,
+            len(array),
+            written,
+            len(todo),
+        )
         if on_shard is not None:
             on_shard(shard, len(array))
     done = sum(_shard_done(out, c) for c in range(settings.shards))
