@@ -24,7 +24,7 @@ from hggt_desktop.core.labels import Label
 from hggt_desktop.core.layout import records_dir
 
 # The format's name stays "/1" while changes only add fields, so tools that check it keep
-# reading new records; ``revision`` counts the additions (docs/decisions/0013-record-revisions.md).
+# reading new records; ``revision`` counts the additions (docs/decisions/0014-record-revisions.md).
 RECORD_FORMAT = "hggt-desktop-record/1"
 # 2: "looked_1to1", the cells of each version seen at 1:1. A record of revision 1 (no
 # "revision" key) reads as "not recorded" (None), never as 0%.
