@@ -258,7 +258,9 @@ def render_report(
     missing = missing_files_line(problems.unlabelled_by, counts.sets)
     notice = f'<p class="notice">{escape(summary.notice)}</p>' if summary.notice else ""
     flagged = flagged_sets_line(
-        counts.sets_flagged, {name: row.sets_flagged for name, row in summary.per_annotator.items()}
+        counts.sets_flagged,
+        {name: row.sets_flagged for name, row in summary.per_annotator.items()},
+        {name: row.sets_labelled for name, row in summary.per_annotator.items()},
     )
     if flagged:
         notice += f'<p class="note">{escape(flagged)}.</p>'
