@@ -87,3 +87,26 @@ def test_the_curator_queue_lists_every_flag(images: Path) -> None:
     assert "C" in table.raters
     flagged = disagreement_queue(table, annotator="C", flagged_only=True)
     assert len(flagged) == 6 and all(e.flags == (("C", REASON),) for e in flagged)
+
+
+def test_report_panels_are_1_to_1_for_256_px_sets_and_mark_flags(images: Path, tmp_path: Path) -> None:
+    """Each image of a worst set is its own 256 px panel (they wrap, never run off the page)."""
+    import base64
+    import re
+
+    import cv2
+    import numpy as np
+
+    out = tmp_path / "report.html"
+    assert main(["report", str(images), "--out", str(out), "--bootstrap", "0"]) == 0
+    html = out.read_text(encoding="utf-8")
+    first = html.index('<div class="set">')
+    uris = re.findall(
+        r'<figure class="panel"><img src="data:image/png;base64,([^"]+)" width="256" height="256"', html
+    )
+    assert uris and len(uris) % 5 == 0  # original + 4 versions per set shown
+    panel = cv2.imdecode(np.frombuffer(base64.b64decode(uris[0]), np.uint8), cv2.IMREAD_COLOR)
+    assert panel.shape[:2] == (256, 256)
+    assert "C ?" in html[first:]  # flagged, not "C –" (missing)
+    assert "C flagged “can't judge”: misaligned" in html[first:]
+    assert ".panel { width: 136px; }" in html  # print: five across an A4 page
