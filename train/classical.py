@@ -159,17 +159,7 @@ def fit_classical(
     state_path = out_dir / "state.pt"
     if state_path.is_file():
         state = torch.load(state_path, map_location=device, weights_only=True)
-        saved = state.get("config", {})  # runs saved before the config was kept: not checked
-        changed = [
-            f"{k} {saved[k]!r} (now {getattr(cfg, k)!r})"
-            for k in RESUME_FIXED
-            if k in saved and saved[k] != getattr(cfg, k)
-        ]
-        if changed:
-            raise ClassicalRunError(
-                f"{state_path}: the run was trained with {'; '.join(changed)}; give the same options "
-                "to resume it, or another --out to start a new run"
-            )
+        _check_resumable(state_path, state.get("config", {}), cfg)
         model.load_state_dict(state["params"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -195,6 +185,21 @@ def fit_classical(
         if step % cfg.save_every == 0 or step == end:
             _save(out_dir, cfg, model, optimizer, scheduler, step, skipped)
     return ClassicalRun(model.eval(), step, skipped)
+
+
+def _check_resumable(state_path: Path, saved: dict, cfg: ClassicalConfig) -> None:
+    """Refuse to continue a run with another network or sample stream (runs saved before the
+    config was kept in the state are not checked)."""
+    changed = [
+        f"{k} {saved[k]!r} (now {getattr(cfg, k)!r})"
+        for k in RESUME_FIXED
+        if k in saved and saved[k] != getattr(cfg, k)
+    ]
+    if changed:
+        raise ClassicalRunError(
+            f"{state_path}: the run was trained with {'; '.join(changed)}; give the same options "
+            "to resume it, or another --out to start a new run"
+        )
 
 
 def training_pair(
