@@ -60,7 +60,9 @@ def _print_table(summary: AgreementSummary) -> None:
     if missing:
         print(missing)
     flagged = flagged_sets_line(
-        counts.sets_flagged, {name: f.sets_flagged for name, f in summary.per_annotator.items()}
+        counts.sets_flagged,
+        {name: f.sets_flagged for name, f in summary.per_annotator.items()},
+        {name: f.sets_labelled for name, f in summary.per_annotator.items()},
     )
     if flagged:
         print(flagged)
@@ -117,6 +119,7 @@ def _print_pairs_and_annotators(summary: AgreementSummary) -> None:
         shares = "/".join(
             f"{100 * figures.labels[k] / total:.0f}" for k in ("Positive", "Similar", "Negative")
         )
+        shares = shares if figures.ratings else "n/a"  # flagged every set: no shares of nothing
         seconds = figures.seconds_per_set
         print(
             f"{name:12s} {figures.sets_labelled:>6d} {shares:>14s} "

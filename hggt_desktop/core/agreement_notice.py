@@ -59,15 +59,25 @@ def missing_files_line(unlabelled_by: dict[str, int], sets: int) -> str | None:
     return f"Sets without a valid label file: {listed} (of {sets})"
 
 
-def flagged_sets_line(total: int, by_rater: dict[str, int]) -> str | None:
+def flagged_sets_line(
+    total: int, by_rater: dict[str, int], labelled: dict[str, int] | None = None
+) -> str | None:
     """'2 sets flagged "can't judge" (B 1, C 1) ...', or None when no set is flagged.
 
+    With ``labelled`` (rater -> sets labelled), a rater who flagged sets and labelled none is
+    named plainly: they have no agreement figures, which is not the same as agreeing with no one.
     The CLI, the report and the curator's Agreement tab say it in the same words.
     """
     if not total:
         return None
     listed = ", ".join(f"{name} {count}" for name, count in by_rater.items() if count)
-    return (
+    line = (
         f'{total} set{"s" if total != 1 else ""} flagged "can\'t judge" ({listed}): a flag is not a label, '
         "so it is excluded from the agreement figures; the other raters' labels on those sets count as usual"
     )
+    for name, count in by_rater.items():
+        if count and labelled is not None and labelled.get(name, 0) == 0:
+            line += (
+                f'. {name} labelled no set ({count} flagged "can\'t judge"): no agreement figures for {name}'
+            )
+    return line

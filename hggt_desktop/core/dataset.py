@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hggt_desktop.core.consensus import ADJUDICATOR, Effective, effective_labels
 from hggt_desktop.core.exclusions import ExclusionError, exclusions_path, read_exclusions
-from hggt_desktop.core.flags import read_flags
+from hggt_desktop.core.flags import flagging_only_raters, read_flags
 from hggt_desktop.core.labels import LabelFile, LabelFileError, read_label_file
 from hggt_desktop.core.layout import annotator_names, find_labels_dir, resolve_images_dir
 from hggt_desktop.core.sets import ImageSet, Problem, ScanResult, find_sets
@@ -115,11 +115,17 @@ def load_dataset(
         excluded = {r: e.reason for r, e in read_exclusions(labels_root).excluded.items()}
     except ExclusionError as exc:
         problems.append(Problem(exclusions_path(labels_root), f"{exc}; no rater is left out"))
-    annotators = tuple(a for a in annotator_names(labels_root) if a not in excluded)
+    with_labels = annotator_names(labels_root)
+    scan_stems = [s.stem for s in scan.sets]
+    # Known: label folders, the left-out raters and the adjudicator (whose records are no flags).
+    flaggers = flagging_only_raters(labels_root, [*with_labels, *excluded, ADJUDICATOR], scan_stems)
+    annotators = tuple(a for a in sorted({*with_labels, *flaggers}) if a not in excluded)
     dataset = Dataset(images_dir, labels_root, scan, annotators, excluded=excluded)
     dataset.problems.extend([*scan.problems, *problems])
     sets = scan.by_stem()
     for annotator in dataset.annotators:
+        if annotator not in with_labels:
+            continue  # flagged every set: no label folder to read
         files, problems = read_annotator_labels(labels_root, annotator)
         dataset.problems.extend(problems)
         for stem, label_file in files.items():

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from hggt_desktop.core.layout import records_dir
+from hggt_desktop.core.layout import record_owner_names, records_dir
 from hggt_desktop.core.record import read_flag
 
 
@@ -42,6 +42,18 @@ def read_flags(labels_dir: Path, annotators: Iterable[str]) -> dict[str, dict[st
             if reason:
                 flags.setdefault(stem, {})[annotator] = reason
     return flags
+
+
+def flagging_only_raters(labels_dir: Path, known: Iterable[str], stems: Iterable[str]) -> list[str]:
+    """Annotators not in ``known`` whose records flag at least one of ``stems`` (sorted).
+
+    They flagged every set they were given (or their label folder was never made), so no label
+    folder names them; yet they are raters: 0 sets labelled, their flags counted and listed.
+    """
+    others = [a for a in record_owner_names(labels_dir) if a not in set(known)]
+    wanted = set(stems)
+    flags = read_flags(labels_dir, others)
+    return sorted({rater for stem, by_rater in flags.items() if stem in wanted for rater in by_rater})
 
 
 def flag_counts(flags: dict[str, dict[str, str]], raters: Iterable[str]) -> dict[str, int]:

@@ -79,6 +79,19 @@ def annotator_names(labels_dir: Path | str) -> list[str]:
         return sorted(e.name for e in entries if e.is_dir() and not e.name.startswith((".", "_")))
 
 
+def record_owner_names(labels_dir: Path | str) -> list[str]:
+    """Annotators with a records folder (``.hggt/records/<annotator>``), sorted.
+
+    An annotator who flagged every set "can't judge" has records but no label file, and maybe no
+    label folder at all: ``core/flags.py`` makes such an annotator a rater from these.
+    """
+    folder = Path(labels_dir) / PROJECT_DIR / "records"
+    if not folder.is_dir():
+        return []
+    with os.scandir(folder) as entries:
+        return sorted(e.name for e in entries if e.is_dir() and not e.name.startswith((".", "_")))
+
+
 def label_path(labels_dir: Path, annotator: str, stem: str) -> Path:
     return Path(labels_dir) / annotator / f"{stem}.json"
 

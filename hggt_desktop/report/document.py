@@ -19,12 +19,11 @@ from hggt_desktop.core.rating_table import LETTERS_BY_RANK, RatingTable, rating_
 from hggt_desktop.report import svg
 from hggt_desktop.report.rater_banner import rater_banners_html
 from hggt_desktop.report.style import CSS
-from hggt_desktop.report.thumbnails import GAP, THUMB, strip_data_uri
+from hggt_desktop.report.thumbnails import THUMB, strip_data_uri
 from hggt_desktop.version import __version__
 
 WORST_SHOWN = 12
 _TITLE = "<title>HGGT labels report</title>"
-PAGE_WIDTH = 1120  # pixels inside a section (main is 1220 wide, minus paddings)
 _LETTER_CLASS = {"P": "pos", "S": "sim", "N": "neg"}
 
 
@@ -165,6 +164,14 @@ def _trials_table(summary: AgreementSummary) -> str:
     )
 
 
+def _panel(path: Path, caption: str, worst: str) -> str:
+    """One image of a set at THUMB px with its caption below it."""
+    return (
+        f'<figure class="panel"><img src="{strip_data_uri([path], THUMB)}" width="{THUMB}" '
+        f'height="{THUMB}" alt="{escape(path.name)}"><figcaption class="cap{worst}">{caption}</figcaption></figure>'
+    )
+
+
 def _worst(dataset: Dataset, table: RatingTable, limit: int) -> str:
     queue = disagreement_queue(table)[:limit]
     if not queue:
@@ -176,14 +183,18 @@ def _worst(dataset: Dataset, table: RatingTable, limit: int) -> str:
     blocks = []
     for entry in queue:
         image_set, s = by_stem[entry.stem], index[entry.stem]
-        columns = len(image_set.versions) + 1
-        cells = ['<div class="cap"><b>original</b></div>']
-        for version in image_set.version_ids:
+        paths = image_set.paths()
+        flagged = table.flags.get(entry.stem, {})
+        # One figure per panel, each at THUMB px (1:1 for 256 px patches): they wrap onto a
+        # second row on the page and shrink for print (style.py) instead of running off it.
+        panels = [_panel(paths[0], "<b>original</b>", "")]
+        for version, path in zip(image_set.version_ids, paths[1:], strict=True):
             v = table.versions.index(version)
             letters = []
             for r, rater in enumerate(table.raters):
                 rank = int(table.ratings[s, v, r])
-                letter = LETTERS_BY_RANK[rank] if rank >= 0 else "–"
+                # "?" flagged "can't judge" (no label by design), "–" label missing.
+                letter = LETTERS_BY_RANK[rank] if rank >= 0 else ("?" if rater in flagged else "–")
                 letters.append(
                     f'<span class="chip {_LETTER_CLASS.get(letter, "")}">{escape(rater)} {letter}</span>'
                 )
@@ -196,20 +207,20 @@ def _worst(dataset: Dataset, table: RatingTable, limit: int) -> str:
                 else (f" {votes} votes" if votes else " no majority")
             )
             worst = " worst" if version in entry.worst_versions else ""
-            cells.append(
-                f'<div class="cap{worst}"><b>{escape(version)}</b> {"".join(letters)}'
-                f'<div class="eff">effective <span class="chip {_LETTER_CLASS.get(eff_letter, "")}">{eff_letter}</span>{mark}</div></div>'  # fmt: skip
+            caption = (
+                f"<b>{escape(version)}</b> {''.join(letters)}"
+                f'<div class="eff">effective <span class="chip {_LETTER_CLASS.get(eff_letter, "")}">{eff_letter}</span>{mark}</div>'  # fmt: skip
             )
-        # Five panels fill the page at full size; more (up to nine versions) shrink to fit.
-        thumb = min(THUMB, (PAGE_WIDTH - (columns - 1) * GAP) // columns)
-        width = columns * thumb + (columns - 1) * GAP
+            panels.append(_panel(path, caption, worst))
+        flag_note = "".join(
+            f'<div class="muted">{escape(rater)} flagged “can\'t judge”: {escape(reason)}</div>'
+            for rater, reason in flagged.items()
+        )
         blocks.append(
             f'<div class="set"><div class="set-head"><b>{escape(entry.stem)}</b>'
             f'<span class="sev sev{entry.severity}">{escape(entry.severity_name)}</span>'
             f"{'<span class=tag>adjudicated</span>' if entry.adjudicated else ''}</div>"
-            f'<img src="{strip_data_uri(image_set.paths(), thumb)}" width="{width}" height="{thumb}" alt="{escape(entry.stem)}">'
-            f'<div class="caps" style="grid-template-columns: repeat({columns}, {thumb}px); gap: 0 {GAP}px">'
-            f"{''.join(cells)}</div></div>"
+            f'{flag_note}<div class="panels">{"".join(panels)}</div></div>'
         )
     return "".join(blocks)
 
@@ -260,7 +271,9 @@ def render_report(
     missing = missing_files_line(problems.unlabelled_by, counts.sets)
     notice = f'<p class="notice">{escape(summary.notice)}</p>' if summary.notice else ""
     flagged = flagged_sets_line(
-        counts.sets_flagged, {name: row.sets_flagged for name, row in summary.per_annotator.items()}
+        counts.sets_flagged,
+        {name: row.sets_flagged for name, row in summary.per_annotator.items()},
+        {name: row.sets_labelled for name, row in summary.per_annotator.items()},
     )
     if flagged:
         notice += f'<p class="note">{escape(flagged)}.</p>'

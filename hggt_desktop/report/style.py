@@ -36,8 +36,9 @@ td small { color: var(--muted); }
 .hists { display: flex; flex-wrap: wrap; gap: 16px; }
 .set { margin: 14px 0 22px; overflow-x: auto; }
 .set-head { margin-bottom: 6px; display: flex; gap: 10px; align-items: center; }
-.set img { display: block; image-rendering: auto; border-radius: 4px; }
-.caps { display: grid; margin-top: 4px; font-size: 12px; }
+.panels { display: flex; flex-wrap: wrap; gap: 8px 6px; }
+.panel { margin: 0; width: 256px; max-width: 100%; font-size: 12px; }
+.panel img { display: block; width: 100%; height: auto; border-radius: 4px; }
 .cap { padding: 4px 2px; border-top: 3px solid transparent; }
 .cap.worst { border-top-color: #f0b429; }
 .eff { margin-top: 3px; color: var(--muted); }
@@ -55,7 +56,8 @@ td small { color: var(--muted); }
   margin: 12px 0; color: #5c4400; }
 footer { color: var(--muted); font-size: 12px; text-align: right; }
 ul { margin: 0; padding-left: 18px; }
-@media print { body { background: #fff; } section { break-inside: avoid; } }
+@media print { body { background: #fff; } section { break-inside: avoid; }
+  .set { break-inside: avoid; } .panel { width: 136px; } }
 """
 
 _CLASSES = {Label.POSITIVE: "pos", Label.SIMILAR: "sim", Label.NEGATIVE: "neg"}

@@ -11,7 +11,7 @@ import numpy as np
 
 from hggt_desktop.core.images import ImageError, encode_png, read_image
 
-THUMB = 190  # pixels per panel in the strip: five panels fill the page width
+THUMB = 256  # pixels per panel: 1:1 for 256 px patches; four fit across the page, then they wrap
 GAP = 6
 
 

@@ -86,3 +86,22 @@ def test_the_curator_window_shows_the_flags_and_filters_on_them(qtbot, root: Pat
     assert all(caption.endswith(("C ?", "?")) for caption, _ in window.set_view.captions())
     window.flagged_only.setChecked(False)
     assert len(flagged_cells()) > 3
+
+
+def test_a_rater_who_flagged_every_set_is_in_the_queue_and_the_counts(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """C flagged all 6 sets, so C has no label folder: C is still a rater, and every flag is listed."""
+    make_dataset(tmp_path, n_sets=6, size=8, versions=("01", "02"), label=scripted)
+    labels = tmp_path / "labels"
+    for label_file in sorted((labels / "C").glob("*.json")):
+        flag_set(labels, "C", label_file.stem, "broken image")
+    (labels / "C").rmdir()
+    window = CuratorWindow(CuratorSession())
+    qtbot.addWidget(window)
+    window.show()
+    assert window.open_dataset(tmp_path)
+    assert "C" in window.session.dataset.raters
+    assert '6 flagged "can\'t judge"' in window.dataset_status.text()
+    window.flagged_only.setChecked(True)
+    model = window.model
+    cells = [model.data(model.index(r, FLAGGED_COLUMN)) for r in range(model.rowCount())]
+    assert cells == ["C: broken image"] * 6

@@ -94,3 +94,43 @@ def test_a_set_flagged_in_a_package_is_one_rater_fewer_after_merge(
     summary = summarize_agreement(dataset, resamples=0)
     assert summary.counts.sets_flagged == 1 and summary.per_annotator[annotator].sets_flagged == 1
     assert source not in dataset.unlabelled_by()[annotator]  # flagged, not missing
+
+
+@pytest.mark.slow
+def test_a_package_with_only_flags_makes_its_annotator_a_rater(
+    packaged: tuple[Path, Path],  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The annotator flagged every item: no label file comes back, yet their flags are merged and counted."""
+    images, out = packaged
+    label_packages(out)
+    key = json.loads((out / ".curator" / "key.json").read_text())
+    annotator = json.loads(sorted(out.glob("*/package.json"))[0].read_text())["annotator"]
+    sources = set()
+    for manifest_path in sorted(out.glob("*/package.json")):
+        manifest = json.loads(manifest_path.read_text())
+        if manifest["annotator"] != annotator:
+            continue
+        items = key["packages"][manifest["package"]]["items"]
+        sources |= {item["source"] for item in items.values() if item["kind"] == "set"}
+        labels_dir = manifest_path.parent / manifest["labels_dir"]
+        for stem in items:
+            (labels_dir / annotator / f"{stem}.json").unlink()
+            record = SetRecord(stem, annotator, ["01", "02", "03", "04"], flag="broken image")
+            write_record(record_path(labels_dir, annotator, stem), record)
+        (labels_dir / annotator).rmdir()
+    packages = [str(p) for p in sorted(out.iterdir()) if not p.name.startswith(".")]
+    assert main(["merge", *packages, "--into", str(images)]) == 0
+    assert not (images.parent / "labels" / annotator).exists()  # no label file came back
+    capsys.readouterr()
+
+    dataset = load_dataset(images)
+    assert annotator in dataset.raters
+    assert {s for s, by_rater in dataset.flags.items() if annotator in by_rater} == sources
+    summary = summarize_agreement(dataset, resamples=0)
+    figures = summary.per_annotator[annotator]
+    assert (figures.sets_labelled, figures.sets_flagged, figures.sets_missing) == (0, len(sources), 0)
+    assert main(["check", str(images), "--quick"]) == 0
+    unassigned = 24 - len(sources)  # check counts every set of the folder, assigned or not
+    expected = f'{annotator}: 0 labelled, {unassigned} unlabelled, {len(sources)} flagged "can\'t judge"'
+    assert expected in capsys.readouterr().out

@@ -166,7 +166,8 @@ def summary_html(summary: AgreementSummary) -> str:
 def _flagged_html(summary: AgreementSummary) -> str:
     """The sets flagged "can't judge", per rater, and that no figure counts them ("" when none)."""
     by_rater = {name: row.sets_flagged for name, row in summary.per_annotator.items()}
-    line = flagged_sets_line(summary.counts.sets_flagged, by_rater)
+    labelled = {name: row.sets_labelled for name, row in summary.per_annotator.items()}
+    line = flagged_sets_line(summary.counts.sets_flagged, by_rater, labelled)
     if not line:
         return ""
     # Two lines: the figures' table sets the width, and a QLabel in rich text does not wrap here.
