@@ -350,10 +350,18 @@ def _eval_benchmark(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    from train.export import ExportError, resolve_checkpoint
+
     try:
-        model, _arch, _config = build_model(args.checkpoint)
+        checkpoint = resolve_checkpoint(args.checkpoint)  # a run folder, as for export
+        model, _arch, config = build_model(checkpoint)
+        made = config.get("upscale")
+        if isinstance(made, int) and made != args.scale:
+            raise BenchmarkError(
+                f"{checkpoint}: an x{made} model, but --scale {args.scale} was given; give --scale {made}"
+            )
         scores = evaluate_benchmark(args.benchmark, model, args.scale, pick_device(args.device))
-    except (BenchmarkError, CheckpointError, EvaluationError) as exc:
+    except (BenchmarkError, CheckpointError, EvaluationError, ExportError) as exc:
         print(f"hggt-train eval: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print(score_table(scores, args.scale))
