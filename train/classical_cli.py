@@ -155,8 +155,14 @@ def run_classical(args: argparse.Namespace) -> int:
     except (PhotoSourceError, CropPackError, ClassicalRunError, ConfigError) as exc:
         print(f"hggt-train classical: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:  # before the loop took over Ctrl+C: nothing of this run was saved
+        print("hggt-train classical: interrupted before training started; nothing was saved", file=sys.stderr)
+        return EXIT_INTERRUPTED
     for line in sorted(run.skipped):
         print(f"skipped: {line}", file=sys.stderr)
+    if run.interrupted and not (args.out / "state.pt").is_file():
+        print("interrupted before the first step; nothing was saved", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if run.interrupted:
         print(
             f"interrupted after step {run.step}; the run is saved in {args.out / 'state.pt'}: "

@@ -107,3 +107,17 @@ def test_ctrl_c_saves_the_finished_step_and_the_run_resumes_exactly(folder: Path
     assert resumed.step == 4 and not resumed.interrupted
     for name, value in resumed.model.state_dict().items():
         assert torch.equal(value, straight[name]), name
+
+
+def test_ctrl_c_before_training_says_nothing_was_saved(
+    folder: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    from train.cli import main
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("train.classical.fit_classical", interrupted)
+    assert main(["classical", str(folder), "--out", str(tmp_path / "run"), *SMALL]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted before training started; nothing was saved" in err and "Traceback" not in err
