@@ -174,17 +174,7 @@ def fit_classical(
         )
     if state_path.is_file():
         state = torch.load(state_path, map_location=device, weights_only=True)
-        saved = state.get("config", {})  # runs saved before the config was kept: not checked
-        changed = [
-            f"{k} {saved[k]!r} (now {getattr(cfg, k)!r})"
-            for k in RESUME_FIXED
-            if k in saved and saved[k] != getattr(cfg, k)
-        ]
-        if changed:
-            raise ClassicalRunError(
-                f"{state_path}: the run was trained with {'; '.join(changed)}; give the same options "
-                "to resume it, or another --out to start a new run"
-            )
+        _check_resumable(state_path, state.get("config", {}), cfg)
         model.load_state_dict(state["params"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -238,6 +228,21 @@ class _StopOnInterrupt:
     def __exit__(self, *exc: object) -> None:
         if self._previous is not None and not self.asked:
             signal.signal(signal.SIGINT, self._previous)  # type: ignore[arg-type]
+
+
+def _check_resumable(state_path: Path, saved: dict, cfg: ClassicalConfig) -> None:
+    """Refuse to continue a run with another network or sample stream (runs saved before the
+    config was kept in the state are not checked)."""
+    changed = [
+        f"{k} {saved[k]!r} (now {getattr(cfg, k)!r})"
+        for k in RESUME_FIXED
+        if k in saved and saved[k] != getattr(cfg, k)
+    ]
+    if changed:
+        raise ClassicalRunError(
+            f"{state_path}: the run was trained with {'; '.join(changed)}; give the same options "
+            "to resume it, or another --out to start a new run"
+        )
 
 
 def training_pair(

@@ -19,7 +19,9 @@ in a single run.
 from __future__ import annotations
 
 import io
+import itertools
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -34,6 +36,8 @@ FORMAT = "hggt-crop-pack"
 VERSION = 1
 SETTINGS = "crop-pack-settings.json"
 INDEX = "crop-pack.json"
+
+log = logging.getLogger(__name__)
 
 
 class CropPackError(Exception):
@@ -146,21 +150,27 @@ def pack_crops(
         num_workers=workers,
         collate_fn=_as_is,
     )
-    pending: dict[int, tuple[list[np.ndarray], list[str], int]] = {}
-    for shard, crops, skip in loader:
-        got, skipped, seen = pending.setdefault(shard, ([], [], 0))
-        if crops is None:
-            skipped.append(skip)
-        else:
-            got.append(crops)
-        seen += 1
-        pending[shard] = (got, skipped, seen)
-        if seen == min(photos_per_shard, len(paths) - shard * photos_per_shard):
-            array = np.concatenate(got) if got else np.empty((0, crop_size, crop_size, 3), np.uint8)
-            _write_shard(out, shard, array, skipped)
-            del pending[shard]
-            if on_shard is not None:
-                on_shard(shard, len(array))
+    # The loader keeps the sampler's order, so each shard's photos arrive together.
+    for written, (shard, results) in enumerate(itertools.groupby(loader, key=lambda result: result[0]), 1):
+        crops: list[np.ndarray] = []
+        skipped: list[str] = []
+        for _, photo_crops, skip in results:
+            if photo_crops is None:
+                skipped.append(skip)
+            else:
+                crops.append(photo_crops)
+        array = np.concatenate(crops) if crops else np.empty((0, crop_size, crop_size, 3), np.uint8)
+        _write_shard(out, shard, array, skipped)
+        log.info(
+            "%s: shard %d written (%d crops), %d of the %d of this run",
+            out,
+            shard,
+            len(array),
+            written,
+            len(todo),
+        )
+        if on_shard is not None:
+            on_shard(shard, len(array))
     done = sum(_shard_done(out, c) for c in range(settings.shards))
     complete = done == settings.shards
     skipped_all = _finish(out, settings) if complete else []

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from hggt_desktop.cli.command import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, HelpFormatter
-
-log = logging.getLogger(__name__)
 
 
 def _part(text: str) -> tuple[int, int]:
@@ -81,9 +78,6 @@ def run_pack_crops(args: argparse.Namespace) -> int:
     from train.classical_data import PhotoSourceError
     from train.crop_pack import CropPackError, pack_crops
 
-    def report(shard: int, crops: int) -> None:
-        log.info("shard %d: %d crops", shard, crops)
-
     try:
         progress = pack_crops(
             args.source,
@@ -94,7 +88,6 @@ def run_pack_crops(args: argparse.Namespace) -> int:
             part=args.shard,
             workers=args.workers,
             seed=args.seed,
-            on_shard=report,
         )
     except (PhotoSourceError, CropPackError, AtomicWriteError) as exc:
         print(f"hggt-train pack-crops: {exc}", file=sys.stderr)
@@ -114,5 +107,6 @@ def run_pack_crops(args: argparse.Namespace) -> int:
         return EXIT_OK
     for line in progress.skipped:
         print(f"skipped: {line}", file=sys.stderr)
-    print(f"pack complete: {progress.shards} shards in {args.out}; files skipped: {len(progress.skipped)}")
+    shards = f"{progress.shards} shard{'s' if progress.shards != 1 else ''}"
+    print(f"pack complete: {shards} in {args.out}; files skipped: {len(progress.skipped)}")
     return EXIT_OK

@@ -15,6 +15,7 @@ from datetime import datetime
 from hggt_desktop.annotation.label_store import LabelStore
 from hggt_desktop.annotation.prefetch import LoadedSet
 from hggt_desktop.core.active_time import ActiveTime
+from hggt_desktop.core.coverage import Coverage
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,16 @@ class SetRecorder:
         self.touched = False  # the current set's record has news worth writing
 
     def shown(self, index: int, loaded: LoadedSet, stamp: bool = True) -> None:
-        """Set ``index`` is current: note when it was first seen (``stamp``) and its images' hashes."""
+        """Set ``index`` is current: note when it was first seen (``stamp``) and its images' hashes.
+
+        Where the annotator looks at 1:1 is kept from the set's first showing on; a set shown
+        before (by an app that did not keep it) stays "not recorded" rather than half known.
+        """
         record = self.store.record(index)
         if stamp and record.first_shown is None:
             record.first_shown = self.wall_clock()
+            if record.looked_1to1 is None:
+                record.looked_1to1 = Coverage()
             self.touched = True
         if record.image_sha256 != loaded.sha256:
             record.image_sha256 = dict(loaded.sha256)

@@ -134,7 +134,8 @@ def _print_pairs_and_annotators(summary: AgreementSummary) -> None:
 
 
 def _print_screening(summary: AgreementSummary) -> None:
-    """One-label share, position spread, catch trials per kind, repeats and the alerts per rater."""
+    """One-label share, position spread, catch trials, repeats, looked at 1:1 and the alerts per rater."""
+    from hggt_desktop.core.agreement_figures import describe_looked
     from hggt_desktop.core.rater_alerts import catch_cell
 
     if not summary.per_annotator:
@@ -142,7 +143,7 @@ def _print_screening(summary: AgreementSummary) -> None:
     print()
     print(
         f"{'annotator':12s} {'one-label %':>11s} {'pos spread':>10s} {'hidden ref':>12s} "
-        f"{'degraded':>12s} {'repeats same':>12s}  alerts"
+        f"{'degraded':>12s} {'repeats same':>12s} {'looked at 1:1':>16s}  alerts"
     )
     for name, figures in summary.per_annotator.items():
         one_label = figures.straight_lining.share_sets_one_label
@@ -158,7 +159,8 @@ def _print_screening(summary: AgreementSummary) -> None:
             f"{name:12s} {_fmt(None if one_label is None else 100 * one_label, None, True):>11s} "
             f"{'n/a' if bias is None else f'{bias.mean_rank_spread:.2f}':>10s} "
             f"{catch_cell(trials.hidden_reference if trials else None):>12s} "
-            f"{catch_cell(trials.degraded if trials else None):>12s} {repeats:>12s}  "
+            f"{catch_cell(trials.degraded if trials else None):>12s} {repeats:>12s} "
+            f"{describe_looked(figures.looked_1to1):>16s}  "
             f"{', '.join(alert.rule for alert in figures.alerts) or '-'}"
         )
     flagged = [(name, alert) for name, f in summary.per_annotator.items() for alert in f.alerts]

@@ -125,6 +125,25 @@ class TrialAnswers:
 
 
 @dataclass(frozen=True)
+class LookedAtOneToOne:
+    """How much of the patches a rater had on screen at 1:1 or closer (the records' coverage)."""
+
+    mean_percent: float | None  # None: none of the rater's records keeps it ("not recorded")
+    sets: int  # the sets it rests on
+
+    def describe(self) -> str:
+        """The table cell: "37% (12 sets)", "0% (5 sets)" or "not recorded"."""
+        if self.mean_percent is None:
+            return "not recorded"
+        return f"{self.mean_percent:.0f}% ({self.sets} set{'s' if self.sets != 1 else ''})"
+
+
+def describe_looked(looked: LookedAtOneToOne | None) -> str:
+    """The "looked at 1:1" cell of a rater (summaries without the figure: "not recorded")."""
+    return "not recorded" if looked is None else looked.describe()
+
+
+@dataclass(frozen=True)
 class RaterAlert:
     """One flag on a rater, with what it rests on (core/rater_alerts.py decides; all is shown)."""
 
@@ -153,6 +172,8 @@ class AnnotatorFigures:
     position_bias: PositionBias | None
     trials: TrialAnswers | None
     alerts: tuple[RaterAlert, ...] = ()
+    # Mean share of the patches seen at 1:1 (None in summaries written before it existed).
+    looked_1to1: LookedAtOneToOne | None = None
 
 
 @dataclass(frozen=True)
@@ -286,4 +307,5 @@ def _annotator(doc: dict[str, Any]) -> AnnotatorFigures:
             )
         ),
         alerts=lambda d: tuple(RaterAlert(**alert) for alert in d),
+        looked_1to1=lambda d: None if d is None else LookedAtOneToOne(**d),
     )

@@ -26,7 +26,7 @@ from hggt_desktop.core.agreement import (
 )
 from hggt_desktop.core.agreement_figures import AgreementSummary, LabelDistribution
 from hggt_desktop.core.agreement_notice import labels_notice
-from hggt_desktop.core.annotator_stats import annotator_statistics, read_screen_positions
+from hggt_desktop.core.annotator_stats import annotator_statistics, read_record_figures
 from hggt_desktop.core.assignments import AssignmentsError, assignments_path, read_assignments
 from hggt_desktop.core.bootstrap import bootstrap_intervals
 from hggt_desktop.core.dataset import Dataset
@@ -155,7 +155,7 @@ def summarize_agreement(
             "percent_agreement": _number(point["pairs/percent_agreement"][p]),
             "items": int(both),
         }
-    positions, record_problems = read_screen_positions(dataset.labels_dir, table)
+    positions, looked, record_problems = read_record_figures(dataset.labels_dir, table)
     try:
         assigned = read_assignments(dataset.labels_dir)
     except AssignmentsError as exc:
@@ -163,7 +163,7 @@ def summarize_agreement(
         record_problems.append(
             Problem(assignments_path(dataset.labels_dir), f"{exc}; missing counts every set")
         )
-    result["per_annotator"] = annotator_statistics(table, positions, assigned)
+    result["per_annotator"] = annotator_statistics(table, positions, assigned, looked)
     trials, trial_problems = trial_answers(dataset.labels_dir, table)
     for rater, row in result["per_annotator"].items():
         row["trials"] = trials.get(rater)

@@ -1,8 +1,9 @@
 """Per-annotator quality figures: agreement with the others, time, straight-lining, position bias.
 
-Position bias needs the on-screen order of each set, which the annotator app keeps in the record
-beside the labels (hggt_desktop/core/record.py). Labels that came without records (the HGGT
-release, other tools) simply have no position figures.
+Position bias needs the on-screen order of each set, and "looked at 1:1" where the annotator
+had the patch on screen at pixel level; the annotator app keeps both in the record beside the
+labels (hggt_desktop/core/record.py). Labels that came without records (the HGGT release,
+other tools) simply have no such figures, and records of earlier app versions no coverage.
 """
 
 from __future__ import annotations
@@ -25,7 +26,20 @@ def read_screen_positions(
     labels_dir: Path, table: RatingTable, workers: int = 8
 ) -> tuple[np.ndarray, list[Problem]]:
     """On-screen position ``(sets, versions, raters)`` of every rated version, -1 when unknown."""
+    positions, _looked, problems = read_record_figures(labels_dir, table, workers)
+    return positions, problems
+
+
+def read_record_figures(
+    labels_dir: Path, table: RatingTable, workers: int = 8
+) -> tuple[np.ndarray, np.ndarray, list[Problem]]:
+    """What the records say: screen positions (as :func:`read_screen_positions`) and looked share.
+
+    The second array is ``(sets, raters)``: the mean share of the versions the rater had on
+    screen at 1:1 or closer (0-1), NaN where no record or the record does not keep it.
+    """
     positions = np.full(table.ratings.shape, MISSING, dtype=np.int8)
+    looked = np.full((len(table.stems), len(table.raters)), np.nan)
     problems: list[Problem] = []
     set_index = {stem: s for s, stem in enumerate(table.stems)}
     version_index = {v: i for i, v in enumerate(table.versions)}
@@ -36,12 +50,12 @@ def read_screen_positions(
         with os.scandir(folder) as entries:
             names = [e.name for e in entries if e.name.endswith(".json") and e.name[:-5] in set_index]
 
-        def read(name: str, folder: Path = folder) -> tuple[str, list[str]] | Problem:
+        def read(name: str, folder: Path = folder) -> tuple[str, list[str], float | None] | Problem:
             try:
                 record = read_record(folder / name)
             except RecordError as exc:
                 return Problem(exc.path, exc.reason)
-            return name[:-5], record.screen_order
+            return name[:-5], record.screen_order, record.looked_share()
 
         # Whole chunks per thread: ThreadPoolExecutor.map ignores chunksize.
         chunks = [names[i : i + 256] for i in range(0, len(names), 256)]
@@ -51,11 +65,24 @@ def read_screen_positions(
                 if isinstance(found, Problem):
                     problems.append(found)
                     continue
-                stem, order = found
+                stem, order, share = found
+                if share is not None:
+                    looked[set_index[stem], r] = share
                 for position, version in enumerate(order):
                     if version in version_index:
                         positions[set_index[stem], version_index[version], r] = position
-    return positions, problems
+    return positions, looked, problems
+
+
+def _looked(looked: np.ndarray | None, r: int) -> dict[str, Any] | None:
+    """Mean share (percent) of the patches seen at 1:1 over the rater's sets that record it."""
+    if looked is None:
+        return None
+    known = looked[:, r][np.isfinite(looked[:, r])]
+    return {
+        "mean_percent": float(100.0 * known.mean()) if known.size else None,
+        "sets": int(known.size),
+    }
 
 
 def _quartiles(values: np.ndarray) -> dict[str, float | None]:
@@ -133,8 +160,12 @@ def annotator_statistics(
     table: RatingTable,
     positions: np.ndarray | None = None,
     assigned: dict[str, frozenset[str]] | None = None,
+    looked: np.ndarray | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Rater -> figures a curator screens raters with (JSON-ready).
+
+    ``looked`` (from :func:`read_record_figures`) gives each rater the mean share of the
+    patches they had on screen at 1:1; without it that figure is None.
 
     ``assigned`` (core/assignments.py) makes ``sets_missing`` count only the sets dealt to the
     rater; without it every set of the dataset counts.
@@ -169,6 +200,7 @@ def annotator_statistics(
             "seconds_per_set": _quartiles(table.seconds[:, r]),
             "straight_lining": _straight_lining(table, r),
             "position_bias": _position_bias(table, positions, r) if positions is not None else None,
+            "looked_1to1": _looked(looked, r),
         }
     return result
 

@@ -3,7 +3,8 @@
 ``<labels>/.hggt/records/<annotator>/<stem>.json`` (docs/decisions/0003-records-beside-labels.md)
 keeps, per set: the on-screen order, active seconds per version, swaps, the largest zoom
 reached, the SHA-256 of every image shown, the app version and screen scale, when the set was
-first shown and last labelled, and the labels given so far while the set is incomplete. The
+first shown and last labelled, which part of each version was seen at 1:1 (core/coverage.py),
+and the labels given so far while the set is incomplete. The
 HGGT label file is written only once every version has a label (a null label makes it
 invalid), so partial progress lives here and survives a crash.
 """
@@ -11,19 +12,28 @@ invalid), so partial progress lives here and survives a crash.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from hggt_desktop.core.atomic import write_text_atomic
+from hggt_desktop.core.coverage import Coverage
 from hggt_desktop.core.labels import Label
 from hggt_desktop.core.layout import records_dir
 
+# The format's name stays "/1" while changes only add fields, so tools that check it keep
+# reading new records; ``revision`` counts the additions (docs/decisions/0014-record-revisions.md).
 RECORD_FORMAT = "hggt-desktop-record/1"
+# 2: "looked_1to1", the cells of each version seen at 1:1. A record of revision 1 (no
+# "revision" key) reads as "not recorded" (None), never as 0%.
+RECORD_REVISION = 2
 # Why a set can't be judged; "other" is followed by the annotator's own words ("other: ...").
 FLAG_REASONS = ("misaligned", "broken image", "versions identical", "other")
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+log = logging.getLogger(__name__)
 
 
 class RecordError(Exception):
@@ -59,10 +69,21 @@ class SetRecord:
     flag: str = ""
     # Comparison aids used on this set: "ab_toggle" (latched A/B), "flicker", "split" -> times started.
     aid_uses: dict[str, int] = field(default_factory=dict)
+    # Where the annotator looked at 1:1 or closer; None: not recorded (an earlier app version,
+    # or a set first shown before this was kept).
+    looked_1to1: Coverage | None = None
+
+    def looked_share(self) -> float | None:
+        """The mean share of the versions seen at 1:1 (0-1), None when not recorded."""
+        if self.looked_1to1 is None or not self.screen_order:
+            return None
+        return self.looked_1to1.mean_share(self.screen_order)
 
     def to_json_text(self) -> str:
         """Serialise with stable key order (one record per file, UTF-8)."""
-        doc: dict[str, Any] = {"format": RECORD_FORMAT, **asdict(self)}
+        doc: dict[str, Any] = {"format": RECORD_FORMAT, "revision": RECORD_REVISION, **asdict(self)}
+        looked = self.looked_1to1
+        doc["looked_1to1"] = None if looked is None else looked.to_json(self.screen_order)
         doc["first_shown"] = _format_time(self.first_shown)
         doc["last_label"] = _format_time(self.last_label)
         doc["pending_labels"] = {v: label.value for v, label in sorted(self.pending_labels.items())}
@@ -120,9 +141,25 @@ def read_record(path: Path) -> SetRecord:
             complete=bool(doc.get("complete", False)),
             flag=str(doc.get("flag", "") or ""),
             aid_uses={str(k): int(v) for k, v in doc.get("aid_uses", {}).items()},
+            looked_1to1=_read_coverage(path, doc.get("looked_1to1")),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise RecordError(path, f"has a missing or invalid field ({exc})") from exc
+
+
+def _read_coverage(path: Path, value: Any) -> Coverage | None:
+    """The record's coverage; a damaged one is "not recorded", never a reason to drop the record.
+
+    The rest of the record (pending labels above all) matters more than where the annotator
+    looked, so a bad value here is logged and read as None.
+    """
+    if value is None:
+        return None
+    try:
+        return Coverage.from_json(value)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        log.warning("%s: looked_1to1 is damaged (%s); read as not recorded", path, exc)
+        return None
 
 
 def _format_time(value: datetime | None) -> str | None:

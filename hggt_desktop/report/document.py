@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hggt_desktop.core.agreement_figures import AgreementSummary, Interval
+from hggt_desktop.core.agreement_figures import AgreementSummary, Interval, describe_looked
 from hggt_desktop.core.agreement_notice import flagged_sets_line, missing_files_line
 from hggt_desktop.core.agreement_summary import summarize_agreement
 from hggt_desktop.core.atomic import write_text_atomic
@@ -122,13 +122,15 @@ def _annotator_table(summary: AgreementSummary) -> str:
             f"<td>{escape(lines.most_frequent or 'n/a')} {'' if share is None else f'{100 * share:.0f}%'}</td>"
             f"<td>{_num(lines.share_sets_one_label and 100 * lines.share_sets_one_label, 1)}</td>"
             f"<td>{lines.longest_run}</td>"
-            f"<td>{'no record' if bias is None else _num(bias.mean_rank_spread, 2)}</td></tr>"
+            f"<td>{'no record' if bias is None else _num(bias.mean_rank_spread, 2)}</td>"
+            f"<td>{escape(describe_looked(row.looked_1to1))}</td></tr>"
         )
     table_html = (
         "<table><thead><tr><th>annotator</th><th>sets</th><th>missing</th>"
         "<th>flagged “can't judge”</th><th>% agree with majority of others</th>"
         "<th>mean κ with others</th><th>median s / set</th><th>IQR s</th><th>most frequent label</th>"
-        "<th>% sets one label</th><th>longest run</th><th>position spread</th></tr></thead>"
+        "<th>% sets one label</th><th>longest run</th><th>position spread</th>"
+        "<th>looked at 1:1 (mean share of patches, sets)</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
     return table_html + _trials_table(summary)

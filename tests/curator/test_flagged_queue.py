@@ -82,5 +82,7 @@ def test_the_curator_window_shows_the_flags_and_filters_on_them(qtbot, root: Pat
     assert window.session.current == NOW_AGREED
     heading = window.set_view.heading.text()
     assert "C flagged “can't judge”</b>: <i>misaligned</i>" in heading
+    # C's label is "?" (flagged), not "–" (missing), in every caption.
+    assert all(caption.endswith(("C ?", "?")) for caption, _ in window.set_view.captions())
     window.flagged_only.setChecked(False)
     assert len(flagged_cells()) > 3

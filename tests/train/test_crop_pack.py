@@ -238,3 +238,15 @@ def test_a_pack_where_every_photo_was_skipped_is_refused_by_name(folder: Path, t
     assert progress.complete and len(progress.skipped) == 3
     with pytest.raises(CropPackError, match="pack: holds no crops"):
         CropPack(tmp_path / "pack")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device: GPU paths not exercised here")
+def test_on_a_gpu_the_realesrgan_lr_is_made_there_and_a_pack_trains(folder: Path, tmp_path: Path) -> None:
+    pack_crops(folder, tmp_path / "pack", crop_size=64, crops_per_photo=4)
+    cfg = _tiny(total_iter=2, milestones=[1], degradation="realesrgan")
+    dataset = training_crops(tmp_path / "pack", cfg.gt_size, cfg.scale, degradation="realesrgan")
+    lr, hr = training_pair(next(iter(photo_loader(dataset, 4, 0, 0))), cfg, 0, torch.device("cuda"))
+    assert lr.device.type == "cuda" and lr.shape == (4, 3, 8, 8) and hr.device.type == "cuda"
+    run = fit_classical(cfg, tmp_path / "pack", tmp_path / "run")
+    assert run.step == 2 and next(run.model.parameters()).device.type == "cuda"

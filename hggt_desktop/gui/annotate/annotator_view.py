@@ -22,6 +22,7 @@ from hggt_desktop.gui.annotate.controls_panel import ControlsPanel
 from hggt_desktop.gui.annotate.help_overlay import HelpOverlay
 from hggt_desktop.gui.annotate.key_dispatcher import KeyDispatcher
 from hggt_desktop.gui.annotate.keymap import KeyMap
+from hggt_desktop.gui.annotate.looked_reporter import LookedAreaReporter
 from hggt_desktop.gui.annotate.progress_bar import ProgressStrip
 from hggt_desktop.gui.annotate.session import AnnotationSession
 from hggt_desktop.gui.viewer.display_image import DisplayImage
@@ -94,6 +95,8 @@ class AnnotatorView(QWidget):
         self.grid.panel_clicked.connect(self._on_panel_clicked)
         self.grid.divider_dragged.connect(lambda _index, position: session.aids.set_split_position(position))
         self.transform.changed.connect(self._on_transform_changed)
+        # Where the annotator looks at 1:1 goes into the record (the model does the accounting).
+        self.looked_reporter = LookedAreaReporter(session, self.grid, self.transform, self)
         session.set_shown.connect(self._on_set_shown)
         session.labels_changed.connect(self._on_labels_changed)
         session.selection_changed.connect(self._on_selection_changed)
@@ -115,12 +118,14 @@ class AnnotatorView(QWidget):
 
     def fit(self) -> None:
         # Fit shares the whole room between the panels: the 1:1 grid would keep them small.
-        self.grid.set_plan(None)
-        self.transform.fit()
+        with self.looked_reporter.held():  # the larger panels are not painted at 1:1
+            self.grid.set_plan(None)
+            self.transform.fit()
 
     def one_to_one(self) -> None:
-        self.grid.set_plan(self._plan)
-        self.transform.one_to_one()
+        with self.looked_reporter.held():
+            self.grid.set_plan(self._plan)
+            self.transform.one_to_one()
 
     def choose_flag(self) -> None:
         """Unflag a flagged set; otherwise offer the reasons (a menu: keys 1-4 or a click)."""
@@ -161,6 +166,10 @@ class AnnotatorView(QWidget):
     # --- session signals -----------------------------------------------------------------
 
     def _on_set_shown(self, index: int) -> None:
+        with self.looked_reporter.held():  # report the new set once it is laid out
+            self._show_set()
+
+    def _show_set(self) -> None:
         session = self.session
         # The window may have moved to a screen with another scaling: the record says which.
         session.set_screen_scale(self.devicePixelRatioF())

@@ -10,7 +10,7 @@ methods and redraw on its signals; they hold no state and write no files.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -20,6 +20,7 @@ from hggt_desktop.annotation.model import AnnotationEvents, AnnotationModel, loc
 from hggt_desktop.annotation.prefetch import LoadedSet
 from hggt_desktop.annotation.workspace import Workspace
 from hggt_desktop.core.active_time import DEFAULT_IDLE_LIMIT_S
+from hggt_desktop.core.coverage import VisibleRect
 from hggt_desktop.core.instance_lock import HEARTBEAT_INTERVAL_S, InstanceLock
 from hggt_desktop.core.labels import Label
 from hggt_desktop.gui.annotate.comparison import ComparisonAids
@@ -132,6 +133,10 @@ class AnnotationSession(QObject):
             self._preparer.zoom = zoom
             if zoom < 1:
                 self._reprepare.start()
+
+    def note_view(self, zoom: float, visible: Mapping[int, VisibleRect]) -> None:
+        """The screen shows these parts of the versions' patches (position -> rectangle) at ``zoom``."""
+        self.model.note_view(zoom, visible)
 
     def _on_set_shown(self, index: int) -> None:
         self.aids.reset()  # a new set starts with no comparison aid: each use counts on its set

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from hggt_desktop.core.agreement_figures import AgreementSummary
+from hggt_desktop.core.agreement_figures import AgreementSummary, describe_looked
 from hggt_desktop.core.rater_alerts import catch_cell
 
 FLAGGED_ROW = "#fdecea"  # the report's alert banner colour
@@ -35,6 +35,7 @@ def annotators_html(summary: AgreementSummary) -> str:
         "hidden ref<br>(Similar)",
         "degraded<br>(Negative)",
         "repeats:<br>same label",
+        "looked at<br>1:1",
         "alerts",
     )
     rows = []
@@ -62,6 +63,7 @@ def annotators_html(summary: AgreementSummary) -> str:
             f"{repeat.same_label}/{repeat.versions_compared}"
             if repeat and repeat.versions_compared
             else "n/a",
+            escape(describe_looked(row.looked_1to1)),
             f"<b>{len(row.alerts)}</b>" if row.alerts else "–",
         )
         shade = f" bgcolor='{FLAGGED_ROW}'" if row.alerts else ""

@@ -7,6 +7,7 @@ its votes, or "adjudicated"; the versions at the set's worst severity are framed
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from html import escape
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
@@ -159,14 +160,15 @@ class SetReviewView(QWidget):
         heading = f"<b>{escape(stem)}</b>" + (f" — {entry.severity_name}" if entry else " — agreed")
         if reason:
             heading += f" — adjudicated: <i>{escape(reason)}</i>"
-        for rater, why in sorted(self._session.flags_of(stem).items()):
+        flagged = self._session.flags_of(stem)
+        for rater, why in sorted(flagged.items()):
             heading += f" — <b>{escape(rater)} flagged “can't judge”</b>: <i>{escape(why)}</i>"
         self._heading_parts = (heading, escape(", ".join(raters)))
         error = self._session.record_error_of(stem)
         self._heading_error = f"<br><span style='color:#a12f2b'>{escape(error)}</span>" if error else ""
         self._texts = {
             compact: [
-                self._version_texts(v, labels, raters, effective.get(v), compact)
+                self._version_texts(v, labels, raters, flagged, effective.get(v), compact)
                 for v in image_set.version_ids
             ]
             for compact in (False, True)
@@ -204,13 +206,20 @@ class SetReviewView(QWidget):
         version: str,
         labels: dict[str, dict[str, Label]],
         raters: tuple[str, ...],
+        flagged: Collection[str],
         found: Effective | None,
         compact: bool,
     ) -> tuple[str, str, QColor | None]:
         """Caption, badge and badge colour of one version's panel."""
-        # Every rater, so a missing label file shows as "C –" instead of silently shrinking.
+        # Every rater, so a missing label file shows as "C –" instead of silently shrinking,
+        # and a rater who flagged the set "can't judge" as "C ?" (the heading says why).
         letters = [
-            LETTER[labels[name][version]] if version in labels.get(name, {}) else "–" for name in raters
+            LETTER[labels[name][version]]
+            if version in labels.get(name, {})
+            else "?"
+            if name in flagged
+            else "–"
+            for name in raters
         ]
         if compact:
             caption = f"{version}  {''.join(letters)}"
