@@ -72,6 +72,33 @@ class ScreenSummary:
         return bool(self.quality_note) and self.quality_note.startswith("rejected")
 
 
+class ScreenSettingsError(Exception):
+    """OUT holds verdicts made with other settings; the message names them and what to do."""
+
+
+def check_same_settings(plan: ScreenPlan) -> None:
+    """Refuse to resume into an OUT screened with another counter or keep rule: its recorded
+    verdicts would be kept as they are, and the summary would claim settings they were not
+    made with."""
+    path = plan.out / plan.file_name("summary", ".json")
+    try:
+        before = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # no summary yet (a first run, or one killed before the end): nothing to compare
+    now = {"counter": plan.counter.describe(), "rule": asdict(plan.rule)}
+    changed = [
+        f"{key} {before[key]} (now {value})"
+        for key, value in now.items()
+        if key in before and before[key] != value
+    ]
+    if changed:
+        raise ScreenSettingsError(
+            f"{path}: {plan.out} was screened with {'; '.join(changed)}; a re-run only screens new "
+            "images, so give another OUT to screen again with these settings, or the same settings "
+            "to add images"
+        )
+
+
 def recorded_lines(out: Path) -> dict[str, dict]:
     """The latest line per image over every manifest in OUT (all shards')."""
     lines: dict[str, dict] = {}
@@ -117,6 +144,7 @@ def run_screen(
     from hggt_desktop.tools.blockiness_quality import QualityError, dataset_quality, load_basis
 
     basis = load_basis(plan.basis)  # a bad basis fails before any work
+    check_same_settings(plan)
     plan.out.mkdir(parents=True, exist_ok=True)
     recorded = recorded_lines(plan.out)
     todo = [ref for ref in refs if ref.key not in recorded]

@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     from hggt_desktop.tools.progress import progress_counter
     from screening.counters import CounterError, counter_spec
     from screening.image_check import KeepRule
-    from screening.job import ScreenPlan, checked_lines, run_screen
+    from screening.job import ScreenPlan, ScreenSettingsError, checked_lines, run_screen
     from screening.regions import RegionCountError
     from screening.sam_onnx import SamModelError
     from screening.sources import in_shard, parse_shard, source_images
@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     with progress_counter(len(refs), "screen") if terminal else nullcontext(EtaLine(len(refs))) as advance:
         try:
             summary = run_screen(refs, plan, lines, advance)
-        except ManifestError as exc:
+        except (ManifestError, ScreenSettingsError) as exc:
             print(f"{PROG}: {exc}", file=sys.stderr)
             return 2
     return report(summary, plan)

@@ -69,8 +69,11 @@ def evaluate_benchmark(root: Path, model: nn.Module, scale: int, device: torch.d
             hr = hr[: hr.shape[0] - hr.shape[0] % scale, : hr.shape[1] - hr.shape[1] % scale]
             sr = super_resolve(model, _lr_for(path, hr, scale), device)
             if sr.shape != hr.shape:
+                lr_height = _lr_for(path, hr, scale).shape[0]
                 raise BenchmarkError(
-                    f"{path}: the model made {sr.shape[1]}x{sr.shape[0]} from its LR, not x{scale}"
+                    f"{path}: the model made {sr.shape[1]}x{sr.shape[0]} from its "
+                    f"{lr_height}-pixel-high LR, not x{scale} of it; give the model's scale "
+                    f"(x{sr.shape[0] / lr_height:g} here) with --scale, or check LR_bicubic/X{scale}"
                 )
             values.append((psnr(sr, hr, scale, test_y=True), ssim(sr, hr, scale, test_y=True)))
         psnrs, ssims = zip(*values, strict=True)

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -89,8 +92,14 @@ CLASSICAL_PRESETS: dict[str, dict] = {
 def classical_config(preset: str = "classical", **overrides: object) -> ClassicalConfig:
     """The preset with ``overrides``. The presets' crops are for x4; at another scale the HR crop
     keeps the published LR patch (gt_size / 4: 32 MSRResNet, 48 EDSR/RCAN), as BasicSR's x2/x3
-    options do, unless gt_size itself is overridden."""
-    cfg = dataclasses.replace(ClassicalConfig(), **{**CLASSICAL_PRESETS[preset], **overrides})
+    options do, unless gt_size itself is overridden. A total_iter given without milestones keeps
+    the published milestones at the same fractions of the run."""
+    preset_cfg = dataclasses.replace(ClassicalConfig(), **CLASSICAL_PRESETS[preset])
+    changes: dict[str, Any] = dict(overrides)
+    cfg = dataclasses.replace(preset_cfg, **changes)
+    if "total_iter" in overrides and "milestones" not in overrides:
+        fraction = cfg.total_iter / preset_cfg.total_iter
+        cfg.milestones = [max(1, round(m * fraction)) for m in preset_cfg.milestones]
     if "gt_size" not in overrides:
         cfg.gt_size = cfg.gt_size // 4 * cfg.scale
     return cfg
@@ -134,6 +143,7 @@ class ClassicalRun:
     model: nn.Module
     step: int
     skipped: set[str]
+    interrupted: bool = False  # stopped by Ctrl+C (SIGINT) after a finished step, state saved
 
 
 def fit_classical(
@@ -157,6 +167,11 @@ def fit_classical(
     scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, cfg.lr_gamma)
     step, skipped = 0, set()
     state_path = out_dir / "state.pt"
+    if not state_path.is_file() and (out_dir / "model.pth").exists():
+        raise ClassicalRunError(
+            f"{out_dir / 'model.pth'} exists but {state_path} does not, so this is not a run to resume "
+            "and training would overwrite that file; give another --out"
+        )
     if state_path.is_file():
         state = torch.load(state_path, map_location=device, weights_only=True)
         _check_resumable(state_path, state.get("config", {}), cfg)
@@ -168,23 +183,51 @@ def fit_classical(
     loader = photo_loader(dataset, cfg.batch_size, cfg.seed, cfg.num_workers, step * cfg.batch_size)
     end = min(total, stop_at if stop_at is not None else total)
     model.train()
-    for batch in loader:
-        if step >= end:
-            break
-        skipped.update(line for text in batch["skipped"] for line in text.splitlines())
-        lr, hr = training_pair(batch, cfg, step, device)
-        terms = step_losses(model, lr, hr, seg)
-        loss = terms["l1"] + terms["l_seg"] if seg is not None else terms["l1"]
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        scheduler.step()
-        step += 1
-        if on_step is not None:
-            on_step(step, {name: float(value.detach()) for name, value in terms.items()})
-        if step % cfg.save_every == 0 or step == end:
-            _save(out_dir, cfg, model, optimizer, scheduler, step, skipped)
-    return ClassicalRun(model.eval(), step, skipped)
+    stop, saved = _StopOnInterrupt(), step
+    with stop:
+        for batch in loader:
+            if step >= end or stop.asked:
+                break
+            skipped.update(line for text in batch["skipped"] for line in text.splitlines())
+            lr, hr = training_pair(batch, cfg, step, device)
+            terms = step_losses(model, lr, hr, seg)
+            loss = terms["l1"] + terms["l_seg"] if seg is not None else terms["l1"]
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            step += 1
+            if on_step is not None:
+                on_step(step, {name: float(value.detach()) for name, value in terms.items()})
+            if step % cfg.save_every == 0 or step == end:
+                _save(out_dir, cfg, model, optimizer, scheduler, step, skipped)
+                saved = step
+    if stop.asked and step != saved:
+        _save(out_dir, cfg, model, optimizer, scheduler, step, skipped)
+    return ClassicalRun(model.eval(), step, skipped, interrupted=stop.asked)
+
+
+class _StopOnInterrupt:
+    """While active, a first Ctrl+C (SIGINT) only asks the loop to stop after the step under way,
+    so the state saved is that of a finished step and the run resumes exactly; a second one
+    interrupts at once, as usual."""
+
+    def __init__(self) -> None:
+        self.asked = False
+        self._previous: object = None
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        self.asked = True
+        signal.signal(signal.SIGINT, self._previous)  # type: ignore[arg-type]
+
+    def __enter__(self) -> _StopOnInterrupt:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._on_signal)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None and not self.asked:
+            signal.signal(signal.SIGINT, self._previous)  # type: ignore[arg-type]
 
 
 def _check_resumable(state_path: Path, saved: dict, cfg: ClassicalConfig) -> None:

@@ -105,6 +105,27 @@ def test_a_rerun_skips_what_the_manifest_holds(tmp_path: Path) -> None:
     assert [line["path"] for line in after[8:]] == ["new.png"]
 
 
+def test_a_rerun_with_another_threshold_is_refused_not_silently_kept(tmp_path: Path, capsys) -> None:
+    """Regression: the re-run kept the old verdicts and wrote the new threshold into summary.json."""
+    source = tmp_path / "photos"
+    source.mkdir()
+    write_image(source / "busy.png", street())
+    assert screen(source, tmp_path / "out") == 0
+    kept, summary = (
+        (tmp_path / "out" / "kept.txt").read_bytes(),
+        (tmp_path / "out" / "summary.json").read_bytes(),
+    )
+    capsys.readouterr()
+    assert screen(source, tmp_path / "out", "--threshold", "20") == 2
+    err = capsys.readouterr().err
+    assert (
+        "summary.json" in err and "'objects': 80" in err and "'objects': 20" in err and "another OUT" in err
+    )
+    assert (tmp_path / "out" / "kept.txt").read_bytes() == kept
+    assert (tmp_path / "out" / "summary.json").read_bytes() == summary
+    assert screen(source, tmp_path / "fresh", "--threshold", "20") == 0
+
+
 @pytest.mark.slow
 def test_shard_halves_partition_the_source_and_a_plain_run_merges_them(tmp_path: Path) -> None:
     source = make_source(tmp_path / "photos", extra=3)

@@ -70,3 +70,62 @@ def test_benchmark_without_hr_folders_says_what_to_give(
     assert main(["eval", "--benchmark", str(tmp_path / "bench"), "--checkpoint", str(checkpoint)]) == 2
     err = capsys.readouterr().err
     assert "no benchmark found" in err and "Set5/HR" in err and "Traceback" not in err
+
+
+def _one_set(tmp_path: Path) -> Path:
+    (tmp_path / "bench" / "Set5" / "HR").mkdir(parents=True)
+    write_image(tmp_path / "bench" / "Set5" / "HR" / "a.png", read_image(PHOTOS / "chelsea.png")[:48, :48])
+    return tmp_path / "bench"
+
+
+def test_a_scale_other_than_the_models_names_the_right_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    checkpoint = _bilinear_msrresnet(tmp_path / "model.pth")
+    args = ["eval", "--benchmark", str(_one_set(tmp_path)), "--scale", "3", "--checkpoint", str(checkpoint)]
+    assert main([*args, "--device", "cpu"]) == 2
+    assert "model.pth: is an x4 msrresnet model, but --scale 3 was given; give --scale 4" in capsys.readouterr().err
+
+
+def test_a_classical_run_folder_is_taken_as_its_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "run").mkdir()
+    _bilinear_msrresnet(tmp_path / "run" / "model.pth")
+    args = [
+        "eval",
+        "--benchmark",
+        str(_one_set(tmp_path)),
+        "--scale",
+        "4",
+        "--checkpoint",
+        str(tmp_path / "run"),
+    ]
+    assert main([*args, "--device", "cpu"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].split()[:2] == ["Set5", "1"]
+
+
+def test_given_lr_of_another_scale_says_what_to_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench = _one_set(tmp_path)
+    (bench / "Set5" / "LR_bicubic" / "X4").mkdir(parents=True)
+    write_image(
+        bench / "Set5" / "LR_bicubic" / "X4" / "ax4.png", read_image(PHOTOS / "chelsea.png")[:24, :24]
+    )
+    checkpoint = _bilinear_msrresnet(tmp_path / "model.pth")
+    args = [
+        "eval",
+        "--benchmark",
+        str(bench),
+        "--scale",
+        "4",
+        "--checkpoint",
+        str(checkpoint),
+        "--device",
+        "cpu",
+    ]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "a.png: the model made 96x96 from its 24-pixel-high LR, not x4 of it" in err
+    assert "check LR_bicubic/X4" in err and "Traceback" not in err
