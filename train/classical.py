@@ -26,6 +26,7 @@ from enhance.archs.edsr import EDSR, edsr_res_scale
 from enhance.archs.msrresnet import MSRResNet
 from enhance.archs.rcan import RCAN
 from hggt_desktop.core.atomic import write_bytes_atomic
+from train.checkpoint import CheckpointError, load_state
 from train.classical_data import REAL_ISR, CropSamples, photo_loader, training_crops
 from train.degradations import degrade
 from train.runtime import iteration_generators
@@ -173,7 +174,10 @@ def fit_classical(
             "and training would overwrite that file; give another --out"
         )
     if state_path.is_file():
-        state = torch.load(state_path, map_location=device, weights_only=True)
+        try:
+            state = load_state(state_path)  # the trainer's one reader of training states
+        except CheckpointError as exc:
+            raise ClassicalRunError(str(exc)) from exc
         _check_resumable(state_path, state.get("config", {}), cfg)
         model.load_state_dict(state["params"])
         optimizer.load_state_dict(state["optimizer"])

@@ -174,13 +174,7 @@ class _Merger:
     def merge_trial(self, package: str, annotator: str, item: KeyItem, returned: LabelFile) -> None:
         by_slot = {slot: label.value for slot, label in returned.labels}
         doc = {
-            "package": package,
-            "item": item.stem,
-            "kind": item.kind,
-            "stem": item.source,
-            "catch_version": item.catch_slot,
-            "expected": item.expected,
-            "degradation": item.degradation,
+            **_trial_fields(package, item),
             "labels": by_slot,
             "labels_by_version": {
                 item.slots[int(slot) - 1]: label for slot, label in by_slot.items() if slot != item.catch_slot
@@ -191,6 +185,9 @@ class _Merger:
             tally = self.report.catch_correct.setdefault(annotator, {}).setdefault(item.kind, [0, 0])
             tally[0] += by_slot.get(item.catch_slot) == item.expected
             tally[1] += 1
+        self.write_trial(package, annotator, item, doc)
+
+    def write_trial(self, package: str, annotator: str, item: KeyItem, doc: dict) -> None:
         path = self.labels_dir / PROJECT_DIR / "trials" / annotator / f"{package}-{item.stem}.json"
         self.report.trials += _write_if_changed(path, json.dumps(doc, indent=1) + "\n")
 
@@ -292,13 +289,7 @@ class _Merger:
 
     def merge_flagged_trial(self, package: str, annotator: str, item: KeyItem, flag: str) -> None:
         doc = {
-            "package": package,
-            "item": item.stem,
-            "kind": item.kind,
-            "stem": item.source,
-            "catch_version": item.catch_slot,
-            "expected": item.expected,
-            "degradation": item.degradation,
+            **_trial_fields(package, item),
             "flag": flag,
             "labels": {},
             "labels_by_version": {},
@@ -307,8 +298,7 @@ class _Merger:
         if item.expected is not None and item.catch_slot is not None:
             flagged = self.report.catch_flagged.setdefault(annotator, {})
             flagged[item.kind] = flagged.get(item.kind, 0) + 1
-        path = self.labels_dir / PROJECT_DIR / "trials" / annotator / f"{package}-{item.stem}.json"
-        self.report.trials += _write_if_changed(path, json.dumps(doc, indent=1) + "\n")
+        self.write_trial(package, annotator, item, doc)
 
     def record_assignments(self, keys: list[AnswerKey]) -> None:
         """Which real sets each rater was given, so "missing" counts only those (core/assignments.py)."""
@@ -404,3 +394,16 @@ def create_dataset(target: Path, package_dirs: list[Path], key_path: Path | None
     # Renamed into place whole: an interrupted copy never looks like a finished dataset.
     os.replace(partial, target)
     return source, len(scan.sets)
+
+
+def _trial_fields(package: str, item: KeyItem) -> dict:
+    """What a merged trial file says of the trial itself, answered or flagged."""
+    return {
+        "package": package,
+        "item": item.stem,
+        "kind": item.kind,
+        "stem": item.source,
+        "catch_version": item.catch_slot,
+        "expected": item.expected,
+        "degradation": item.degradation,
+    }

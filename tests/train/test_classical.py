@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,24 +10,16 @@ import pytest
 import torch
 
 from hggt_desktop.core.images import write_image
+from tests.train.classical_helpers import PHOTOS, copy_photos, tiny_classical
 from train.classical import classical_config, fit_classical, held_out_l1
 from train.classical_data import PhotoCrops, PhotoSourceError, photo_paths
 
-PHOTOS = Path(__file__).resolve().parents[2] / "resources" / "photos"
-
-
-def _tiny(**overrides: object):
-    base = {"num_feat": 16, "num_block": 2, "gt_size": 32, "batch_size": 4, "num_workers": 0, "lr": 1e-3}
-    return classical_config("classical", **{**base, **overrides})
+_tiny = tiny_classical
 
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    out = tmp_path / "photos"
-    out.mkdir()
-    for name in ("astronaut.png", "chelsea.png", "coffee.png"):
-        shutil.copy(PHOTOS / name, out / name)
-    return out
+    return copy_photos(tmp_path)
 
 
 @pytest.mark.slow

@@ -90,6 +90,15 @@ def test_a_folder_holding_a_model_but_no_run_is_not_overwritten(folder: Path, tm
     assert (out / "model.pth").read_bytes() == b"the user's own weights"
 
 
+def test_a_damaged_training_state_is_named_and_kept(folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "state.pt").write_bytes(b"<html>proxy error</html>")
+    with pytest.raises(ClassicalRunError, match=r"state\.pt: not a PyTorch training state"):
+        fit_classical(_tiny(total_iter=2), folder, out)
+    assert (out / "state.pt").read_bytes() == b"<html>proxy error</html>"
+
+
 @pytest.mark.slow
 def test_ctrl_c_saves_the_finished_step_and_the_run_resumes_exactly(folder: Path, tmp_path: Path) -> None:
     cfg = _tiny(total_iter=4, milestones=[3], save_every=1000)

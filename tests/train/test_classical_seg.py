@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.train.test_classical import PHOTOS, _tiny
+from tests.train.classical_helpers import PHOTOS
+from tests.train.classical_helpers import tiny_classical as _tiny
 from tests.train.test_segmentation import RedVsGreen, _scripted
 from train.classical import fit_classical
 from train.cli import main
