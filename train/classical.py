@@ -176,8 +176,11 @@ def fit_classical(
     if state_path.is_file():
         try:
             state = load_state(state_path)  # the trainer's one reader of training states
-        except CheckpointError as exc:
-            raise ClassicalRunError(str(exc)) from exc
+        except CheckpointError as exc:  # its advice (--resume, an older state) is fit's
+            raise ClassicalRunError(
+                f"{state_path}: not a readable training state (damaged); move it away to train this "
+                "run again from step 0, or give another --out"
+            ) from exc
         _check_resumable(state_path, state.get("config", {}), cfg)
         model.load_state_dict(state["params"])
         optimizer.load_state_dict(state["optimizer"])

@@ -94,7 +94,7 @@ def test_a_damaged_training_state_is_named_and_kept(folder: Path, tmp_path: Path
     out = tmp_path / "run"
     out.mkdir()
     (out / "state.pt").write_bytes(b"<html>proxy error</html>")
-    with pytest.raises(ClassicalRunError, match=r"state\.pt: not a PyTorch training state"):
+    with pytest.raises(ClassicalRunError, match=r"state\.pt: not a readable training state .*move it away"):
         fit_classical(_tiny(total_iter=2), folder, out)
     assert (out / "state.pt").read_bytes() == b"<html>proxy error</html>"
 
